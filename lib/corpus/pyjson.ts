@@ -1,0 +1,53 @@
+/**
+ * Python's `json.dump(obj, f, ensure_ascii=False, indent=4)`, byte for byte, for JSON-shaped data.
+ *
+ * With an indent, Python separates items by "," + newline and keys by ": ", writes empty
+ * containers as `[]` / `{}`, leaves non-ASCII raw and escapes only `"`, `\` and C0 controls —
+ * which is exactly what `JSON.stringify` does for strings. Numbers differ: Python keeps the
+ * `float` exponent form (`1e-07`), so they are formatted here.
+ */
+export function pythonJsonDumps(value: unknown, indent = 4): string {
+  return write(value, "", " ".repeat(indent));
+}
+
+function write(value: unknown, pad: string, unit: string): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "number":
+      return pythonNumber(value);
+    case "object": {
+      const inner = pad + unit;
+      if (Array.isArray(value)) {
+        if (value.length === 0) return "[]";
+        return `[\n${value.map((v) => inner + write(v, inner, unit)).join(",\n")}\n${pad}]`;
+      }
+      const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+      if (entries.length === 0) return "{}";
+      return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${write(v, inner, unit)}`).join(",\n")}\n${pad}}`;
+    }
+    default:
+      throw new TypeError(`cannot write a ${typeof value} as JSON`);
+  }
+}
+
+/** Python's repr of an int or float parsed from JSON. */
+export function pythonNumber(n: number): string {
+  if (Number.isNaN(n)) return "NaN";
+  if (!Number.isFinite(n)) return n > 0 ? "Infinity" : "-Infinity";
+  // JSON integers come back as JS integers; Python prints them in full.
+  if (Number.isInteger(n) && Math.abs(n) < 2 ** 53) return String(n);
+  // float repr: shortest round-trip digits (same as JS), exponent from 1e16 / below 1e-4,
+  // with at least two exponent digits.
+  const abs = Math.abs(n);
+  if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) {
+    const [mant, exp] = n.toExponential().split("e");
+    const sign = exp.startsWith("-") ? "-" : "+";
+    const digits = exp.replace(/^[+-]/, "").padStart(2, "0");
+    return `${mant}e${sign}${digits}`;
+  }
+  return String(n);
+}

@@ -1,0 +1,111 @@
+/**
+ * Python `regex`-module semantics for JavaScript (SPEC §2).
+ *
+ * The original's patterns rely on Unicode `\w`, `\s` and `\b`; JavaScript's are ASCII-only
+ * (or, for `\s`, a different set). `pyRegExp` translates a Python pattern into an equivalent
+ * `u`-flag RegExp so a rule can be written — and read — in the original's own syntax.
+ */
+
+/** Python regex `\w`: Alphabetic, Mark, Decimal_Number, Connector_Punctuation, Join_Control. */
+export const PY_WORD_CLASS = String.raw`\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}`;
+/** Python regex `\s`: Unicode White_Space. */
+export const PY_SPACE_CLASS = String.raw`\p{White_Space}`;
+/** `str.isspace()`: White_Space plus the four information separators U+001C–U+001F. */
+const PY_STRIP_CLASS = String.raw`\p{White_Space}\x1C-\x1F`;
+
+const WORD = `[${PY_WORD_CLASS}]`;
+const NOT_WORD = `[^${PY_WORD_CLASS}]`;
+
+/** Escapes that mean the same inside and outside a class. */
+const CLASS_ESCAPES: Record<string, string> = {
+  w: PY_WORD_CLASS,
+  s: PY_SPACE_CLASS,
+  S: String.raw`\P{White_Space}`,
+  d: String.raw`\p{Nd}`,
+  D: String.raw`\P{Nd}`,
+};
+
+/** Escapes that only exist outside a class. */
+const ATOM_ESCAPES: Record<string, string> = {
+  w: WORD,
+  W: NOT_WORD,
+  s: String.raw`\p{White_Space}`,
+  S: String.raw`\P{White_Space}`,
+  d: String.raw`\p{Nd}`,
+  D: String.raw`\P{Nd}`,
+  // \b: between a word and a non-word character, or a word character and the text's ends.
+  b: `(?:(?<=${WORD})(?!${WORD})|(?<!${WORD})(?=${WORD}))`,
+  B: `(?:(?<=${WORD})(?=${WORD})|(?<!${WORD})(?!${WORD}))`,
+  A: "^",
+  Z: "$", // JavaScript `$` without the m flag is the very end
+};
+
+/** Characters JavaScript's `u` mode allows (and needs) to be escaped. */
+const JS_SYNTAX = new Set("^$\\.*+?()[]{}|/".split(""));
+
+/** Translate a Python `regex` pattern (V0, no flags) into a JavaScript `u`-mode source. */
+export function translatePythonPattern(pattern: string): string {
+  let out = "";
+  let inClass = false;
+  const chars = Array.from(pattern);
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i];
+    if (c === "\\") {
+      const next = chars[++i];
+      if (next === undefined) throw new SyntaxError(`pattern ends with a lone backslash: ${pattern}`);
+      const table = inClass ? CLASS_ESCAPES : ATOM_ESCAPES;
+      if (next in table) out += table[next];
+      else if (inClass && (next === "W" || next === "b" || next === "B"))
+        throw new SyntaxError(`\\${next} inside a character class is not supported: ${pattern}`);
+      else if (/[A-Za-z0-9]/.test(next)) out += `\\${next}`; // \n, \t, \u…, backrefs: same in JS
+      else if (JS_SYNTAX.has(next) || (inClass && next === "-")) out += `\\${next}`;
+      else out += `\\u{${next.codePointAt(0)!.toString(16)}}`; // Python allows escaping any punctuation
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === "[") {
+      inClass = true;
+      out += c;
+      // A `]` first in a Python class (after an optional ^) is literal.
+      if (chars[i + 1] === "^") out += chars[++i];
+      if (chars[i + 1] === "]") {
+        out += "\\]";
+        i++;
+      }
+      continue;
+    }
+    // Python's `$` (no MULTILINE) also matches just before a final newline.
+    if (c === "$") out += "(?=\\n?$)";
+    else out += c;
+  }
+  return out;
+}
+
+/** Compile a Python `regex` pattern to a JavaScript RegExp with the same meaning. */
+export function pyRegExp(pattern: string, flags = "g"): RegExp {
+  return new RegExp(translatePythonPattern(pattern), flags.includes("u") ? flags : `${flags}u`);
+}
+
+/** Python `re.sub(pattern, repl, text)` for a literal replacement. */
+export function pySub(pattern: string, repl: string): (text: string) => string {
+  const re = pyRegExp(pattern, "g");
+  return (text) => text.replace(re, () => repl);
+}
+
+const STRIP = new RegExp(`^[${PY_STRIP_CLASS}]+|[${PY_STRIP_CLASS}]+$`, "gu");
+
+/** Python `str.strip()` with no argument. */
+export function pyStrip(text: string): string {
+  return text.replace(STRIP, "");
+}
+
+/** Python `len(text)`: code points, not UTF-16 units. */
+export function pyLen(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}

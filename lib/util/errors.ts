@@ -1,0 +1,15 @@
+/**
+ * A problem with the user's input or environment, reported as one line and a non-zero exit.
+ * Everything else that escapes is a bug and keeps its stack trace.
+ */
+export class UserError extends Error {
+  constructor(message: string, readonly exitCode = 2) {
+    super(message);
+    this.name = "UserError";
+  }
+}
+
+/** Message of an unknown thrown value, without a stack. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
