@@ -1,0 +1,22 @@
+import type { Command } from "commander";
+import { join } from "node:path";
+import { benchSource, runBench } from "../../bench/bench";
+import { repoRoot } from "../../corpus/locate";
+import { writeFileAtomic } from "../../util/atomic";
+import { info } from "../../util/progress";
+
+export function register(program: Command): void {
+  program
+    .command("bench")
+    .summary("time pipeline commands (whole process, peak memory) on the real corpus and scaled copies")
+    .description("Runs each benchmark step as a separate `cci` process and reports wall time, CPU time and peak resident memory.\nResults go to .bench/results.json. Needs the real corpus (the competition zip or resource/data).")
+    .option("--source <path>", "competition zip or imported corpus folder (default: ../shared/corpus zip, else resource/data)")
+    .option("--only <names...>", "run only cases whose name contains one of these")
+    .action((opts: { source?: string; only?: string[] }) => {
+      const root = repoRoot();
+      const results = runBench(root, benchSource(root, opts.source), opts.only);
+      console.table(results);
+      writeFileAtomic(join(root, ".bench", "results.json"), `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`);
+      info("bench: wrote .bench/results.json");
+    });
+}

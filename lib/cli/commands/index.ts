@@ -1,0 +1,15 @@
+/** Sub-commands in pipeline order (corpus → refine → eda → prompts → … → report). */
+import type { Command } from "commander";
+import * as importCmd from "./import";
+import * as refine from "./refine";
+import * as report from "./report";
+import * as notebooks from "./notebooks";
+import * as bench from "./bench";
+
+export const COMMANDS: ((program: Command) => void)[] = [
+  importCmd.register,
+  refine.register,
+  report.register,
+  notebooks.register,
+  bench.register,
+];

@@ -1,0 +1,27 @@
+import type { Command } from "commander";
+import { basename, resolve } from "node:path";
+import { repoRoot } from "../../corpus/locate";
+import { assertAllOk, executeNotebooks, notebookFiles } from "../../notebooks/execute";
+import { info } from "../../util/progress";
+
+export function register(program: Command): void {
+  program
+    .command("notebooks")
+    .summary("execute the notebooks headless (in place, or --check)")
+    .description(
+      "Executes notebooks/NN-*.ipynb with Jupyter and the repo's tslab kernel, in pipeline order.\n" +
+        "In place by default (the executed notebooks are the committed report); --check runs them\n" +
+        "without touching the files. Needs Debian's jupyter-nbconvert and python3-nbclient.",
+    )
+    .argument("[notebooks...]", "only these notebooks (default: all)")
+    .option("--check", "execute into a temp folder; leave the notebooks unchanged")
+    .option("--timeout <seconds>", "per-cell timeout", (v) => Number(v), 1800)
+    .action((names: string[], opts: { check?: boolean; timeout: number }) => {
+      const root = repoRoot();
+      const files = names.length > 0 ? names.map((n) => resolve(n)) : notebookFiles(root);
+      const results = executeNotebooks(root, files, opts);
+      if (!results) return;
+      for (const r of results) info(`notebooks: ${basename(r.notebook)} ${r.ok ? "ok" : "FAILED"} in ${r.seconds.toFixed(1)} s`);
+      assertAllOk(results);
+    });
+}

@@ -1,0 +1,87 @@
+import type { Command } from "commander";
+import { statSync } from "node:fs";
+import { relative } from "node:path";
+import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
+import { ALTERNATIVE_RULES, FAITHFUL_RULES, replaceRule, withoutRules, type RefineRule } from "../../refine/rules";
+import { refineFile, refineFolder, statsRows, statsSummary, type FileRefined } from "../../refine/run";
+import type { RefineStats } from "../../refine/refine";
+import { writeFileAtomic } from "../../util/atomic";
+import { UserError } from "../../util/errors";
+import { info } from "../../util/progress";
+
+interface RefineOpts {
+  in?: string;
+  out?: string;
+  disable?: string[];
+  alt?: string[];
+  stats?: string;
+  listRules?: boolean;
+}
+
+const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+
+/** The rule table the options ask for: faithful, minus --disable, with --alt swaps. */
+export function rulesFromOptions(disable: string[] = [], alt: string[] = []): RefineRule[] {
+  try {
+    let rules: RefineRule[] = withoutRules(FAITHFUL_RULES, disable);
+    for (const name of alt) {
+      const replacement = ALTERNATIVE_RULES[name];
+      if (!replacement) throw new RangeError(`no alternative for rule ${name} (alternatives exist for: ${Object.keys(ALTERNATIVE_RULES).join(", ")})`);
+      rules = replaceRule(rules, name, replacement);
+    }
+    return rules;
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command("refine")
+    .summary("apply the original's nine refinement rules, drop emptied utterances, merge turns")
+    .description(
+      "Refine a corpus as the original's run/refine.py (SPEC §2): byte-identical output by default.\n" +
+        "With no FILE, every *.json of --in is refined into the same names under --out.\n" +
+        "Defaults: resource/data → resource/refined_data, or the bundled sample when no corpus was imported.",
+    )
+    .argument("[file]", "refine just this file (then --out is a file)")
+    .option("--in <dir>", "folder of corpus files")
+    .option("--out <path>", "output folder (or file, with FILE)")
+    .option("--disable <rules>", "switch rules off (comma-separated names; see --list-rules)", list)
+    .option("--alt <rules>", "swap a rule for its alternative (e.g. newline-to-space → collapse-whitespace)", list)
+    .option("--stats <file>", "also write what each rule changed as JSON")
+    .option("--list-rules", "print the rule table and exit")
+    .action((file: string | undefined, opts: RefineOpts) => {
+      if (opts.listRules) {
+        console.table([...FAITHFUL_RULES, ...Object.values(ALTERNATIVE_RULES)].map((r) => ({ name: r.name, description: r.description })));
+        return;
+      }
+      const rules = rulesFromOptions(opts.disable, opts.alt);
+      const rel = (p: string) => relative(process.cwd(), p) || ".";
+      const report = (f: FileRefined) =>
+        info(`refine: ${rel(f.input)} → ${rel(f.output)}  ${f.stats.examples} examples, turns ${f.stats.turnsBefore} → ${f.stats.turnsAfter}`);
+      let total: RefineStats;
+      if (file) {
+        if (!opts.out) throw new UserError("refine FILE needs --out FILE");
+        if (isDir(file)) throw new UserError(`${file}: is a folder; use --in ${file}`);
+        const done = refineFile(file, opts.out, rules);
+        report(done);
+        total = done.stats;
+      } else {
+        const ws = defaultWorkspace();
+        if (!opts.in) info(describeWorkspace(ws));
+        total = refineFolder(opts.in ?? ws.data, opts.out ?? ws.refined, rules, report).total;
+      }
+      console.table(statsRows(total));
+      console.table([statsSummary(total)]);
+      if (opts.stats) writeFileAtomic(opts.stats, `${JSON.stringify({ rules: rules.map((r) => r.name), stats: total }, null, 2)}\n`);
+    });
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

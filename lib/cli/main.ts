@@ -1,0 +1,30 @@
+/**
+ * The `cci` command: one sub-command per pipeline step, in data-flow order.
+ * Bad input ends in one line on stderr and a non-zero exit; anything else is a bug and keeps its stack.
+ */
+import { Command } from "commander";
+import { UserError } from "../util/errors";
+import { COMMANDS } from "./commands";
+
+const program = new Command("cci")
+  .description("cci-workbench: reproduce and extend the NIKL 2024 Conversation Context Inference (type B) winning entry")
+  .showHelpAfterError("(run with --help for usage)")
+  .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, "cci: ")) });
+
+for (const register of COMMANDS) register(program);
+
+// Benchmarks ask a child process to report its own peak memory and CPU time at exit.
+if (process.env.CCI_REPORT_RESOURCES) {
+  process.on("exit", () => process.stderr.write(`CCI_RESOURCES ${JSON.stringify(process.resourceUsage())}\n`));
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof UserError) {
+    process.stderr.write(`cci: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    throw err;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Headless notebook execution: Debian's `jupyter nbconvert --execute` with the repo's tslab
+ * kernel spec (notebooks/jupyter/kernels/tslab), then volatile metadata stripped so a re-run
+ * changes only what the notebook shows.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { writeFileAtomic } from "../util/atomic";
+import { UserError } from "../util/errors";
+import { commandWorks, missingTool } from "../util/system";
+
+export function notebookFiles(root: string): string[] {
+  const dir = join(root, "notebooks");
+  return readdirSync(dir)
+    .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+interface NotebookJson {
+  metadata: Record<string, unknown>;
+  cells: { cell_type: string; metadata?: Record<string, unknown>; outputs?: unknown[]; execution_count?: number | null }[];
+}
+
+/** Drop what changes on every run (timings, kernel build details) and keep what the notebook shows. */
+export function stripVolatile(nb: NotebookJson): NotebookJson {
+  const { widgets: _w, ...metadata } = nb.metadata;
+  return {
+    ...nb,
+    metadata,
+    cells: nb.cells.map((c) => {
+      if (!c.metadata) return c;
+      const { execution: _e, collapsed: _c, ...meta } = c.metadata;
+      return { ...c, metadata: meta };
+    }),
+  };
+}
+
+export interface ExecuteResult {
+  notebook: string;
+  ok: boolean;
+  seconds: number;
+  error?: string;
+}
+
+/**
+ * Execute notebooks headless. In place (their outputs are the committed report) unless
+ * `check`, which runs them into a temp folder and leaves the files untouched.
+ */
+export function executeNotebooks(root: string, notebooks: string[], opts: { check?: boolean; timeout?: number } = {}): ExecuteResult[] | null {
+  if (!commandWorks("jupyter", ["nbconvert", "--version"])) {
+    missingTool("jupyter nbconvert", "install Debian's jupyter-nbconvert and python3-nbclient (apt-get install jupyter-nbconvert python3-nbclient) to execute notebooks headless");
+    return null;
+  }
+  const outDir = mkdtempSync(join(tmpdir(), "cci-nb-"));
+  try {
+    return notebooks.map((nb) => {
+      const t0 = performance.now();
+      const r = spawnSync(
+        "jupyter",
+        ["nbconvert", "--to", "notebook", "--execute", `--ExecutePreprocessor.timeout=${opts.timeout ?? 1800}`, "--ExecutePreprocessor.kernel_name=tslab", "--output-dir", outDir, nb],
+        { env: { ...process.env, JUPYTER_PATH: join(root, "notebooks", "jupyter") }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      if (r.status !== 0) return { notebook: nb, ok: false, seconds, error: lastError(r.stderr ?? String(r.error)) };
+      const executed = stripVolatile(JSON.parse(readFileSync(join(outDir, basename(nb)), "utf8")));
+      if (!opts.check) writeFileAtomic(nb, `${JSON.stringify(executed, null, 1)}\n`);
+      return { notebook: nb, ok: true, seconds };
+    });
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+/** nbconvert prints a Python traceback; the cell and its error are the useful part. */
+function lastError(stderr: string): string {
+  const i = stderr.indexOf("CellExecutionError");
+  return (i >= 0 ? stderr.slice(i) : stderr.split("\n").slice(-15).join("\n")).trim();
+}
+
+export function assertAllOk(results: ExecuteResult[]): void {
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length > 0) throw new UserError(`${failed.length} notebook(s) failed: ${failed.map((f) => `${basename(f.notebook)}\n${f.error}`).join("\n")}`);
+}

@@ -1,0 +1,66 @@
+/** Refinement at the file-system edge: files and folders in, refined files and stats out. */
+import { basename, join } from "node:path";
+import { loadCorpus } from "../corpus/load";
+import { writeCorpus } from "../corpus/write";
+import { corpusFiles } from "../corpus/locate";
+import { assertNotInput } from "../util/atomic";
+import { FAITHFUL_RULES, type RefineRule } from "./rules";
+import { addStats, emptyStats, refineCorpus, type RefineStats } from "./refine";
+
+export interface FileRefined {
+  input: string;
+  output: string;
+  stats: RefineStats;
+}
+
+/** Refine one corpus file into `output`; the input is never overwritten. */
+export function refineFile(input: string, output: string, rules: readonly RefineRule[] = FAITHFUL_RULES): FileRefined {
+  assertNotInput(output, [input]);
+  const { examples, stats } = refineCorpus(loadCorpus(input), rules);
+  writeCorpus(output, examples);
+  return { input, output, stats };
+}
+
+/**
+ * Refine every *.json of a folder into the same names under `outDir`, one file at a time so only
+ * one file's examples are held in memory.
+ */
+export function refineFolder(
+  inDir: string,
+  outDir: string,
+  rules: readonly RefineRule[] = FAITHFUL_RULES,
+  onFile: (done: FileRefined) => void = () => {},
+): { files: FileRefined[]; total: RefineStats } {
+  const inputs = corpusFiles(inDir);
+  for (const f of inputs) assertNotInput(join(outDir, basename(f)), inputs);
+  const files: FileRefined[] = [];
+  let total = emptyStats(rules);
+  for (const input of inputs) {
+    const done = refineFile(input, join(outDir, basename(input)), rules);
+    files.push(done);
+    total = addStats(total, done.stats);
+    onFile(done);
+  }
+  return { files, total };
+}
+
+/** Per-rule effects and before/after sizes as rows, for a table. */
+export function statsRows(stats: RefineStats): Record<string, string | number>[] {
+  return [
+    ...stats.rules.map((r) => ({ step: r.rule, "utterances touched": r.utterancesTouched, "chars removed": r.charsRemoved })),
+    { step: "drop-empty", "utterances touched": stats.utterancesDropped, "chars removed": 0 },
+    { step: "merge-turns", "utterances touched": stats.turnsMerged, "chars removed": 0 },
+  ];
+}
+
+/** Mean turns and characters per conversation before and after. */
+export function statsSummary(stats: RefineStats): { examples: number; turnsBefore: number; turnsAfter: number; charsBefore: number; charsAfter: number } {
+  const per = (n: number) => (stats.examples ? +(n / stats.examples).toFixed(2) : 0);
+  return {
+    examples: stats.examples,
+    turnsBefore: per(stats.turnsBefore),
+    turnsAfter: per(stats.turnsAfter),
+    charsBefore: per(stats.charsBefore),
+    charsAfter: per(stats.charsAfter),
+  };
+}

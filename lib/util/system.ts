@@ -1,0 +1,30 @@
+/**
+ * Optional system tools (Jupyter for headless notebooks, Chromium for PNG/SVG export).
+ * Where one is missing, features degrade with one clear message; CI sets
+ * CCI_REQUIRE_SYSTEM=1 so that a missing tool fails there instead.
+ */
+import { spawnSync } from "node:child_process";
+import { UserError } from "./errors";
+import { info } from "./progress";
+
+export const REQUIRE_SYSTEM_ENV = "CCI_REQUIRE_SYSTEM";
+
+export function systemToolsRequired(): boolean {
+  return process.env[REQUIRE_SYSTEM_ENV] === "1";
+}
+
+const warned = new Set<string>();
+
+/** Report a missing tool: an error under CCI_REQUIRE_SYSTEM=1, else one message per tool. */
+export function missingTool(tool: string, howToGet: string): void {
+  const message = `${tool} not found — ${howToGet}`;
+  if (systemToolsRequired()) throw new UserError(`${message} (required because ${REQUIRE_SYSTEM_ENV}=1)`);
+  if (!warned.has(tool)) info(`note: ${message}; skipping`);
+  warned.add(tool);
+}
+
+/** Whether a command runs (exit 0) with the given arguments. */
+export function commandWorks(cmd: string, args: string[]): boolean {
+  const r = spawnSync(cmd, args, { stdio: "ignore" });
+  return r.status === 0;
+}
