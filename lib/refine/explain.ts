@@ -1,0 +1,68 @@
+/**
+ * Views of what refinement does, for the notebook and the report: which texts a rule changes,
+ * and how two rule tables differ on a corpus. Pure functions over examples.
+ */
+import { type Example, utteranceText } from "../corpus/schema";
+import { refineCorpus, type RefineStats } from "./refine";
+import { FAITHFUL_RULES, type RefineRule } from "./rules";
+
+export interface RuleChange {
+  id: string;
+  /** The text as it reached the rule (after the rules before it). */
+  before: string;
+  after: string;
+}
+
+/** The first `limit` utterances the named rule changes, seen at the point the rule runs. */
+export function ruleExamples(examples: readonly Example[], ruleName: string, limit = 3, rules: readonly RefineRule[] = FAITHFUL_RULES): RuleChange[] {
+  const at = rules.findIndex((r) => r.name === ruleName);
+  if (at < 0) throw new RangeError(`unknown refinement rule ${ruleName}`);
+  const out: RuleChange[] = [];
+  for (const ex of examples) {
+    for (const u of ex.input.conversation) {
+      const before = rules.slice(0, at).reduce((t, r) => r.apply(t), utteranceText(u));
+      const after = rules[at].apply(before);
+      if (after !== before) out.push({ id: ex.id, before, after });
+      if (out.length >= limit) return out;
+    }
+  }
+  return out;
+}
+
+export interface RefinementComparison {
+  base: RefineStats;
+  variant: RefineStats;
+  /** Examples whose refined conversation differs between the two rule tables. */
+  examplesChanged: number;
+  /** Refined utterances (after merging) that differ, counted position by position. */
+  utterancesChanged: number;
+  /** Ids of the changed examples, in corpus order. */
+  changedIds: string[];
+}
+
+/** Refine a corpus with two rule tables and say what differs. */
+export function compareRefinements(examples: readonly Example[], base: readonly RefineRule[], variant: readonly RefineRule[]): RefinementComparison {
+  const a = refineCorpus(examples, base);
+  const b = refineCorpus(examples, variant);
+  let utterancesChanged = 0;
+  const changedIds: string[] = [];
+  a.examples.forEach((ex, i) => {
+    const ua = ex.input.conversation;
+    const ub = b.examples[i].input.conversation;
+    let diff = Math.abs(ua.length - ub.length);
+    for (let j = 0; j < Math.min(ua.length, ub.length); j++) if (ua[j].utterance !== ub[j].utterance) diff++;
+    if (diff > 0) changedIds.push(ex.id);
+    utterancesChanged += diff;
+  });
+  return { base: a.stats, variant: b.stats, examplesChanged: changedIds.length, utterancesChanged, changedIds };
+}
+
+/** Make whitespace visible: space ␣, newline ⏎, tab ⇥, and other invisible spaces as <U+XXXX>. */
+export function visible(text: string): string {
+  return text.replace(/[\s\u200b-\u200d\ufeff\x1c-\x1f]/gu, (c) => {
+    if (c === " ") return "␣";
+    if (c === "\n") return "⏎";
+    if (c === "\t") return "⇥";
+    return `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}>`;
+  });
+}
