@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import * as importCmd from "./import";
 import * as refine from "./refine";
+import * as prompts from "./prompts";
 import * as report from "./report";
 import * as notebooks from "./notebooks";
 import * as bench from "./bench";
@@ -9,6 +10,7 @@ import * as bench from "./bench";
 export const COMMANDS: ((program: Command) => void)[] = [
   importCmd.register,
   refine.register,
+  prompts.register,
   report.register,
   notebooks.register,
   bench.register,

@@ -1,0 +1,59 @@
+import type { Command } from "commander";
+import { relative } from "node:path";
+import { loadCorpus } from "../../corpus/load";
+import { DEFAULT_EOS, MODES, VARIANTS, VARIANT_NAMES, buildPrompts, isMode, isVariantName, quirkCounts, toJsonl, type Mode, type VariantName } from "../../prompts";
+import { assertNotInput, writeFileAtomic } from "../../util/atomic";
+import { UserError } from "../../util/errors";
+import { info } from "../../util/progress";
+
+interface PromptsOpts {
+  variant?: string;
+  mode: string;
+  eos: string;
+  out?: string;
+  list?: boolean;
+  quirks?: boolean;
+}
+
+/** Validate --variant and --mode (shared with export-sft). */
+export function variantAndMode(variant: string | undefined, mode: string): { variant: VariantName; mode: Mode } {
+  if (!variant) throw new UserError(`--variant is required (one of: ${VARIANT_NAMES.join(", ")})`);
+  if (!isVariantName(variant)) throw new UserError(`--variant: unknown variant "${variant}" (one of: ${VARIANT_NAMES.join(", ")})`);
+  if (!isMode(mode)) throw new UserError(`--mode: expected ${MODES.join(" or ")}, got "${mode}"`);
+  return { variant, mode };
+}
+
+export function register(program: Command): void {
+  program
+    .command("prompts")
+    .summary("corpus file → chat messages and targets of one prompt variant (JSONL)")
+    .description(
+      "Build the prompt of one variant (SPEC §4) for every example of a corpus file: one JSON object per line,\n" +
+        '{"id", "messages": [{"role", "content"}, …], "target"}, written as Python json.dumps.\n' +
+        "--mode faithful (default) keeps the original's quirks (josa overwrite, the Baseline's double eos);\n" +
+        "--mode fixed writes the right particle and a single eos.\n" +
+        `Variants: ${VARIANT_NAMES.join(", ")}.`,
+    )
+    .argument("[file]", "corpus file (e.g. resource/data/dev.json)")
+    .option("--variant <name>", "prompt variant (see --list)")
+    .option("--mode <mode>", "faithful or fixed", "faithful")
+    .option("--eos <token>", "eos string that ends each target", DEFAULT_EOS)
+    .option("--out <file>", "output JSONL file")
+    .option("--list", "print the variants and exit")
+    .option("--quirks", "also print how many examples each quirk touches, by category")
+    .action((file: string | undefined, opts: PromptsOpts) => {
+      if (opts.list) {
+        console.table(VARIANT_NAMES.map((v) => ({ variant: v, summary: VARIANTS[v].summary })));
+        return;
+      }
+      const { variant, mode } = variantAndMode(opts.variant, opts.mode);
+      if (!file) throw new UserError("prompts needs a corpus FILE");
+      if (!opts.out) throw new UserError("prompts needs --out FILE.jsonl");
+      assertNotInput(opts.out, [file]);
+      const examples = loadCorpus(file);
+      const rows = buildPrompts(examples, variant, { mode, eos: opts.eos });
+      writeFileAtomic(opts.out, toJsonl(rows));
+      info(`prompts: ${relative(process.cwd(), file)} → ${relative(process.cwd(), opts.out)}  ${rows.length} prompts (${variant}, ${mode})`);
+      if (opts.quirks) console.table(quirkCounts(examples, [variant]));
+    });
+}
