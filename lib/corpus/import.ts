@@ -155,20 +155,17 @@ export async function importCorpus(source: string, outDir: string): Promise<Impo
   const picked = pickSplits(source, entries);
   const where = (e: SourceEntry) => (isDir ? join(source, e.name) : `${source}:${e.name}`);
 
-  const texts = {} as Record<SourceSplit, string>;
-  const parsed = {} as Record<SourceSplit, Example[]>;
-  for (const split of SOURCE_SPLITS) {
-    texts[split] = picked[split].data.toString("utf8");
-    parsed[split] = parseCorpus(texts[split], where(picked[split]));
-  }
-  const trainDev = spliceTrainDev(texts.train, texts.dev, { train: parsed.train.length, dev: parsed.dev.length });
-  const check = parseCorpus(trainDev, "train+dev.json");
-  if (idsOf(check).join("\n") !== [...idsOf(parsed.train), ...idsOf(parsed.dev)].join("\n"))
+  // Validate every split first (nothing is written on bad input), keeping only ids, not examples.
+  const ids = {} as Record<SourceSplit, string[]>;
+  for (const split of SOURCE_SPLITS) ids[split] = idsOf(parseCorpus(picked[split].data.toString("utf8"), where(picked[split])));
+  const trainDev = spliceTrainDev(picked.train.data.toString("utf8"), picked.dev.data.toString("utf8"), { train: ids.train.length, dev: ids.dev.length });
+  const trainDevIds = idsOf(parseCorpus(trainDev, "train+dev.json"));
+  if (trainDevIds.join("\n") !== [...ids.train, ...ids.dev].join("\n"))
     throw new Error("train+dev splice does not hold train's examples followed by dev's"); // a bug, not bad input
 
   const outputs: [ImportedFile["split"], Buffer | string, number, string][] = [
-    ...SOURCE_SPLITS.map((s) => [s, picked[s].data, parsed[s].length, where(picked[s])] as [SourceSplit, Buffer, number, string]),
-    ["train+dev", trainDev, check.length, "train + dev"],
+    ...SOURCE_SPLITS.map((s) => [s, picked[s].data, ids[s].length, where(picked[s])] as [SourceSplit, Buffer, number, string]),
+    ["train+dev", trainDev, trainDevIds.length, "train + dev"],
   ];
   if (isDir) for (const [split] of outputs) assertNotInput(join(outDir, `${split}.json`), entries.map((e) => join(source, e.name)));
   return outputs.map(([split, data, examples, from]) => {
