@@ -33,3 +33,48 @@ describe("display helpers", () => {
     expect(html).toContain('<td style="text-align:right">1,234</td>');
   });
 });
+
+import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { comparisonRows, conversationRows, differingUtterances } from "../lib/refine/explain";
+import { compareWithReference } from "../lib/refine/verify";
+import { statsBySplitRows } from "../lib/refine/run";
+import { refineCorpus } from "../lib/refine/refine";
+import { pythonJsonDumps } from "../lib/corpus/pyjson";
+
+describe("notebook rows", () => {
+  const ex = example([[1, "안녕하세요"], [1, "밥 먹었어요?"], [2, "네"]], [2]);
+  it("marks references in a conversation", () => {
+    expect(conversationRows(ex).map((r) => r.reference)).toEqual(["", "", "◀ reference"]);
+  });
+  it("compares two rule tables metric by metric", () => {
+    const rows = comparisonRows(compareRefinements([ex], FAITHFUL_RULES, withoutRules(FAITHFUL_RULES, ["delete-greetings"])));
+    expect(rows.find((r) => r.metric === "utterances emptied and dropped")).toEqual({ metric: "utterances emptied and dropped", base: 1, variant: 0, change: -1 });
+    expect(differingUtterances([ex], FAITHFUL_RULES, withoutRules(FAITHFUL_RULES, ["delete-greetings"]))).toEqual([
+      { example: ex.id, base: "밥␣먹었어요?", variant: "안녕하세요␣밥␣먹었어요?" },
+    ]);
+  });
+  it("lays out per-split effects", () => {
+    const rows = statsBySplitRows([{ split: "a", stats: refineCorpus([ex]).stats }]);
+    expect(rows.at(-2)).toEqual({ step: "drop-empty", "a: touched": 1, "a: chars removed": 0 });
+  });
+});
+
+describe("compareWithReference", () => {
+  it("finds identical files and the first differing byte", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cci-verify-"));
+    mkdirSync(join(dir, "data"));
+    mkdirSync(join(dir, "ref"));
+    writeFileSync(join(dir, "data", "a.json"), pythonJsonDumps([ex0]));
+    writeFileSync(join(dir, "data", "b.json"), pythonJsonDumps([ex0]));
+    const refined = pythonJsonDumps(refineCorpus([ex0]).examples);
+    writeFileSync(join(dir, "ref", "a.json"), refined);
+    writeFileSync(join(dir, "ref", "b.json"), refined.replace("좋아", "좋다"));
+    const [a, b] = compareWithReference(join(dir, "data"), join(dir, "ref"));
+    expect(a).toMatchObject({ file: "a.json", identical: true, firstDifference: -1 });
+    expect(b.identical).toBe(false);
+    expect(b.firstDifference).toBe(Buffer.from(refined).indexOf(Buffer.from("좋아")) + 3);
+  });
+});
+const ex0 = example([[1, "좋아요~"], [2, "ㅋㅋ 그래"]], [0]);

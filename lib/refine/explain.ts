@@ -66,3 +66,50 @@ export function visible(text: string): string {
     return `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}>`;
   });
 }
+
+/** Rows showing what one rule changes, whitespace made visible, for a table. */
+export function ruleExampleRows(examples: readonly Example[], ruleName: string, limit = 3): { example: string; before: string; after: string }[] {
+  return ruleExamples(examples, ruleName, limit).map((c) => ({ example: c.id, before: visible(c.before), after: visible(c.after) }));
+}
+
+/** A conversation as rows (turn, speaker, text, ids, whether it is a reference). */
+export function conversationRows(ex: Example): { turn: number; speaker: number; utterance: string; ids: string; reference: string }[] {
+  const refs = new Set(ex.input.reference_id);
+  return ex.input.conversation.map((u, i) => {
+    const ids = Array.isArray(u.utterance_id) ? u.utterance_id : [u.utterance_id];
+    return { turn: i + 1, speaker: u.speaker, utterance: visible(utteranceText(u)), ids: ids.join(", "), reference: ids.some((id) => refs.has(id)) ? "◀ reference" : "" };
+  });
+}
+
+/** Side-by-side metrics of two rule tables on one corpus. */
+export function comparisonRows(cmp: RefinementComparison): { metric: string; base: number; variant: number; change: number }[] {
+  const per = (s: RefineStats, n: number) => (s.examples ? n / s.examples : 0);
+  const row = (metric: string, a: number, b: number) => ({ metric, base: +a.toFixed(2), variant: +b.toFixed(2), change: +(b - a).toFixed(2) });
+  const { base: a, variant: b } = cmp;
+  return [
+    row("examples whose refined conversation differs", 0, cmp.examplesChanged),
+    row("refined utterances that differ", 0, cmp.utterancesChanged),
+    row("mean turns per conversation", per(a, a.turnsAfter), per(b, b.turnsAfter)),
+    row("mean characters per conversation", per(a, a.charsAfter), per(b, b.charsAfter)),
+    row("utterances emptied and dropped", a.utterancesDropped, b.utterancesDropped),
+    row("reference utterances dropped", a.referencesDropped, b.referencesDropped),
+    row("examples left without a reference", a.examplesWithoutReference, b.examplesWithoutReference),
+  ];
+}
+
+/** The first refined utterances that differ between two rule tables (for sample-level views). */
+export function differingUtterances(examples: readonly Example[], base: readonly RefineRule[], variant: readonly RefineRule[], limit = 5): { example: string; base: string; variant: string }[] {
+  const a = refineCorpus(examples, base).examples;
+  const b = refineCorpus(examples, variant).examples;
+  const out: { example: string; base: string; variant: string }[] = [];
+  a.forEach((ex, i) => {
+    const ua = ex.input.conversation;
+    const ub = b[i].input.conversation;
+    for (let j = 0; j < Math.max(ua.length, ub.length) && out.length < limit; j++) {
+      const ta = ua[j] ? String(ua[j].utterance) : "—";
+      const tb = ub[j] ? String(ub[j].utterance) : "—";
+      if (ta !== tb) out.push({ example: ex.id, base: visible(ta), variant: visible(tb) });
+    }
+  });
+  return out;
+}

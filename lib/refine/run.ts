@@ -64,3 +64,16 @@ export function statsSummary(stats: RefineStats): { examples: number; turnsBefor
     charsAfter: per(stats.charsAfter),
   };
 }
+
+/** Per-step effects side by side for several splits: one row per step, two columns per split. */
+export function statsBySplitRows(results: readonly { split: string; stats: RefineStats }[]): Record<string, string | number>[] {
+  const perSplit = results.map((r) => ({ split: r.split, rows: statsRows(r.stats) }));
+  return perSplit[0]?.rows.map((row, i) => {
+    const out: Record<string, string | number> = { step: row.step };
+    for (const s of perSplit) {
+      out[`${s.split}: touched`] = s.rows[i]["utterances touched"];
+      out[`${s.split}: chars removed`] = s.rows[i]["chars removed"];
+    }
+    return out;
+  }) ?? [];
+}
