@@ -2,7 +2,9 @@
 import type { Command } from "commander";
 import * as importCmd from "./import";
 import * as refine from "./refine";
+import * as eda from "./eda";
 import * as prompts from "./prompts";
+import * as exportSft from "./export-sft";
 import * as report from "./report";
 import * as notebooks from "./notebooks";
 import * as bench from "./bench";
@@ -10,7 +12,9 @@ import * as bench from "./bench";
 export const COMMANDS: ((program: Command) => void)[] = [
   importCmd.register,
   refine.register,
+  eda.register,
   prompts.register,
+  exportSft.register,
   report.register,
   notebooks.register,
   bench.register,

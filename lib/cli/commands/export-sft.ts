@@ -1,0 +1,126 @@
+import type { Command } from "commander";
+import { existsSync, readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { loadCorpus } from "../../corpus/load";
+import { DEFAULT_EOS, toJsonl } from "../../prompts";
+import { answerTokenIds } from "../../tokenize/answer-ids";
+import { legacyTemplate, type LegacyTemplateName } from "../../tokenize/legacy-templates";
+import { sftExamples, textExamples } from "../../tokenize/sft";
+import { assertNotInput, writeFileAtomic } from "../../util/atomic";
+import { UserError } from "../../util/errors";
+import { info, progress } from "../../util/progress";
+import { variantAndMode } from "./prompts";
+
+interface ExportOpts {
+  variant?: string;
+  mode: string;
+  tokenizer?: string;
+  eos?: string;
+  bos: string;
+  template: string;
+  lengthRule: boolean;
+  maxLength?: string;
+  out?: string;
+}
+
+const TEMPLATE_NAMES: readonly LegacyTemplateName[] = ["llama2", "chatml", "gpt2"];
+
+/** OUT.jsonl → the three files written beside it. */
+export function exportPaths(out: string): { tokens: string; text: string; config: string } {
+  const base = out.endsWith(".jsonl") ? out.slice(0, -".jsonl".length) : out;
+  return { tokens: `${base}.jsonl`, text: `${base}.text.jsonl`, config: `${base}.config.json` };
+}
+
+function templateFromOption(value: string): { name: string; template: string } {
+  if ((TEMPLATE_NAMES as readonly string[]).includes(value)) return { name: `legacy default (${value})`, template: legacyTemplate(value as LegacyTemplateName) };
+  if (!existsSync(value)) throw new UserError(`--template: expected ${TEMPLATE_NAMES.join(", ")} or a Jinja file, got "${value}"`);
+  return { name: value, template: readFileSync(value, "utf8") };
+}
+
+function parseMaxLength(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--max-length: expected a positive integer, got "${v}"`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command("export-sft")
+    .summary("corpus file → supervised fine-tuning data of one prompt variant (token ids and/or text)")
+    .description(
+      "Turn a corpus file into the training examples the original's trainer consumed (SPEC §5).\n" +
+        "With --tokenizer DIR (a Hugging Face folder with tokenizer.json and tokenizer_config.json, loaded offline):\n" +
+        "  OUT.jsonl       {id, input_ids, labels}: chat template with generation prompt, then the target;\n" +
+        "                  labels are -100 over the prompt. Prompts longer than model_max_length are skipped\n" +
+        "                  (the original's train-mode rule; --no-length-rule for eval data) and listed.\n" +
+        "                  A config without chat_template uses its class's transformers 4.41 default\n" +
+        "                  (Llama: the Llama-2 [INST] <<SYS>> template).\n" +
+        "Always:\n" +
+        "  OUT.text.jsonl  {id, prompt, completion}: the rendered prompt text and the target, for a trainer that\n" +
+        "                  tokenizes itself (tokenize the prompt without adding special tokens).\n" +
+        "  OUT.config.json what was built and how (variant, mode, template, limits, dropped examples).\n" +
+        "Without --tokenizer the prompt is rendered with --template (default llama2) and --bos/--eos.",
+    )
+    .argument("[file]", "corpus file (e.g. resource/data/train.json)")
+    .option("--variant <name>", "prompt variant (see `cci prompts --list`)")
+    .option("--mode <mode>", "faithful or fixed", "faithful")
+    .option("--tokenizer <dir>", "Hugging Face tokenizer folder (offline)")
+    .option("--eos <token>", `eos string ending each target (default: the tokenizer's, else ${DEFAULT_EOS})`)
+    .option("--template <name|file>", `chat template without a tokenizer: ${TEMPLATE_NAMES.join(", ")} or a Jinja file`, "llama2")
+    .option("--bos <token>", "bos string for the template without a tokenizer", "<s>")
+    .option("--no-length-rule", "keep prompts longer than model_max_length (the original's eval mode)")
+    .option("--max-length <n>", "use this limit instead of the tokenizer's model_max_length")
+    .option("--out <file>", "output OUT.jsonl (OUT.text.jsonl and OUT.config.json go beside it)")
+    .action(async (file: string | undefined, opts: ExportOpts) => {
+      const { variant, mode } = variantAndMode(opts.variant, opts.mode);
+      if (!file) throw new UserError("export-sft needs a corpus FILE");
+      if (!opts.out) throw new UserError("export-sft needs --out OUT.jsonl");
+      const paths = exportPaths(opts.out);
+      for (const p of Object.values(paths)) assertNotInput(p, [file]);
+      const maxLength = parseMaxLength(opts.maxLength);
+      const examples = loadCorpus(file);
+      const rel = (p: string) => relative(process.cwd(), p);
+      const config: Record<string, unknown> = { input: rel(file), variant, mode, examples: examples.length };
+
+      if (opts.tokenizer) {
+        // transformers.js takes seconds to import: only when a tokenizer is asked for.
+        const { loadTokenizer } = await import("../../tokenize/load");
+        const tok = await loadTokenizer(opts.tokenizer);
+        info(`export-sft: tokenizer ${rel(tok.dir)} (${tok.tokenizerClass ?? "no tokenizer_class"}), template: ${tok.templateSource}`);
+        const bar = progress("export-sft", examples.length);
+        const result = sftExamples(tok, examples, variant, { mode, eos: opts.eos, lengthRule: opts.lengthRule, maxLength }, () => bar.tick());
+        bar.done();
+        writeFileAtomic(paths.tokens, toJsonl(result.rows));
+        writeFileAtomic(paths.text, toJsonl(result.texts));
+        Object.assign(config, {
+          eos: opts.eos ?? tok.eosToken,
+          tokenizer: { dir: rel(tok.dir), class: tok.tokenizerClass ?? null, model_max_length: Number.isFinite(tok.modelMaxLength) ? tok.modelMaxLength : null, answer_token_ids: answerTokenIds(tok) },
+          template: { source: tok.templateSource, text: tok.chatTemplate },
+          length_rule: opts.lengthRule ? { limit: Number.isFinite(result.limit) ? result.limit : null, rule: "skip when prompt tokens > limit" } : null,
+          written: result.rows.length,
+          dropped: result.dropped,
+          files: { tokens: rel(paths.tokens), text: rel(paths.text) },
+        });
+        info(`export-sft: ${rel(paths.tokens)}  ${result.rows.length} examples (${variant}, ${mode}), ${result.dropped.length} dropped`);
+        if (result.dropped.length) console.table(result.dropped);
+      } else {
+        const { name, template } = templateFromOption(opts.template);
+        const eos = opts.eos ?? DEFAULT_EOS;
+        const texts = textExamples(examples, variant, template, { bos_token: opts.bos, eos_token: eos }, { mode, eos });
+        writeFileAtomic(paths.text, toJsonl(texts));
+        Object.assign(config, {
+          eos,
+          tokenizer: null,
+          template: { source: name, text: template, bos_token: opts.bos, eos_token: eos },
+          length_rule: null,
+          written: texts.length,
+          dropped: [],
+          files: { text: rel(paths.text) },
+        });
+        info(`export-sft: no --tokenizer, so no token ids; text form only`);
+      }
+      writeFileAtomic(paths.config, `${JSON.stringify(config, null, 2)}\n`);
+      info(`export-sft: ${rel(paths.text)}, ${rel(paths.config)}`);
+    });
+}

@@ -1,0 +1,73 @@
+/**
+ * Load a Hugging Face tokenizer folder (tokenizer.json + tokenizer_config.json) offline and
+ * settle which chat template it renders with: its own, or — as transformers 4.41 did when the
+ * config has none — the legacy default of its tokenizer class (SPEC §5).
+ */
+import { AutoTokenizer, env, type PreTrainedTokenizer } from "@huggingface/transformers";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { UserError } from "../util/errors";
+import { legacyTemplate, legacyTemplateName, type LegacyTemplateName } from "./legacy-templates";
+
+export interface LoadedTokenizer {
+  dir: string;
+  tokenizer: PreTrainedTokenizer;
+  tokenizerClass: string | undefined;
+  chatTemplate: string;
+  /** Where the template came from: the config, or the class's legacy default. */
+  templateSource: "tokenizer_config" | `legacy default (${LegacyTemplateName})`;
+  /** tokenizer_config.json's model_max_length; Infinity when absent (transformers' "very large"). */
+  modelMaxLength: number;
+  eosToken: string;
+}
+
+const REQUIRED = ["tokenizer.json", "tokenizer_config.json"];
+
+function readConfig(dir: string): Record<string, unknown> {
+  const path = join(dir, "tokenizer_config.json");
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch (err) {
+    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** The config's own template: a string, or the "default" of a list of named templates. */
+function configTemplate(config: Record<string, unknown>): string | undefined {
+  const t = config.chat_template;
+  if (typeof t === "string") return t;
+  if (Array.isArray(t)) return (t as { name?: string; template?: string }[]).find((x) => x.name === "default")?.template;
+  return undefined;
+}
+
+export async function loadTokenizer(folder: string): Promise<LoadedTokenizer> {
+  const dir = resolve(folder);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${folder}: no such tokenizer folder`);
+  for (const f of REQUIRED) if (!existsSync(join(dir, f))) throw new UserError(`${folder}: missing ${f} (a tokenizer folder needs ${REQUIRED.join(" and ")})`);
+  const config = readConfig(dir);
+  // Offline only: never reach for the Hub, never write a cache.
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.useFSCache = false;
+  let tokenizer: PreTrainedTokenizer;
+  try {
+    tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+  } catch (err) {
+    throw new UserError(`${folder}: cannot load the tokenizer (${(err as Error).message.split("\n")[0]})`);
+  }
+  const tokenizerClass = typeof config.tokenizer_class === "string" ? config.tokenizer_class : undefined;
+  const own = configTemplate(config);
+  const legacy = legacyTemplateName(tokenizerClass);
+  const limit = config.model_max_length;
+  const eosToken = tokenizer.eos_token;
+  if (!eosToken) throw new UserError(`${folder}: tokenizer_config.json: eos_token: missing (the targets end in it)`);
+  return {
+    dir,
+    tokenizer,
+    tokenizerClass,
+    chatTemplate: own ?? legacyTemplate(legacy, config.use_default_system_prompt === true),
+    templateSource: own !== undefined ? "tokenizer_config" : `legacy default (${legacy})`,
+    modelMaxLength: typeof limit === "number" && Number.isFinite(limit) ? limit : Infinity,
+    eosToken,
+  };
+}
