@@ -54,6 +54,7 @@ describe("import", () => {
     ["an absolute entry", async () => ({ ...download(), "/etc/x.json": "[]" }), /would land outside the output folder/],
     ["a missing split", async () => Object.fromEntries(Object.entries(download()).filter(([k]) => !k.endsWith("dev.json"))), /no dev split found/],
     ["two files for one split", async () => ({ ...download(), "other/x_test.json": corpusText("t2", 1) }), /two files for the test split/],
+    ["an id used in both train and dev", async () => ({ ...download(), [`${DIR}/대화맥락추론_dev.json`]: corpusText("train", 1) }), /example train-1: id: also used in the train split/],
     ["an invalid split file", async () => ({ ...download(), [`${DIR}/대화맥락추론_test.json`]: '[{"id": 1}]' }), /대화맥락추론_test\.json: example #1: id: expected a non-empty string/],
   ];
   it.each(refuse)("refuses %s and writes nothing", async (_n, files, message) => {
