@@ -1,0 +1,131 @@
+/**
+ * PNG and SVG need a browser: a system Chromium driven headless by playwright-core, with
+ * plotly.js loaded once into one page and `Plotly.toImage` called per figure. One browser
+ * serves every chart of a run (launching takes seconds).
+ */
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { missingTool } from "../util/system";
+import type { Figure } from "./figure";
+import { PAGE } from "./figure";
+import { plotlyPath } from "./plotlyjs";
+
+/** Where to look on PATH, in order, after CHROME_PATH. */
+export const CHROMIUM_NAMES = ["chromium", "chromium-browser", "google-chrome"] as const;
+
+/** Headless and quiet: no sandbox (containers), no GPU, no background traffic. */
+export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] as const;
+
+export const HOW_TO_GET_CHROMIUM =
+  "install Debian's chromium and fonts-nanum (apt-get install chromium fonts-nanum) or set CHROME_PATH to a Chrome/Chromium binary, then run again to also write PNG and SVG";
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** CHROME_PATH if it names an executable, else the first of CHROMIUM_NAMES on PATH, else null. */
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.CHROME_PATH && executable(env.CHROME_PATH)) return env.CHROME_PATH;
+  const dirs = (env.PATH ?? "").split(delimiter).filter(Boolean);
+  for (const name of CHROMIUM_NAMES) for (const dir of dirs) if (executable(join(dir, name))) return join(dir, name);
+  return null;
+}
+
+export type ImageFormat = "png" | "svg";
+
+export interface RenderOptions {
+  width?: number;
+  height?: number;
+  /** Pixel ratio of PNGs (1 → width × height pixels). */
+  scale?: number;
+}
+
+/** A headless page with plotly.js loaded, turning figures into PNG bytes or SVG text. */
+export class ChartRenderer {
+  private constructor(
+    private readonly browser: Browser,
+    private readonly page: Page,
+  ) {}
+
+  /** Launch Chromium and load plotly.js; null (after one note) when there is no Chromium. */
+  static async open(env: NodeJS.ProcessEnv = process.env): Promise<ChartRenderer | null> {
+    const executablePath = findChromium(env);
+    if (!executablePath) {
+      missingTool("Chromium", HOW_TO_GET_CHROMIUM);
+      return null;
+    }
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS] });
+    try {
+      const page = await browser.newPage();
+      // Serve plotly.js from a made-up origin: no files to write, no network.
+      const origin = "http://cci-charts.invalid";
+      const bundle = readFileSync(plotlyPath());
+      await page.route(`${origin}/**`, (route) =>
+        route.fulfill(
+          route.request().url().endsWith("/plotly.min.js")
+            ? { contentType: "text/javascript", body: bundle }
+            : { contentType: "text/html", body: '<!DOCTYPE html><html><head><meta charset="utf-8"><script src="plotly.min.js"></script></head><body></body></html>' },
+        ),
+      );
+      await page.goto(`${origin}/index.html`);
+      await page.waitForFunction(() => typeof (window as unknown as { Plotly?: unknown }).Plotly === "object");
+      return new ChartRenderer(browser, page);
+    } catch (err) {
+      await browser.close();
+      throw err;
+    }
+  }
+
+  /** PNG bytes (format "png") or SVG text (format "svg") of a figure. */
+  async render(fig: Figure, format: "png", opts?: RenderOptions): Promise<Buffer>;
+  async render(fig: Figure, format: "svg", opts?: RenderOptions): Promise<string>;
+  async render(fig: Figure, format: ImageFormat, opts: RenderOptions = {}): Promise<Buffer | string> {
+    const size = {
+      width: opts.width ?? (fig.layout.width as number | undefined) ?? PAGE.width,
+      height: opts.height ?? (fig.layout.height as number | undefined) ?? PAGE.height,
+      scale: opts.scale ?? 1,
+    };
+    const url = await this.page.evaluate(
+      ({ fig, format, size }) => {
+        const Plotly = (window as unknown as { Plotly: { toImage: (f: unknown, o: unknown) => Promise<string> } }).Plotly;
+        return Plotly.toImage(fig, { format, ...size });
+      },
+      { fig, format, size },
+    );
+    const comma = url.indexOf(",");
+    if (format === "png") return Buffer.from(url.slice(comma + 1), "base64");
+    const body = url.slice(comma + 1);
+    return url.slice(0, comma).endsWith(";base64") ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body);
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+}
+
+let shared: Promise<ChartRenderer | null> | undefined;
+
+/** One renderer for a whole session (a notebook, a report): opened on first use. */
+export function sharedRenderer(): Promise<ChartRenderer | null> {
+  shared ??= ChartRenderer.open();
+  return shared;
+}
+
+/** Close the session's renderer, if one was opened. */
+export async function closeSharedRenderer(): Promise<void> {
+  const r = shared;
+  shared = undefined;
+  await (await r)?.close();
+}
+
+/** Whether PNG/SVG export can work here (a Chromium exists). */
+export function canRenderImages(env: NodeJS.ProcessEnv = process.env): boolean {
+  return findChromium(env) !== null && existsSync(plotlyPath());
+}

@@ -1,0 +1,38 @@
+/** The EDA stage at the file-system edge: a corpus folder in, per-split statistics and CSVs out. */
+import { join } from "node:path";
+import { loadSplit, presentSplits } from "../corpus/locate";
+import { UserError } from "../util/errors";
+import { assertNotInput, writeFileAtomic } from "../util/atomic";
+import { totalLengthsCsv } from "./csv";
+import { splitEda, type SplitEda } from "./split";
+
+export interface FolderEda {
+  data: string;
+  out: string;
+  splits: SplitEda[];
+  /** The `{split}_total_utterance_lengths.csv` files written. */
+  csvs: string[];
+}
+
+/**
+ * Analyse every split present in `data` (train, dev, train+dev, test; train+dev built from
+ * train and dev when its file is absent) and write each `{split}_total_utterance_lengths.csv`.
+ * One split's examples are held at a time.
+ */
+export function edaFolder(data: string, out: string, onSplit: (s: SplitEda) => void = () => {}): FolderEda {
+  const splits = presentSplits(data);
+  if (splits.length === 0) throw new UserError(`${data}: no corpus files (expected train.json, dev.json and/or test.json)`);
+  const inputs = splits.map((s) => join(data, `${s}.json`));
+  const result: FolderEda = { data, out, splits: [], csvs: [] };
+  for (const split of splits) {
+    const examples = loadSplit(data, split);
+    const csv = join(out, `${split}_total_utterance_lengths.csv`);
+    assertNotInput(csv, inputs);
+    writeFileAtomic(csv, totalLengthsCsv(examples));
+    const s = splitEda(split, examples);
+    result.splits.push(s);
+    result.csvs.push(csv);
+    onSplit(s);
+  }
+  return result;
+}
