@@ -12,7 +12,9 @@ import {
   fixedAttach,
   originalSaysFinalConsonant,
   pyMod,
+  promptChars,
   pythonJsonLine,
+  summarize,
   quirkCounts,
   quirkHits,
   toJsonl,
@@ -243,4 +245,19 @@ describe("JSONL as Python json.dumps(ensure_ascii=False)", () => {
     it(name, () => expect(pythonJsonLine(input)).toBe(expected));
   }
   it("one line per row, each ending in a newline", () => expect(toJsonl([1, 2])).toBe("1\n2\n"));
+});
+
+describe("prompt sizes", () => {
+  it("counts the characters (code points) of all messages", () => {
+    expect(promptChars({ messages: [{ role: "system", content: "ab" }, { role: "user", content: "😀가" }], target: "xyz" })).toBe(4);
+  });
+  it("summarizes lengths with one decimal (p95 interpolated, 19.05 → 19.1)", () => {
+    const oneToTwenty = Array.from({ length: 20 }, (_, i) => i + 1);
+    expect(summarize(oneToTwenty)).toEqual({ n: 20, min: 1, mean: 10.5, median: 10.5, p95: 19.1, max: 20 });
+    expect(summarize([]).n).toBe(0);
+  });
+  it("fixed mode is never shorter than faithful where the question was overwritten", () => {
+    const ex = sample("전제");
+    expect(promptChars(buildPrompt(ex, "CustomRefDataset", { mode: "fixed" }))).toBeGreaterThan(promptChars(buildPrompt(ex, "CustomRefDataset")));
+  });
 });

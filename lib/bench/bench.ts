@@ -12,6 +12,7 @@ import { holdsCorpus } from "../corpus/locate";
 import type { Example } from "../corpus/schema";
 import { UserError } from "../util/errors";
 import { info } from "../util/progress";
+import { promptsCase } from "./prompts";
 
 export interface StepResult {
   case: string;
@@ -72,6 +73,7 @@ export const BENCH_CASES: BenchCase[] = [
       ];
     },
   },
+  promptsCase,
 ];
 
 function runCci(root: string, caseName: string, step: string, args: string[]): StepResult {

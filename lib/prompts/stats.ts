@@ -22,7 +22,8 @@ export interface LengthSummary {
 export function summarize(values: readonly number[]): LengthSummary {
   if (values.length === 0) return { n: 0, min: NaN, mean: NaN, median: NaN, p95: NaN, max: NaN };
   const v = [...values];
-  return { n: v.length, min: min(v), mean: +mean(v).toFixed(1), median: median(v), p95: quantile(v, 0.95), max: max(v) };
+  const r = (x: number) => +x.toFixed(1);
+  return { n: v.length, min: min(v), mean: r(mean(v)), median: r(median(v)), p95: r(quantile(v, 0.95)), max: max(v) };
 }
 
 export function promptLengths(examples: readonly Example[], variant: VariantName, mode: Mode = "faithful"): number[] {
