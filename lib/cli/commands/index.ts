@@ -5,6 +5,8 @@ import * as refine from "./refine";
 import * as eda from "./eda";
 import * as prompts from "./prompts";
 import * as exportSft from "./export-sft";
+import * as baseline from "./baseline";
+import * as vote from "./vote";
 import * as report from "./report";
 import * as notebooks from "./notebooks";
 import * as bench from "./bench";
@@ -15,6 +17,8 @@ export const COMMANDS: ((program: Command) => void)[] = [
   eda.register,
   prompts.register,
   exportSft.register,
+  baseline.register,
+  vote.register,
   report.register,
   notebooks.register,
   bench.register,

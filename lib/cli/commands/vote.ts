@@ -1,0 +1,95 @@
+import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
+import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
+import { loadCorpus } from "../../corpus/load";
+import type { Answer } from "../../corpus/schema";
+import { VOTE_METHODS, voteFiles, type VoteMethod } from "../../ensemble/ensemble";
+import { FINAL_RESULT, predictionsDir } from "../../ensemble/paths";
+import { agreementRate } from "../../analysis/agreement";
+import { accuracy } from "../../analysis/metrics";
+import { assertAligned } from "../../ensemble/align";
+import { RECIPE_NAMES } from "../../train/recipes";
+import { UserError } from "../../util/errors";
+import { info } from "../../util/progress";
+
+interface VoteOpts {
+  out?: string;
+  base?: string;
+  method: string;
+  weights?: string;
+  dir?: string;
+  gold?: string;
+}
+
+/** The eleven recipes' prediction files (SPEC §6 order) in `dir`; one line naming any that are missing. */
+export function recipeFiles(dir: string): string[] {
+  const files = RECIPE_NAMES.map((n) => join(dir, `${n}.json`));
+  const missing = files.filter((f) => !existsSync(f));
+  if (missing.length > 0)
+    throw new UserError(
+      `vote: ${missing.length} of the ${files.length} recipe predictions missing in ${relative(process.cwd(), dir) || "."}: ${missing.map((f) => relative(dir, f)).join(", ")}`,
+    );
+  return files;
+}
+
+function parseWeights(text: string | undefined, count: number): number[] | undefined {
+  if (text === undefined) return undefined;
+  const w = text.split(",").map((s) => Number(s.trim()));
+  if (w.some((x) => !Number.isFinite(x) || x < 0)) throw new UserError(`vote: --weights ${text}: expected non-negative numbers separated by commas`);
+  if (w.length !== count) throw new UserError(`vote: --weights gives ${w.length} weights for ${count} files`);
+  return w;
+}
+
+export function register(program: Command): void {
+  program
+    .command("vote")
+    .summary("hard-vote prediction files into one, as the original (or soft/weighted)")
+    .description(
+      "Vote members' prediction files (SPEC §7): for each example the most frequent answer, ties going to\n" +
+        "the answer that appears first in member order (Python max(votes, key=votes.count)).\n" +
+        "The output is the base file (default: the first FILE) with each output filled, written as the original.\n" +
+        "With no FILE, votes the eleven recipe predictions of SPEC §6, in order, from resource/results/predictions/\n" +
+        "into final-result.json there. Members must list the base's ids in the same order.\n" +
+        "--method soft averages probabilities from each member's NAME.probs.json sidecar ({id: [p1, p2, p3]}).",
+    )
+    .argument("[files...]", "member prediction files, in voting order")
+    .option("--out <file>", "output file (default with no FILE: final-result.json beside the recipe predictions)")
+    .option("--base <file>", "file whose examples the output copies (default: the first FILE)")
+    .option("--method <method>", `${VOTE_METHODS.join(" | ")}`, "hard")
+    .option("--weights <list>", "one weight per FILE, comma-separated (weighted plurality, or weighted mean of probabilities)")
+    .option("--dir <folder>", "with no FILE: folder of the eleven recipe predictions")
+    .option("--gold <file>", "corpus file with answers (e.g. dev.json): print each member's and the vote's accuracy")
+    .action((given: string[], opts: VoteOpts) => {
+      if (!(VOTE_METHODS as readonly string[]).includes(opts.method)) throw new UserError(`vote: --method ${opts.method}: expected ${VOTE_METHODS.join(" or ")}`);
+      let files = given;
+      let out = opts.out;
+      if (files.length === 0) {
+        const ws = defaultWorkspace();
+        const dir = opts.dir ?? predictionsDir(ws);
+        if (!opts.dir) info(describeWorkspace(ws));
+        files = recipeFiles(dir);
+        out ??= join(dir, FINAL_RESULT);
+      } else if (opts.dir) {
+        throw new UserError("vote: --dir is for voting the eleven recipes; with FILEs leave it out");
+      }
+      if (!out) throw new UserError("vote: --out OUT.json is required when FILEs are given");
+      const result = voteFiles(files, { out, base: opts.base, method: opts.method as VoteMethod, weights: parseWeights(opts.weights, files.length) });
+      const s = result.summary;
+      info(`vote: ${s.members} members × ${s.examples} examples (${s.method}) → ${relative(process.cwd(), out)}`);
+      info(`vote: unanimous ${s.unanimous}, top count tied (member order decided) ${s.tiesBroken}`);
+      const gold = opts.gold ? loadCorpus(opts.gold) : undefined;
+      if (gold) {
+        assertAligned({ file: opts.gold!, examples: gold }, result.members);
+        if (gold.some((e) => e.output === "")) throw new UserError(`${opts.gold}: has examples without answers; --gold needs a labelled file (train or dev)`);
+      }
+      const truth = gold?.map((e) => e.output as Answer);
+      console.table([
+        ...result.members.map((m) => {
+          const answers = m.examples.map((e) => e.output as Answer);
+          return { member: m.name, "agrees with vote": +agreementRate(answers, result.answers).toFixed(4), ...(truth ? { accuracy: +accuracy(answers, truth).toFixed(4) } : {}) };
+        }),
+        ...(truth ? [{ member: "(vote)", "agrees with vote": 1, accuracy: +accuracy(result.answers, truth).toFixed(4) }] : []),
+      ]);
+    });
+}
