@@ -5,7 +5,8 @@ import { writeCorpus } from "../corpus/write";
 import { corpusFiles } from "../corpus/locate";
 import { assertNotInput } from "../util/atomic";
 import { FAITHFUL_RULES, type RefineRule } from "./rules";
-import { addStats, emptyStats, refineCorpus, type RefineStats } from "./refine";
+import { addStats, emptyStats, refineExample, type RefineStats } from "./refine";
+import { progress } from "../util/progress";
 
 export interface FileRefined {
   input: string;
@@ -16,7 +17,14 @@ export interface FileRefined {
 /** Refine one corpus file into `output`; the input is never overwritten. */
 export function refineFile(input: string, output: string, rules: readonly RefineRule[] = FAITHFUL_RULES): FileRefined {
   assertNotInput(output, [input]);
-  const { examples, stats } = refineCorpus(loadCorpus(input), rules);
+  const corpus = loadCorpus(input);
+  const stats = emptyStats(rules);
+  const bar = progress(`refine ${basename(input)}`, corpus.length);
+  const examples = corpus.map((ex) => {
+    bar.tick();
+    return refineExample(ex, rules, stats);
+  });
+  bar.done();
   writeCorpus(output, examples);
   return { input, output, stats };
 }
