@@ -149,7 +149,7 @@ describe("split statistics and raw-vs-refined shift", () => {
     expect(frameRows(distributionFrame(categoryDistribution(raw), "category"))).toEqual([{ category: "원인", count: 2, percent: 100 }]);
     expect(frameRows(overviewFrame([s]))).toEqual([overviewRow(s)]);
     expect(frameRows(wordsFrame(s.words, 1))).toEqual([{ word: s.words[0].word, count: s.words[0].count }]);
-    expect(frameRows(shiftFrame([splitShift(s, splitEda("dev", refined))]))[0]).toMatchObject({ split: "dev", turnsDelta: -0.5 });
+    expect(frameRows(shiftFrame([splitShift(s, splitEda("dev", refined))]))[0]).toMatchObject({ split: "dev", "Δ turns": -0.5 });
   });
 });
 

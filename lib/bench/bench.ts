@@ -13,6 +13,7 @@ import type { Example } from "../corpus/schema";
 import { UserError } from "../util/errors";
 import { info } from "../util/progress";
 import { promptsCase } from "./prompts";
+import { edaCase } from "./eda";
 
 export interface StepResult {
   case: string;
@@ -73,6 +74,7 @@ export const BENCH_CASES: BenchCase[] = [
       ];
     },
   },
+  edaCase,
   promptsCase,
 ];
 

@@ -51,3 +51,21 @@ export function splitShift(raw: SplitEda, refined: SplitEda): SplitShift {
     maxCharsDrop: Math.max(0, ...charDrops),
   };
 }
+
+/** A shift as a table row with readable column names. */
+export function shiftRow(s: SplitShift): Record<string, string | number> {
+  return {
+    split: s.split,
+    examples: s.examples,
+    "turns raw": s.turnsRaw,
+    "turns refined": s.turnsRefined,
+    "Δ turns": s.turnsDelta,
+    "chars raw": s.charsRaw,
+    "chars refined": s.charsRefined,
+    "Δ chars": s.charsDelta,
+    "fewer turns": s.fewerTurns,
+    "fewer chars": s.fewerChars,
+    "max turns drop": s.maxTurnsDrop,
+    "max chars drop": s.maxCharsDrop,
+  };
+}

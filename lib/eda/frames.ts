@@ -3,7 +3,7 @@
  * analysing them (sort, filter, describe). Built from the plain results of ./split and ./compare.
  */
 import { DataFrame } from "danfojs-node";
-import type { SplitShift } from "./compare";
+import { shiftRow, type SplitShift } from "./compare";
 import type { SplitEda } from "./split";
 import { overviewRow } from "./split";
 import type { CountRow } from "./stats";
@@ -31,7 +31,7 @@ export function wordsFrame(words: readonly WordCount[], top = 30): DataFrame {
 
 /** Raw-vs-refined shifts, one row per split. */
 export function shiftFrame(shifts: readonly SplitShift[]): DataFrame {
-  return new DataFrame(shifts.map((s) => ({ ...s })));
+  return new DataFrame(shifts.map(shiftRow));
 }
 
 /** A frame's rows as plain objects (for markdown tables and tests). */

@@ -8,6 +8,7 @@ import { describeWorkspace, type Workspace } from "../corpus/locate";
 import { writeFileAtomic } from "../util/atomic";
 import { info } from "../util/progress";
 import { refinementSection } from "./sections/refinement";
+import { edaSection } from "./sections/eda";
 import { promptsSection } from "./sections/prompts";
 
 export interface ReportSection {
@@ -17,7 +18,7 @@ export interface ReportSection {
 }
 
 /** The report's sections, in pipeline order. Later stages append theirs here. */
-export const SECTIONS: ReportSection[] = [refinementSection, promptsSection];
+export const SECTIONS: ReportSection[] = [refinementSection, edaSection, promptsSection];
 
 export async function buildReport(ws: Workspace, sections: readonly ReportSection[] = SECTIONS): Promise<string> {
   const parts = [

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { relative, resolve } from "node:path";
 import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
+import { shiftRow } from "../../eda/compare";
 import { overviewRow } from "../../eda/split";
 import { runEda, refinedOut } from "../../charts/eda-run";
 import { FORMATS, parseFormats } from "../../charts/export";
@@ -64,7 +65,7 @@ export function register(program: Command): void {
       }
       if (run.shifts) {
         info("eda: raw → refined, mean per conversation:");
-        console.table(run.shifts);
+        console.table(run.shifts.map(shiftRow));
       }
       info(`eda: wrote ${run.raw.csvs.length + (run.refined?.csvs.length ?? 0)} CSVs and ${run.charts.length} chart files${run.images ? "" : " (HTML only: no Chromium)"}`);
     });

@@ -1,0 +1,20 @@
+/**
+ * Benchmark case of the EDA stage: `cci eda` as a user runs it on the real corpus — raw and
+ * refined, every split, every chart in HTML, PNG and SVG (one headless Chromium), the CSVs.
+ * Peak memory is the Node process's; Chromium's own processes are not counted.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import type { BenchCase } from "./bench";
+
+export const EDA_CASE_NAME = "eda ×1 (raw+refined, html+png+svg)";
+
+export const edaCase: BenchCase = {
+  name: EDA_CASE_NAME,
+  run: (ctx) => {
+    const out = join(ctx.work, "x1-eda");
+    rmSync(out, { recursive: true, force: true });
+    // x1-data and x1-refined come from the first case (run before any other).
+    return [ctx.cci(EDA_CASE_NAME, "eda", ["eda", "--data", join(ctx.work, "x1-data"), "--refined", join(ctx.work, "x1-refined"), "--out", out])];
+  },
+};
