@@ -6,8 +6,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadSplit } from "../corpus/locate";
 import { writeCorpus } from "../corpus/write";
-import { VARIANT_NAMES, buildPrompt } from "../prompts";
-import { writeTinyTokenizer } from "../tokenize/tiny";
+import { VARIANT_NAMES } from "../prompts/variants";
+import { writeCorpusTinyTokenizer } from "../tokenize/tiny";
 import type { BenchCase } from "./bench";
 
 export const PROMPTS_CASE_NAME = "prompts: all variants × train+dev+test";
@@ -22,8 +22,7 @@ export const promptsCase: BenchCase = {
       mkdirSync(dir, { recursive: true });
       const examples = (["train", "dev", "test"] as const).flatMap((s) => loadSplit(join(ctx.work, "x1-data"), s));
       writeCorpus(input, examples);
-      const texts = examples.flatMap((ex) => VARIANT_NAMES.flatMap((v) => buildPrompt(ex, v).messages.map((m) => m.content)));
-      writeTinyTokenizer(tokenizer, { texts, tokenizerClass: "LlamaTokenizer" });
+      writeCorpusTinyTokenizer(tokenizer, examples);
     }
     return [
       ...VARIANT_NAMES.map((v) => ctx.cci(PROMPTS_CASE_NAME, `prompts ${v}`, ["prompts", "--variant", v, input, "--out", join(dir, `${v}.jsonl`)])),

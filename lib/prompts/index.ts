@@ -6,3 +6,4 @@ export * from "./build";
 export * from "./quirks";
 export * from "./stats";
 export * from "./jsonl";
+export * from "./diff-view";

@@ -97,6 +97,11 @@ export function sftExamples(tok: LoadedTokenizer, examples: readonly Example[], 
   return { rows, texts, dropped, limit };
 }
 
+/** Prompt lengths in tokens (the source, as the length rule counts it) of one variant over a corpus. */
+export function promptTokenLengths(tok: LoadedTokenizer, examples: readonly Example[], variant: VariantName, opts: PromptOptions = {}): number[] {
+  return examples.map((ex) => encodeText(tok, promptText(tok, buildPrompt(ex, variant, { ...opts, eos: opts.eos ?? tok.eosToken }))).length);
+}
+
 /** The text form without a tokenizer: a named template and the given special tokens. */
 export function textExamples(examples: readonly Example[], variant: VariantName, template: string, tokens: SpecialTokens, opts: PromptOptions = {}): TextRow[] {
   return examples.map((ex) => {

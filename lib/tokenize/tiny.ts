@@ -6,6 +6,9 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Example } from "../corpus/schema";
+import { buildPrompt } from "../prompts/build";
+import { VARIANT_NAMES } from "../prompts/variants";
 
 export interface TinyTokenizerOptions {
   /** Texts whose characters make up the vocabulary (ASCII printable is always in). */
@@ -77,4 +80,13 @@ export function writeTinyTokenizer(dir: string, opts: TinyTokenizerOptions = {})
   writeFileSync(join(dir, "tokenizer.json"), JSON.stringify(tokenizer));
   writeFileSync(join(dir, "tokenizer_config.json"), JSON.stringify(config, null, 2));
   return dir;
+}
+
+/**
+ * A tiny tokenizer covering every character the prompt variants produce on a corpus (so no
+ * character is <unk>), with the Llama class (Llama-2 template fallback) unless told otherwise.
+ */
+export function writeCorpusTinyTokenizer(dir: string, examples: readonly Example[], opts: TinyTokenizerOptions = {}): string {
+  const texts = examples.flatMap((ex) => VARIANT_NAMES.flatMap((v) => buildPrompt(ex, v).messages.map((m) => m.content)));
+  return writeTinyTokenizer(dir, { tokenizerClass: "LlamaTokenizer", ...opts, texts: [...(opts.texts ?? []), ...texts] });
 }
