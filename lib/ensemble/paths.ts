@@ -8,12 +8,12 @@ import { isProbsFile } from "./predictions";
 export const FINAL_RESULT = "final-result.json";
 
 /** Predictions on test in `predictions/` (as the original); on other splits in `predictions/{split}/`. */
-export function predictionsDir(ws: Workspace, split: "test" | "dev" = "test"): string {
+export function predictionsDir(ws: Pick<Workspace, "results">, split: "test" | "dev" = "test"): string {
   const dir = join(ws.results, "predictions");
   return split === "test" ? dir : join(dir, split);
 }
 
-export function predictionFile(ws: Workspace, name: string, split: "test" | "dev" = "test"): string {
+export function predictionFile(ws: Pick<Workspace, "results">, name: string, split: "test" | "dev" = "test"): string {
   return join(predictionsDir(ws, split), `${name}.json`);
 }
 

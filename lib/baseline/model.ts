@@ -1,0 +1,61 @@
+/** A fitted member: its spec, encoder and weights, as one JSON file (model.json) plus its resolved config (config.json). */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Example } from "../corpus/schema";
+import { writeFileAtomic } from "../util/atomic";
+import { UserError } from "../util/errors";
+import { dimension, encode, fitEncoder, groupOutputs, type Encoder } from "./design";
+import type { MemberSpec } from "./members";
+import { argmax } from "../ensemble/vote";
+import { predictProbs, train } from "./scorer";
+
+export interface Model {
+  spec: MemberSpec;
+  encoder: Encoder;
+  weights: number[];
+  /** What the fit saw, for the record. */
+  fit: { trainExamples: number; dimension: number; finalLoss: number; trainAccuracy: number };
+}
+
+/** Fit a member on (already prepared: raw or refined) training examples. */
+export function fitModel(spec: MemberSpec, trainSet: readonly Example[], onEpoch?: (epoch: number) => void): Model {
+  const outputs = groupOutputs(trainSet, spec.groups);
+  const encoder = fitEncoder(outputs, spec.groups, spec.minCount);
+  const data = encode(encoder, trainSet, outputs);
+  let finalLoss = NaN;
+  const w = train(data, dimension(encoder), spec, (t, l) => {
+    finalLoss = l;
+    onEpoch?.(t);
+  });
+  const right = data.filter((ex) => argmax(predictProbs(w, ex)) === ex.label).length;
+  return { spec, encoder, weights: Array.from(w), fit: { trainExamples: trainSet.length, dimension: w.length, finalLoss, trainAccuracy: right / Math.max(1, data.length) } };
+}
+
+/** [p1, p2, p3] per example. */
+export function predictModel(model: Model, examples: readonly Example[]): number[][] {
+  const w = Float64Array.from(model.weights);
+  return encode(model.encoder, examples, groupOutputs(examples, model.spec.groups)).map((ex) => predictProbs(w, ex));
+}
+
+export function modelPath(dir: string): string {
+  return join(dir, "model.json");
+}
+
+export function saveModel(dir: string, model: Model, config: Record<string, unknown>): void {
+  writeFileAtomic(modelPath(dir), `${JSON.stringify(model)}\n`);
+  writeFileAtomic(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+export function loadModel(dir: string): Model {
+  const file = modelPath(dir);
+  let model: Model;
+  try {
+    model = JSON.parse(readFileSync(file, "utf8")) as Model;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: ${code === "ENOENT" ? "no model here; train first (cci baseline train)" : `cannot read (${(err as Error).message})`}`);
+  }
+  if (!model.spec || !model.encoder || !Array.isArray(model.weights) || model.weights.length !== dimension(model.encoder))
+    throw new UserError(`${file}: not a baseline model (spec, encoder and weights of matching size expected)`);
+  return model;
+}
