@@ -42,7 +42,9 @@ export async function makeZip(files: Record<string, string>, opts: ZipOptions = 
   const zip = new JSZip();
   for (const [name, text] of Object.entries(files)) zip.file(name, text);
   if (!opts.cp949) return zip.generateAsync({ type: "nodebuffer", compression: "DEFLATE" });
-  const buf = await zip.generateAsync({ type: "nodebuffer", compression: "DEFLATE", encodeFileName: (n) => iconv.encode(n, "cp949") });
+  // JSZip accepts bytes here (it converts whatever comes back), though its types say string.
+  const cp949 = ((n: string) => iconv.encode(n, "cp949")) as unknown as (n: string) => string;
+  const buf = await zip.generateAsync({ type: "nodebuffer", compression: "DEFLATE", encodeFileName: cp949 });
   return hideUnicodePathFields(buf);
 }
 
