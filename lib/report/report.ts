@@ -10,6 +10,7 @@ import { info } from "../util/progress";
 import { refinementSection } from "./sections/refinement";
 import { edaSection } from "./sections/eda";
 import { promptsSection } from "./sections/prompts";
+import { ensembleSection } from "./sections/ensemble";
 
 export interface ReportSection {
   title: string;
@@ -18,7 +19,7 @@ export interface ReportSection {
 }
 
 /** The report's sections, in pipeline order. Later stages append theirs here. */
-export const SECTIONS: ReportSection[] = [refinementSection, edaSection, promptsSection];
+export const SECTIONS: ReportSection[] = [refinementSection, edaSection, promptsSection, ensembleSection];
 
 export async function buildReport(ws: Workspace, sections: readonly ReportSection[] = SECTIONS): Promise<string> {
   const parts = [

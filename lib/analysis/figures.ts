@@ -1,0 +1,112 @@
+/**
+ * Plotly figures of the ensemble analysis: pure data → `{data, layout}` in the shared chart
+ * style (lib/charts/figure), shown in notebooks with lib/charts/notebook's `showFigure`.
+ */
+import { CATEGORY_INFO, type Category } from "../corpus/schema";
+import { axis, baseLayout, SERIES_COLORS, type Figure, type PlotlyObject } from "../charts/figure";
+import type { AccuracyRow, AgreementAnalysis } from "./analyze";
+import type { SelectionStep } from "./selection";
+
+const CHANCE = 1 / 3;
+const MORE_COLORS = ["#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"];
+const color = (i: number) => [...SERIES_COLORS, ...MORE_COLORS][i % (SERIES_COLORS.length + MORE_COLORS.length)];
+
+/** A dashed horizontal line across the plot at `y`, labelled at the right. */
+function hline(y: number, label: string, colour = "#888"): { shape: PlotlyObject; annotation: PlotlyObject } {
+  return {
+    shape: { type: "line", xref: "paper", x0: 0, x1: 1, y0: y, y1: y, line: { color: colour, dash: "dash", width: 1.5 } },
+    annotation: { xref: "paper", x: 1, y, xanchor: "right", yanchor: "bottom", text: label, showarrow: false, font: { color: colour, size: 12 } },
+  };
+}
+
+/** Pairwise agreement (share of same answers) or Cohen's kappa as an annotated heatmap. */
+export function agreementHeatmapFigure(a: AgreementAnalysis, metric: "agreement" | "cohenKappa", title: string): Figure {
+  const z = a[metric];
+  const n = a.names.length;
+  const size = Math.max(520, 160 + 60 * n);
+  return {
+    data: [
+      {
+        type: "heatmap",
+        x: a.names,
+        y: a.names,
+        z,
+        zmin: metric === "agreement" ? 0 : -1,
+        zmax: 1,
+        colorscale: metric === "agreement" ? "Blues" : "RdBu",
+        reversescale: metric !== "agreement",
+        text: z.map((row) => row.map((v) => (Number.isFinite(v) ? v.toFixed(2) : "–"))),
+        texttemplate: "%{text}",
+        hovertemplate: "%{y} vs %{x}: %{text}<extra></extra>",
+        colorbar: { title: { text: metric === "agreement" ? "agreement" : "κ" } },
+      },
+    ],
+    layout: baseLayout(title, {
+      width: size + 240,
+      height: size,
+      xaxis: { automargin: true, tickangle: -35 },
+      yaxis: { automargin: true, autorange: "reversed" },
+    }),
+  };
+}
+
+/** Accuracy per category (and overall) of each member, with bootstrap intervals and the chance line. */
+export function categoryAccuracyFigure(rows: readonly AccuracyRow[], title: string, members?: readonly string[]): Figure {
+  const names = members ?? [...new Set(rows.map((r) => r.member))];
+  const cats = [...new Set(rows.map((r) => r.category))];
+  const label = (c: Category | "all") => (c === "all" ? "all" : `${c}<br>(${CATEGORY_INFO.get(c)!.english})`);
+  const chance = hline(CHANCE, "chance 33 %");
+  return {
+    data: names.map((m, i) => {
+      const mine = cats.map((c) => rows.find((r) => r.member === m && r.category === c));
+      return {
+        type: "bar",
+        name: m,
+        x: cats.map(label),
+        y: mine.map((r) => r?.estimate ?? null),
+        error_y: { type: "data", symmetric: false, array: mine.map((r) => (r ? r.high - r.estimate : 0)), arrayminus: mine.map((r) => (r ? r.estimate - r.low : 0)), thickness: 1.2, width: 3 },
+        customdata: mine.map((r) => (r ? [r.low, r.high, r.n] : [null, null, 0])),
+        hovertemplate: `${m}<br>%{x}: %{y:.1%} (95 % CI %{customdata[0]:.1%}–%{customdata[1]:.1%}, n = %{customdata[2]})<extra></extra>`,
+        marker: { color: color(i) },
+      };
+    }),
+    layout: baseLayout(title, {
+      barmode: "group",
+      xaxis: axis("", { type: "category" }),
+      yaxis: axis("accuracy (95 % bootstrap CI)", { range: [0, 1.05], tickformat: ".0%" }),
+      shapes: [chance.shape],
+      annotations: [chance.annotation],
+      legend: { orientation: "h", y: -0.18 },
+      margin: { l: 70, r: 40, t: 80, b: 140 },
+    }),
+  };
+}
+
+/** Hard-vote accuracy as greedy forward selection adds members, against the best member, the oracle and chance. */
+export function ensembleSizeFigure(steps: readonly SelectionStep[], refs: { bestMember: number; oracle: number }, title: string): Figure {
+  const lines = [hline(refs.oracle, `oracle (any member right) ${(100 * refs.oracle).toFixed(1)} %`, "#2ca02c"), hline(refs.bestMember, `best member ${(100 * refs.bestMember).toFixed(1)} %`, "#ff7f0e"), hline(CHANCE, "chance 33 %")];
+  return {
+    data: [
+      {
+        type: "scatter",
+        mode: "lines+markers+text",
+        x: steps.map((s) => s.size),
+        y: steps.map((s) => s.accuracy),
+        text: steps.map((s) => `+${s.added}`),
+        textposition: "bottom right",
+        textfont: { size: 11 },
+        hovertemplate: "%{x} members: %{y:.1%}<br>%{text}<extra></extra>",
+        marker: { color: SERIES_COLORS[0], size: 8 },
+        line: { color: SERIES_COLORS[0] },
+        name: "hard vote of the selected members",
+      },
+    ],
+    layout: baseLayout(title, {
+      xaxis: axis("members in the vote (greedy forward selection)", { dtick: 1, range: [0.5, steps.length + 0.5] }),
+      yaxis: axis("hard-vote accuracy", { range: [0, 1.05], tickformat: ".0%" }),
+      shapes: lines.map((l) => l.shape),
+      annotations: lines.map((l) => l.annotation),
+      showlegend: false,
+    }),
+  };
+}
