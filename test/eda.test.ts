@@ -8,8 +8,8 @@ import { splitShift } from "../lib/eda/compare";
 import { pythonCsv, pythonCsvField, totalLengthsCsv } from "../lib/eda/csv";
 import { distributionFrame, frameRows, overviewFrame, shiftFrame, wordsFrame } from "../lib/eda/frames";
 import { edaFolder } from "../lib/eda/run";
-import { overviewRow, splitEda } from "../lib/eda/split";
-import { answerDistribution, categoryDistribution, conversationChars, distribution, histogramBins, summarize } from "../lib/eda/stats";
+import { distributionPivot, overlapRows, overviewRow, reusePivot, splitEda } from "../lib/eda/split";
+import { answerDistribution, categoryDistribution, conversationChars, conversationKey, distribution, histogramBins, maxSameCategoryPerConversation, questionsPerConversation, sharedConversations, summarize } from "../lib/eda/stats";
 import { distinctUtterances, normalizeToken, tokens, wordFrequencies } from "../lib/eda/words";
 import { UserError } from "../lib/util/errors";
 import { example } from "./helpers/corpus";
@@ -131,7 +131,7 @@ describe("split statistics and raw-vs-refined shift", () => {
 
   it("summarises a split", () => {
     const s = splitEda("dev", raw);
-    expect(overviewRow(s)).toEqual({ split: "dev", examples: 2, "turns min": 2, "turns mean": 2.5, "turns max": 3, "chars min": 2, "chars mean": 4, "chars max": 6, "distinct words": 2 });
+    expect(overviewRow(s)).toEqual({ split: "dev", examples: 2, conversations: 2, "turns min": 2, "turns mean": 2.5, "turns max": 3, "chars min": 2, "chars mean": 4, "chars max": 6, "distinct words": 2 });
   });
 
   it("measures how refinement shifts turns and characters", () => {
@@ -167,5 +167,61 @@ describe("edaFolder", () => {
   it("names the folder when it holds no corpus", () => {
     const dir = mkdtempSync(join(tmpdir(), "cci-eda-"));
     expect(() => edaFolder(dir, join(dir, "out"))).toThrow(/no corpus files/);
+  });
+});
+
+describe("distribution pivot", () => {
+  it("puts splits side by side, leaving out splits without answers", () => {
+    const train = splitEda("train", [cat("원인", "inference_2"), cat("동기", "inference_2")]);
+    const test = splitEda("test", [cat("동기", "")]);
+    expect(distributionPivot([train, test], "categories")).toEqual([
+      { category: "원인", train: "1 (50.00%)", test: "0 (0.00%)" },
+      { category: "동기", train: "1 (50.00%)", test: "1 (100.00%)" },
+    ]);
+    expect(distributionPivot([train, test], "answers")).toEqual([
+      { answer: "inference_1", train: "0 (0.00%)" },
+      { answer: "inference_2", train: "2 (100.00%)" },
+      { answer: "inference_3", train: "0 (0.00%)" },
+    ]);
+  });
+});
+
+describe("conversations shared by several questions", () => {
+  const conv = example([[1, "가"], [2, "나"]]);
+  const q = (c: Example, id: string, category: Example["input"]["category"] = "원인") => ({ ...c, id, input: { ...c.input, category } });
+  const other = example([[1, "다"]]);
+
+  it("counts distinct conversations and questions per conversation", () => {
+    const exs = [q(conv, "a"), q(conv, "b", "동기"), q(conv, "c", "전제"), q(other, "d")];
+    expect(questionsPerConversation(exs)).toEqual([{ questions: 1, conversations: 1 }, { questions: 3, conversations: 1 }]);
+    expect(splitEda("train", exs).conversations).toBe(2);
+    expect(maxSameCategoryPerConversation(exs)).toBe(1);
+    expect(maxSameCategoryPerConversation([...exs, q(conv, "e", "동기")])).toBe(2);
+  });
+
+  it("identifies a conversation by its utterance ids, merged or not", () => {
+    const merged = { ...conv, input: { ...conv.input, conversation: [{ speaker: 1, utterance: "가 나", utterance_id: conv.input.conversation.map((u) => String(u.utterance_id)) }] } };
+    expect(conversationKey(merged)).toBe(conversationKey(conv));
+  });
+
+  it("counts conversations shared between splits", () => {
+    expect(sharedConversations([q(conv, "a"), q(other, "b")], [q(conv, "c"), q(conv, "d")])).toBe(1);
+    expect(overlapRows([["train", [q(conv, "a")]], ["dev", [q(conv, "b")]], ["test", [q(other, "c")]]])).toEqual([
+      { splits: "train ∩ dev", shared: 1 },
+      { splits: "train ∩ test", shared: 0 },
+      { splits: "dev ∩ test", shared: 0 },
+    ]);
+  });
+});
+
+describe("reuse pivot", () => {
+  it("lines up the questions-per-conversation counts of each split", () => {
+    const c = example([[1, "가"]]);
+    const train = splitEda("train", [c, { ...c, id: "x" }, example([[1, "나"]])]);
+    const dev = splitEda("dev", [example([[1, "다"]])]);
+    expect(reusePivot([train, dev])).toEqual([
+      { "questions per conversation": 1, train: 1, dev: 1 },
+      { "questions per conversation": 2, train: 1, dev: 0 },
+    ]);
   });
 });

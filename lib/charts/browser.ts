@@ -75,7 +75,7 @@ export class ChartRenderer {
         ),
       );
       await page.goto(`${origin}/index.html`);
-      await page.waitForFunction(() => typeof (window as unknown as { Plotly?: unknown }).Plotly === "object");
+      await page.waitForFunction(() => typeof (globalThis as unknown as { Plotly?: unknown }).Plotly === "object");
       return new ChartRenderer(browser, page);
     } catch (err) {
       await browser.close();
@@ -94,7 +94,7 @@ export class ChartRenderer {
     };
     const url = await this.page.evaluate(
       ({ fig, format, size }) => {
-        const Plotly = (window as unknown as { Plotly: { toImage: (f: unknown, o: unknown) => Promise<string> } }).Plotly;
+        const Plotly = (globalThis as unknown as { Plotly: { toImage: (f: unknown, o: unknown) => Promise<string> } }).Plotly;
         return Plotly.toImage(fig, { format, ...size });
       },
       { fig, format, size },

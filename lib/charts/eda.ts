@@ -86,3 +86,12 @@ export function comparisonFigure(kind: keyof typeof HISTOGRAMS, raw: SplitEda, r
     { title: `${h.name}: raw vs refined (${SPLIT_LABELS[raw.split]} Data)<br><sup>${raw.examples} conversations</sup>`, binWidth: h.binWidth, tickStep: h.tickStep, align: h.align, xTitle: h.xTitle },
   );
 }
+
+/** One EDA chart by artifact name (for notebooks): `await edaFigure("wordcloud", train)`. */
+export async function edaFigure(name: string, s: SplitEda, variant: Variant = "raw", cloud?: CloudOptions): Promise<Figure> {
+  const artifact = EDA_ARTIFACTS.find((a) => a.name === name);
+  if (!artifact) throw new RangeError(`no EDA chart ${name} (charts: ${EDA_ARTIFACTS.map((a) => a.name).join(", ")})`);
+  const fig = await artifact.build(s, variant, cloud);
+  if (!fig) throw new RangeError(`${name} does not apply to ${s.split} (it has no answers)`);
+  return fig;
+}

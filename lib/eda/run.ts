@@ -4,7 +4,18 @@ import { loadSplit, presentSplits } from "../corpus/locate";
 import { UserError } from "../util/errors";
 import { assertNotInput, writeFileAtomic } from "../util/atomic";
 import { totalLengthsCsv } from "./csv";
-import { splitEda, type SplitEda } from "./split";
+import { overlapRows, splitEda, type SplitEda } from "./split";
+
+/** Statistics of every split present in a corpus folder, in the original's order (reads only). */
+export function analyseFolder(data: string): SplitEda[] {
+  return presentSplits(data).map((split) => splitEda(split, loadSplit(data, split)));
+}
+
+/** Conversations shared between train, dev and test of a folder (train+dev is their union, so left out). */
+export function folderOverlaps(data: string): { splits: string; shared: number }[] {
+  const splits = presentSplits(data).filter((s) => s !== "train+dev");
+  return overlapRows(splits.map((s) => [s, loadSplit(data, s)] as const));
+}
 
 export interface FolderEda {
   data: string;

@@ -2,7 +2,7 @@
  * The original's EDA statistics (SPEC §3) as plain numbers: distributions, turns and characters
  * per conversation, and histogram bins. Pure functions; DataFrame views live in ./frames.
  */
-import { ANSWERS, utteranceText, type Example } from "../corpus/schema";
+import { ANSWERS, utteranceIds, utteranceText, type Example } from "../corpus/schema";
 import { pyLen } from "../refine/pyregex";
 
 /** One bar of a distribution: a value, how often it occurs, and its share in percent. */
@@ -93,4 +93,34 @@ export function histogramBins(values: readonly number[], width: number): Bin[] {
   for (let k = first; k <= Math.floor(max / width); k++) bins.push({ start: k * width, end: (k + 1) * width, count: 0 });
   for (const v of values) bins[Math.floor(v / width) - first].count++;
   return bins;
+}
+
+/** A conversation's identity: its utterance ids in order (several questions share one conversation). */
+export function conversationKey(example: Example): string {
+  return example.input.conversation.flatMap(utteranceIds).join("\u0000");
+}
+
+/** How many questions each distinct conversation carries: rows `questions → conversations`. */
+export function questionsPerConversation(examples: readonly Example[]): { questions: number; conversations: number }[] {
+  const perConversation = new Map<string, number>();
+  for (const e of examples) perConversation.set(conversationKey(e), (perConversation.get(conversationKey(e)) ?? 0) + 1);
+  const hist = new Map<number, number>();
+  for (const n of perConversation.values()) hist.set(n, (hist.get(n) ?? 0) + 1);
+  return [...hist].sort((a, b) => a[0] - b[0]).map(([questions, conversations]) => ({ questions, conversations }));
+}
+
+/** Distinct conversations that appear in both sets of examples. */
+export function sharedConversations(a: readonly Example[], b: readonly Example[]): number {
+  const inA = new Set(a.map(conversationKey));
+  return new Set(b.map(conversationKey).filter((k) => inA.has(k))).size;
+}
+
+/** The most questions of one category asked about a single conversation (1: never the same type twice). */
+export function maxSameCategoryPerConversation(examples: readonly Example[]): number {
+  const counts = new Map<string, number>();
+  for (const e of examples) {
+    const k = `${conversationKey(e)}\u0001${e.input.category}`;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return Math.max(0, ...counts.values());
 }

@@ -3,26 +3,10 @@ import { comparisonOut, refinedOut, runEda } from "../../charts/eda-run";
 import { FORMATS } from "../../charts/export";
 import { SPLITS } from "../../corpus/schema";
 import { shiftRow } from "../../eda/compare";
-import type { FolderEda } from "../../eda/run";
-import { overviewRow } from "../../eda/split";
-import type { CountRow } from "../../eda/stats";
+import { folderOverlaps } from "../../eda/run";
+import { distributionPivot, overviewRow, reusePivot } from "../../eda/split";
 import { table } from "../markdown";
 import type { ReportSection } from "../report";
-
-/** One row per key, one `count (percent%)` column per split. */
-function distributionTable(folder: FolderEda, pick: (s: FolderEda["splits"][number]) => CountRow[] | null, keyName: string): string {
-  const withRows = folder.splits.filter((s) => pick(s));
-  const keys = [...new Set(withRows.flatMap((s) => pick(s)!.map((r) => r.key)))];
-  return table(
-    keys.map((key) => ({
-      [keyName]: key,
-      ...Object.fromEntries(withRows.map((s) => {
-        const r = pick(s)!.find((x) => x.key === key);
-        return [s.split, r ? `${r.count} (${r.percent.toFixed(2)}%)` : "0"];
-      })),
-    })),
-  );
-}
 
 /** Chart files as a table: one row per folder and chart, the splits it was written for. */
 function chartTable(root: string, charts: readonly string[]): string {
@@ -63,13 +47,19 @@ export const edaSection: ReportSection = {
       table(overview),
       "",
       ...(run.shifts ? ["Raw → refined, mean per conversation (refinement drops, cleans and merges utterances):", "", table(run.shifts.map(shiftRow)), ""] : []),
+      "Several questions share one conversation (its utterance ids identify it): distinct conversations by the number of questions they carry, and conversations shared between splits:",
+      "",
+      table(reusePivot(run.raw.splits)),
+      "",
+      table(folderOverlaps(ws.data)),
+      "",
       "Categories (raw data; refinement does not change them):",
       "",
-      distributionTable(run.raw, (s) => s.categories, "category"),
+      table(distributionPivot(run.raw.splits, "categories")),
       "",
       "Correct answers:",
       "",
-      distributionTable(run.raw, (s) => s.answers, "answer"),
+      table(distributionPivot(run.raw.splits, "answers")),
       "",
       "Chart files (formats written per split):",
       "",
