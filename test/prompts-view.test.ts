@@ -25,14 +25,14 @@ describe("prompt diffs as HTML", () => {
 
   it("the variants table has the base in full and one row per other variant", () => {
     const html = variantsDiffTable(ex);
-    expect(html.match(/<tr><th style="text-align:left;vertical-align:top">/g)).toHaveLength(6);
+    expect(html.match(/<tr><th style="text-align:left;vertical-align:top;overflow-wrap:anywhere;font-size:12px">/g)).toHaveLength(6);
     expect(html).toContain("CustomRefDataset (base)");
     expect(html).not.toMatch(/<script/);
   });
 
   it("the modes table lists only the variants whose prompt the fixes change", () => {
     const html = modesDiffTable(ex);
-    const rows = [...html.matchAll(/<tr><th style="text-align:left;vertical-align:top">([^<]+)<\/th>/g)].map((m) => m[1]);
+    const rows = [...html.matchAll(/<tr><th style="text-align:left;vertical-align:top;overflow-wrap:anywhere;font-size:12px">([^<]+)<\/th>/g)].map((m) => m[1]);
     expect(rows).toEqual(["CustomRefDataset", "CustomRefOfficialTermDataset", "CustomRefDefinitionDataset", "CustomRefInstructionDataset", "SystemRefOfficialTermDataset", "Baseline"]);
     const cause = example([[1, "안녕하세요"], [2, "네 반가워요"]], [0], { category: "원인" });
     expect(modesDiffTable(cause, ["CustomRefDataset"] as VariantName[])).toContain("the same prompts");
@@ -40,17 +40,17 @@ describe("prompt diffs as HTML", () => {
 });
 
 describe("prompt figures", () => {
-  it("one box trace per series, one x value per example", () => {
+  it("one box trace per series from precomputed quartiles (aggregates only)", () => {
     const fig = promptLengthFigure(
       [
-        { name: "faithful", byVariant: [{ variant: "A", values: [1, 2] }, { variant: "B", values: [3] }] },
+        { name: "faithful", byVariant: [{ variant: "A", values: [1, 2, 3, 4, 5] }, { variant: "B", values: [3] }] },
         { name: "fixed", byVariant: [{ variant: "A", values: [4, 5] }, { variant: "B", values: [6] }] },
       ],
       { title: "t", unit: "Characters" },
     );
     expect(fig.data.map((d) => d.name)).toEqual(["faithful", "fixed"]);
-    expect(fig.data[0].x).toEqual(["A", "A", "B"]);
-    expect(fig.data[1].y).toEqual([4, 5, 6]);
+    expect(fig.data[0]).toMatchObject({ x: ["A", "B"], lowerfence: [1, 3], median: [3, 3], upperfence: [5, 3], mean: [3, 3], q1: [2, 3], q3: [4, 3] });
+    expect(fig.data[0]).not.toHaveProperty("y");
     expect(fig.layout.boxmode).toBe("group");
   });
 
@@ -60,5 +60,14 @@ describe("prompt figures", () => {
     expect(fig.data).toHaveLength(5);
     expect(fig.data[0].x).toHaveLength(rows.length);
     expect(fig.data.find((d) => String(d.name).startsWith("동기"))!.y).toEqual(rows.map((r) => r.동기));
+  });
+});
+
+describe("a piece replaced wholesale", () => {
+  it("shows the old text folded and the new in full, not a word soup", async () => {
+    const { pieceHtml } = await import("../lib/prompts/diff-view");
+    const html = pieceHtml("You are a helpful AI assistant. Please answer kindly.", "당신은 단일 선택 질문에 답하는 모델입니다.", 10);
+    expect(html).toMatch(/^<span style="background:#ffd2d0;text-decoration:line-through">You a.*<\/span><span style="background:#c8f0c8">당신은 단일 선택 질문에 답하는 모델입니다\.<\/span>$/);
+    expect(pieceHtml("same", "same", 10)).toContain("(same)");
   });
 });

@@ -1,4 +1,5 @@
 /** Figures of the prompt stage: prompt-length distributions per variant, quirk counts by category. */
+import { max, mean, median, min, quantile } from "simple-statistics";
 import { CATEGORIES } from "../corpus/schema";
 import type { QuirkCountRow } from "../prompts/quirks";
 import { axis, baseLayout, SERIES_COLORS, type Figure } from "./figure";
@@ -10,22 +11,31 @@ export interface LengthSeries {
   byVariant: { variant: string; values: readonly number[] }[];
 }
 
-/** Box plots of prompt lengths, one box per variant and series (grouped). */
+/**
+ * Box plots of prompt lengths, one box per variant and series (grouped). The boxes are drawn
+ * from precomputed quartiles (whiskers at min and max), so a figure carries aggregates only
+ * and stays small however large the corpus.
+ */
 export function promptLengthFigure(series: readonly LengthSeries[], opts: { title: string; unit: string }): Figure {
+  const stat = (f: (v: number[]) => number) => (s: LengthSeries) => s.byVariant.map((v) => (v.values.length ? f([...v.values]) : NaN));
   return {
     data: series.map((s, i) => ({
       type: "box",
       name: s.name,
-      x: s.byVariant.flatMap((v) => v.values.map(() => v.variant)),
-      y: s.byVariant.flatMap((v) => [...v.values]),
-      boxmean: true,
-      marker: { color: SERIES_COLORS[i % SERIES_COLORS.length], size: 3 },
-      boxpoints: "outliers",
+      x: s.byVariant.map((v) => v.variant),
+      q1: stat((v) => quantile(v, 0.25))(s),
+      median: stat(median)(s),
+      q3: stat((v) => quantile(v, 0.75))(s),
+      lowerfence: stat(min)(s),
+      upperfence: stat(max)(s),
+      mean: stat(mean)(s),
+      boxpoints: false,
+      marker: { color: SERIES_COLORS[i % SERIES_COLORS.length] },
     })),
     layout: baseLayout(opts.title, {
       boxmode: "group",
       xaxis: axis("", { type: "category", tickangle: -20 }),
-      yaxis: axis(opts.unit, { rangemode: "tozero" }),
+      yaxis: axis(`${opts.unit} (box: quartiles, whiskers: min and max, dashed: mean)`, { rangemode: "tozero" }),
       legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.06 },
       margin: { l: 70, r: 40, t: 100, b: 120 },
     }),
@@ -47,7 +57,7 @@ export function quirkFigure(rows: readonly QuirkCountRow[], title: string): Figu
       barmode: "stack",
       xaxis: axis("", { type: "category", tickangle: -25 }),
       yaxis: axis("Examples"),
-      legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.06 },
+      legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.06, traceorder: "normal" },
       margin: { l: 70, r: 40, t: 100, b: 170 },
     }),
   };

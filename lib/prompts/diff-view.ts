@@ -41,15 +41,29 @@ export function diffHtml(parts: readonly DiffPart[], fold = 0): string {
 
 const cell = (html: string) => `<td style="text-align:left;vertical-align:top;white-space:pre-wrap;font-family:monospace;font-size:12px">${html}</td>`;
 
-function promptRow(label: string, base: Prompt, other: Prompt, fold: number): string {
-  const pieces = [base.messages[0].content, base.messages[1].content, base.target].map((b, i) => {
-    const o = [other.messages[0].content, other.messages[1].content, other.target][i];
-    return cell(b === o && fold > 0 ? `<span style="color:#888">(same)</span>` : diffHtml(textDiff(b, o), fold));
-  });
-  return `<tr><th style="text-align:left;vertical-align:top">${escapeHtml(label)}</th>${pieces.join("")}</tr>`;
+/**
+ * One piece (system, user or target) of `other` against `base`. A piece that shares less than
+ * half its text with the base reads as a replacement: the old text folded, the new in full.
+ */
+export function pieceHtml(base: string, other: string, fold: number): string {
+  if (base === other) return fold > 0 ? `<span style="color:#888">(same)</span>` : showBreaks(base);
+  const parts = textDiff(base, other);
+  const shared = parts.filter((p) => p.kind === "same").reduce((n, p) => n + p.text.length, 0);
+  if (shared * 2 < Math.min(base.length, other.length)) {
+    return `<span style="${STYLE.removed}">${foldSame(base, fold)}</span><span style="${STYLE.added}">${showBreaks(other)}</span>`;
+  }
+  return diffHtml(parts, fold);
 }
 
-const HEAD = `<thead><tr><th></th><th style="text-align:left">system</th><th style="text-align:left">user</th><th style="text-align:left">target</th></tr></thead>`;
+function promptRow(label: string, base: Prompt, other: Prompt, fold: number): string {
+  const texts = (p: Prompt) => [p.messages[0].content, p.messages[1].content, p.target];
+  const b = texts(base);
+  const o = texts(other);
+  return `<tr><th style="text-align:left;vertical-align:top;overflow-wrap:anywhere;font-size:12px">${escapeHtml(label)}</th>${b.map((x, i) => cell(pieceHtml(x, o[i], fold))).join("")}</tr>`;
+}
+
+const COLS = `<colgroup><col style="width:13%"><col style="width:24%"><col style="width:49%"><col style="width:14%"></colgroup>`;
+const HEAD = `${COLS}<thead><tr><th></th><th style="text-align:left">system</th><th style="text-align:left">user</th><th style="text-align:left">target</th></tr></thead>`;
 const LEGEND = `<p style="font-size:12px">Highlighted: <span style="${STYLE.added}">added</span> and <span style="${STYLE.removed}">removed</span> against the first row; ⏎ marks a line break.</p>`;
 
 /** The base variant in full, then every other variant as its differences from it. */
@@ -61,7 +75,7 @@ export function variantsDiffTable(ex: Example, opts: { base?: VariantName; mode?
     promptRow(`${base} (base)`, basePrompt, basePrompt, 0),
     ...(opts.variants ?? VARIANT_NAMES).filter((v) => v !== base).map((v) => promptRow(v, basePrompt, buildPrompt(ex, v, { mode: opts.mode }), fold)),
   ];
-  return `${LEGEND}<table>${HEAD}<tbody>${rows.join("")}</tbody></table>`;
+  return `${LEGEND}<table style="table-layout:fixed;width:100%">${HEAD}<tbody>${rows.join("")}</tbody></table>`;
 }
 
 /** Per variant, faithful against fixed mode on one example (rows only where they differ). */
@@ -72,5 +86,5 @@ export function modesDiffTable(ex: Example, variants: readonly VariantName[] = V
     return JSON.stringify(faithful) === JSON.stringify(fixed) ? [] : [promptRow(v, faithful, fixed, fold)];
   });
   if (rows.length === 0) return "<p>faithful and fixed mode give the same prompts for this example</p>";
-  return `${LEGEND.replace("the first row", "faithful mode (removed) → fixed mode (added)")}<table>${HEAD}<tbody>${rows.join("")}</tbody></table>`;
+  return `${LEGEND.replace("the first row", "faithful mode (removed) → fixed mode (added)")}<table style="table-layout:fixed;width:100%">${HEAD}<tbody>${rows.join("")}</tbody></table>`;
 }
