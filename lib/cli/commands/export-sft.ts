@@ -49,18 +49,22 @@ export function register(program: Command): void {
     .command("export-sft")
     .summary("corpus file → supervised fine-tuning data of one prompt variant (token ids and/or text)")
     .description(
-      "Turn a corpus file into the training examples the original's trainer consumed (SPEC §5).\n" +
-        "With --tokenizer DIR (a Hugging Face folder with tokenizer.json and tokenizer_config.json, loaded offline):\n" +
-        "  OUT.jsonl       {id, input_ids, labels}: chat template with generation prompt, then the target;\n" +
-        "                  labels are -100 over the prompt. Prompts longer than model_max_length are skipped\n" +
-        "                  (the original's train-mode rule; --no-length-rule for eval data) and listed.\n" +
-        "                  A config without chat_template uses its class's transformers 4.41 default\n" +
-        "                  (Llama: the Llama-2 [INST] <<SYS>> template).\n" +
-        "Always:\n" +
-        "  OUT.text.jsonl  {id, prompt, completion}: the rendered prompt text and the target, for a trainer that\n" +
-        "                  tokenizes itself (tokenize the prompt without adding special tokens).\n" +
-        "  OUT.config.json what was built and how (variant, mode, template, limits, dropped examples).\n" +
-        "Without --tokenizer the prompt is rendered with --template (default llama2) and --bos/--eos.",
+      [
+        "Turn a corpus file into the training data the original's trainer consumed",
+        "(SPEC §5). Files written:",
+        "",
+        "OUT.jsonl (with --tokenizer DIR, a Hugging Face folder loaded offline):",
+        "  {id, input_ids, labels}: the chat template with the generation prompt,",
+        "  then the target; labels are -100 over the prompt. A config without a",
+        "  chat_template uses its class's transformers 4.41 default (Llama: the",
+        "  Llama-2 [INST] <<SYS>> template). Prompts longer than model_max_length",
+        "  are skipped and listed (the original's train-mode rule; --no-length-rule",
+        "  keeps them, as its eval mode).",
+        "OUT.text.jsonl: {id, prompt, completion}, the rendered prompt and the",
+        "  target, for a trainer that tokenizes itself (add no special tokens).",
+        "  Without --tokenizer, rendered with --template and --bos/--eos.",
+        "OUT.config.json: variant, mode, template, limit, dropped examples.",
+      ].join("\n"),
     )
     .argument("[file]", "corpus file (e.g. resource/data/train.json)")
     .option("--variant <name>", "prompt variant (see `cci prompts --list`)")

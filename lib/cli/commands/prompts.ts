@@ -28,11 +28,14 @@ export function register(program: Command): void {
     .command("prompts")
     .summary("corpus file → chat messages and targets of one prompt variant (JSONL)")
     .description(
-      "Build the prompt of one variant (SPEC §4) for every example of a corpus file: one JSON object per line,\n" +
-        '{"id", "messages": [{"role", "content"}, …], "target"}, written as Python json.dumps.\n' +
-        "--mode faithful (default) keeps the original's quirks (josa overwrite, the Baseline's double eos);\n" +
-        "--mode fixed writes the right particle and a single eos.\n" +
-        `Variants: ${VARIANT_NAMES.join(", ")}.`,
+      [
+        "Build one prompt variant (SPEC §4) for every example of a corpus file:",
+        'one JSON object per line, {"id", "messages": [{"role", "content"}], "target"},',
+        "written as Python's json.dumps.",
+        "--mode faithful (default) keeps the original's quirks (josa overwrite,",
+        "the Baseline's double eos); --mode fixed writes the right particle and one",
+        "eos. See --list for the variants.",
+      ].join("\n"),
     )
     .argument("[file]", "corpus file (e.g. resource/data/dev.json)")
     .option("--variant <name>", "prompt variant (see --list)")
