@@ -118,7 +118,7 @@ describe("EDA chart table", () => {
 
   it("titles as the original, marking refined data", async () => {
     const fig = (await EDA_ARTIFACTS[0].build(train, "refined"))!;
-    expect((fig.layout.title as { text: string }).text).toBe("Category Distribution (Train Data, refined)<br><sup>1 conversations</sup>");
+    expect((fig.layout.title as { text: string }).text).toBe("Category Distribution (Train Data, refined)<br><sup>1 example</sup>");
     const cmp = comparisonFigure("conversation_length", train, train);
     expect(cmp.data.map((t) => t.name)).toEqual(["raw", "refined"]);
   });

@@ -43,6 +43,16 @@ export const comparisonOut = (out: string) => join(out, "raw_vs_refined");
 const needsBrowser = (formats: readonly Format[]) => formats.some((f) => f !== "html");
 
 export async function runEda(opts: EdaRunOptions): Promise<EdaRun> {
+  // The browser first: where it is required but missing, fail before writing anything.
+  const renderer = needsBrowser(opts.formats) ? await ChartRenderer.open() : null;
+  try {
+    return await analyseAndDraw(opts, renderer);
+  } finally {
+    await renderer?.close();
+  }
+}
+
+async function analyseAndDraw(opts: EdaRunOptions, renderer: ChartRenderer | null): Promise<EdaRun> {
   const rel = (p: string) => relative(process.cwd(), p) || ".";
   if (opts.refined && !holdsCorpus(opts.refined)) {
     info(`eda: ${rel(opts.refined)} holds no refined corpus; refining ${rel(opts.data)} first`);
@@ -63,7 +73,6 @@ export async function runEda(opts: EdaRunOptions): Promise<EdaRun> {
       if (r) for (const c of COMPARISON_ARTIFACTS) jobs.push({ base: join(comparisonOut(opts.out), `${s.split}_${c.name}`), build: () => comparisonFigure(c.kind, s, r) });
     }
 
-  const renderer = needsBrowser(opts.formats) ? await ChartRenderer.open() : null;
   const charts: string[] = [];
   const bar = progress("eda: charts", jobs.length);
   try {
@@ -74,7 +83,6 @@ export async function runEda(opts: EdaRunOptions): Promise<EdaRun> {
     }
   } finally {
     bar.done();
-    await renderer?.close();
   }
   return { raw, refined, shifts, charts, images: renderer !== null };
 }

@@ -14,9 +14,14 @@ export const SPLIT_LABELS: Record<Split, string> = { train: "Train", dev: "Dev",
 /** Which corpus a chart shows: the raw files or the refined ones. */
 export type Variant = "raw" | "refined";
 
+/** "909 examples": examples (questions), not distinct conversations — several share one. */
+export function examplesNote(n: number): string {
+  return `${n} example${n === 1 ? "" : "s"}`;
+}
+
 /** `Name (Train Data)` as the original, `, refined` for refined data, and a subtitle of sizes. */
 export function chartTitle(name: string, split: Split, variant: Variant, n: number, note = ""): string {
-  return `${name} (${SPLIT_LABELS[split]} Data${variant === "refined" ? ", refined" : ""})<br><sup>${n} conversations${note}</sup>`;
+  return `${name} (${SPLIT_LABELS[split]} Data${variant === "refined" ? ", refined" : ""})<br><sup>${examplesNote(n)}${note}</sup>`;
 }
 
 /** The two per-conversation histograms: turns (bin width 1) and characters (bin width 50). */
@@ -83,7 +88,7 @@ export function comparisonFigure(kind: keyof typeof HISTOGRAMS, raw: SplitEda, r
       { name: "raw", values: h.values(raw) },
       { name: "refined", values: h.values(refined) },
     ],
-    { title: `${h.name}: raw vs refined (${SPLIT_LABELS[raw.split]} Data)<br><sup>${raw.examples} conversations</sup>`, binWidth: h.binWidth, tickStep: h.tickStep, align: h.align, xTitle: h.xTitle },
+    { title: `${h.name}: raw vs refined (${SPLIT_LABELS[raw.split]} Data)<br><sup>${examplesNote(raw.examples)}</sup>`, binWidth: h.binWidth, tickStep: h.tickStep, align: h.align, xTitle: h.xTitle },
   );
 }
 
