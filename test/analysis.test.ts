@@ -87,6 +87,11 @@ describe("McNemar", () => {
     expect(mcnemarFromCounts(3, 3).exactP).toBe(1);
   });
 
+  it("keeps small exact p-values (b = 54, c = 6: 2·Σ C(60, k)/2⁶⁰ for k ≤ 6 ≈ 9.72e-11)", () => {
+    expect(mcnemarFromCounts(54, 6).exactP).toBeCloseTo(9.722961671898568e-11, 20);
+    expect(mcnemarFromCounts(54, 6).exactP).toBeGreaterThan(0);
+  });
+
   it("counts discordant pairs from correctness vectors", () => {
     expect(mcnemar([1, 1, 1, 0, 0, 1], [0, 0, 1, 1, 0, 1])).toMatchObject({ b: 2, c: 1 });
   });

@@ -17,7 +17,10 @@ export interface McNemar {
 export function mcnemarFromCounts(b: number, c: number): McNemar {
   const n = b + c;
   if (n === 0) return { b, c, exactP: 1, chi2: 0, chi2P: 1 };
-  const exactP = Math.min(1, 2 * jStat.binomial.cdf(Math.min(b, c), n, 0.5));
+  // Summed pmf rather than jStat.binomial.cdf, whose continued fraction stops at 1e-10 and returns 0 for small tails.
+  let tail = 0;
+  for (let k = 0; k <= Math.min(b, c); k++) tail += jStat.binomial.pdf(k, n, 0.5);
+  const exactP = Math.min(1, 2 * tail);
   const chi2 = Math.max(0, Math.abs(b - c) - 1) ** 2 / n;
   return { b, c, exactP, chi2, chi2P: 1 - jStat.chisquare.cdf(chi2, 1) };
 }

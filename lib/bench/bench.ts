@@ -14,6 +14,7 @@ import { UserError } from "../util/errors";
 import { info } from "../util/progress";
 import { promptsCase } from "./prompts";
 import { edaCase } from "./eda";
+import { baselineCase } from "./baseline";
 
 export interface StepResult {
   case: string;
@@ -76,6 +77,7 @@ export const BENCH_CASES: BenchCase[] = [
   },
   edaCase,
   promptsCase,
+  baselineCase,
 ];
 
 function runCci(root: string, caseName: string, step: string, args: string[]): StepResult {
