@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { barLabel, labelledBarFigure } from "../lib/charts/bar";
-import { CHROMIUM_ARGS, findChromium } from "../lib/charts/browser";
+import { CHROMIUM_ARGS, findChromium, stableSvgIds } from "../lib/charts/browser";
 import { comparisonFigure, EDA_ARTIFACTS } from "../lib/charts/eda";
 import { exportFigure, parseFormats } from "../lib/charts/export";
 import { FONT_FAMILY, type Figure } from "../lib/charts/figure";
@@ -183,5 +183,13 @@ describe("finding Chromium", () => {
 
   it("launches headless with the agreed flags", () => {
     expect(CHROMIUM_ARGS).toEqual(["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]);
+  });
+});
+
+describe("stable SVG ids", () => {
+  it("replaces plotly's random figure uid where it names defs, clip paths and legends only", () => {
+    const svg = '<defs id="defs-a8544c"><g class="clips"><clipPath id="clipa8544cxy"></clipPath></g></defs><g clip-path="url(#clipa8544cxy)" fill="#a8544c"></g><g id="topdefs-a8544c"></g><rect id="legenda8544c"/>';
+    expect(stableSvgIds(svg)).toBe('<defs id="defs-cci000"><g class="clips"><clipPath id="clipcci000xy"></clipPath></g></defs><g clip-path="url(#clipcci000xy)" fill="#a8544c"></g><g id="topdefs-cci000"></g><rect id="legendcci000"/>');
+    expect(stableSvgIds("<svg/>")).toBe("<svg/>");
   });
 });

@@ -39,6 +39,15 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | nul
 
 export type ImageFormat = "png" | "svg";
 
+/**
+ * Plotly names its SVG clip paths and defs after a random figure uid; fix it so the same
+ * figure always gives the same bytes (committed figures then change only when the chart does).
+ */
+export function stableSvgIds(svg: string, stable = "cci000"): string {
+  const uid = /id="defs-([0-9a-z]+)"/.exec(svg)?.[1];
+  return uid ? svg.replace(new RegExp(`(?<=defs-|clip|legend)${uid}`, "g"), stable) : svg;
+}
+
 export interface RenderOptions {
   width?: number;
   height?: number;
@@ -92,17 +101,19 @@ export class ChartRenderer {
       height: opts.height ?? (fig.layout.height as number | undefined) ?? PAGE.height,
       scale: opts.scale ?? 1,
     };
+    // Traces get random uids (and SVG class names from them) unless given one.
+    const stable: Figure = { ...fig, data: fig.data.map((t, i) => ({ uid: `trace${i}`, ...t })) };
     const url = await this.page.evaluate(
       ({ fig, format, size }) => {
         const Plotly = (globalThis as unknown as { Plotly: { toImage: (f: unknown, o: unknown) => Promise<string> } }).Plotly;
         return Plotly.toImage(fig, { format, ...size });
       },
-      { fig, format, size },
+      { fig: stable, format, size },
     );
     const comma = url.indexOf(",");
     if (format === "png") return Buffer.from(url.slice(comma + 1), "base64");
     const body = url.slice(comma + 1);
-    return url.slice(0, comma).endsWith(";base64") ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body);
+    return stableSvgIds(url.slice(0, comma).endsWith(";base64") ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body));
   }
 
   async close(): Promise<void> {
