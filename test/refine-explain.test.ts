@@ -78,3 +78,15 @@ describe("compareWithReference", () => {
   });
 });
 const ex0 = example([[1, "좋아요~"], [2, "ㅋㅋ 그래"]], [0]);
+
+import { refineEffectFigure } from "../lib/charts/refine";
+
+describe("refineEffectFigure", () => {
+  it("draws one bar series per split over every step, in pipeline order", () => {
+    const stats = refineCorpus([ex0]).stats;
+    const fig = refineEffectFigure([{ split: "train", stats }, { split: "dev", stats }]);
+    expect(fig.data.map((d) => d.name)).toEqual(["train", "dev"]);
+    expect(fig.data[0].y).toEqual([...FAITHFUL_RULES.map((r) => r.name), "drop-empty", "merge-turns"]);
+    expect((fig.data[0].x as number[])[FAITHFUL_RULES.findIndex((r) => r.name === "delete-symbols")]).toBe(1);
+  });
+});

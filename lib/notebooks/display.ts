@@ -3,9 +3,9 @@
  * builders, so they are tested like everything else and the notebooks stay free of logic.
  */
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
+import { escapeHtml } from "../charts/html";
+
+export { escapeHtml };
 
 export interface TableOptions {
   caption?: string;
