@@ -31,3 +31,12 @@ describe("pythonNumber (float repr)", () => {
   ];
   it.each(NUMS)("%d → %s", (n, s) => expect(pythonNumber(n)).toBe(s));
 });
+
+import { pythonJsonLine } from "../lib/corpus/pyjson";
+
+describe("pythonJsonLine (no indent)", () => {
+  it.each([
+    [{ a: [1, "한"], b: {}, c: [] }, '{"a": [1, "한"], "b": {}, "c": []}'],
+    [[{ x: null }], '[{"x": null}]'],
+  ] as const)("%j", (value, expected) => expect(pythonJsonLine(value)).toBe(expected));
+});

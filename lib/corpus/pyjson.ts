@@ -6,11 +6,17 @@
  * which is exactly what `JSON.stringify` does for strings. Numbers differ: Python keeps the
  * `float` exponent form (`1e-07`), so they are formatted here.
  */
-export function pythonJsonDumps(value: unknown, indent = 4): string {
-  return write(value, "", " ".repeat(indent));
+export function pythonJsonDumps(value: unknown, indent: number | null = 4): string {
+  return write(value, "", indent === null ? null : " ".repeat(indent));
 }
 
-function write(value: unknown, pad: string, unit: string): string {
+/** Python's `json.dumps(value, ensure_ascii=False)` with no indent: one line, `", "` and `": "`. */
+export function pythonJsonLine(value: unknown): string {
+  return pythonJsonDumps(value, null);
+}
+
+/** `unit` null writes one line, as Python does without an indent. */
+function write(value: unknown, pad: string, unit: string | null): string {
   if (value === null) return "null";
   switch (typeof value) {
     case "string":
@@ -20,14 +26,15 @@ function write(value: unknown, pad: string, unit: string): string {
     case "number":
       return pythonNumber(value);
     case "object": {
-      const inner = pad + unit;
+      const inner = unit === null ? "" : pad + unit;
+      const [open, sep, close] = unit === null ? ["", ", ", ""] : [`\n${inner}`, `,\n${inner}`, `\n${pad}`];
       if (Array.isArray(value)) {
         if (value.length === 0) return "[]";
-        return `[\n${value.map((v) => inner + write(v, inner, unit)).join(",\n")}\n${pad}]`;
+        return `[${open}${value.map((v) => write(v, inner, unit)).join(sep)}${close}]`;
       }
       const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
       if (entries.length === 0) return "{}";
-      return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${write(v, inner, unit)}`).join(",\n")}\n${pad}}`;
+      return `{${open}${entries.map(([k, v]) => `${JSON.stringify(k)}: ${write(v, inner, unit)}`).join(sep)}${close}}`;
     }
     default:
       throw new TypeError(`cannot write a ${typeof value} as JSON`);
