@@ -20,10 +20,18 @@ export interface RefineRule {
 const HANGUL_SYLLABLE = pyRegExp("[가-힣]", "");
 const SYMBOL = pyRegExp(String.raw`[^\w\s]`, "");
 
-/** Compose literal-replacement substitutions in order. */
-function subs(...steps: [pattern: string, repl: string][]): (text: string) => string {
+/**
+ * A rule made of `regex.sub(pattern, replacement)` steps in order: the Python text shown to the
+ * reader and the function applied are built from the same patterns.
+ */
+function regexRule(name: string, description: string, ...steps: [pattern: string, replacement: string][]): RefineRule {
   const fns = steps.map(([p, r]) => pySub(p, r));
-  return (text) => fns.reduce((t, f) => f(t), text);
+  return {
+    name,
+    description,
+    python: steps.map(([p, r]) => `regex.sub(r"${p}", ${JSON.stringify(r)}, text)`).join("; "),
+    apply: (text) => fns.reduce((t, f) => f(t), text),
+  };
 }
 
 export const FAITHFUL_RULES: readonly RefineRule[] = [
@@ -33,42 +41,39 @@ export const FAITHFUL_RULES: readonly RefineRule[] = [
     python: `text.replace("\\n", " ").replace("  ", " ")`,
     apply: (t) => t.replaceAll("\n", " ").replaceAll("  ", " "),
   },
-  {
-    name: "ieung-to-eung",
-    description: "a whole token of two or more ㅇ becomes 응",
-    python: String.raw`regex.sub(r"(?<=^|\s)ㅇ{2,}(?=$|\s)", "응", text)`,
-    apply: subs([String.raw`(?<=^|\s)ㅇ{2,}(?=$|\s)`, "응"]),
-  },
-  {
-    name: "shorten-dots-questions",
-    description: "four or more dots become ..., two or more question marks become ??",
-    python: String.raw`regex.sub(r"\.{4,}", "...", text); regex.sub(r"\?{2,}", "??", text)`,
-    apply: subs([String.raw`\.{4,}`, "..."], [String.raw`\?{2,}`, "??"]),
-  },
-  {
-    name: "delete-symbols",
-    description: "delete each of ~ ! > < @ _ / - ᆢ : ; ( ) ^",
-    python: String.raw`regex.sub(r"[~!><@_/\-ᆢ:;()^]", "", text)`,
-    apply: subs([String.raw`[~!><@_/\-ᆢ:;()^]`, ""]),
-  },
-  {
-    name: "delete-greetings",
-    description: "delete words starting 안녕 (hello) and then 반갑습 (nice to meet you)",
-    python: String.raw`regex.sub(r"\b안녕\w*", "", text); regex.sub(r"\b반갑습\w*", "", text)`,
-    apply: subs([String.raw`\b안녕\w*`, ""], [String.raw`\b반갑습\w*`, ""]),
-  },
+  regexRule(
+    "ieung-to-eung",
+    "a whole token of two or more ㅇ becomes 응",
+    [String.raw`(?<=^|\s)ㅇ{2,}(?=$|\s)`, "응"],
+  ),
+  regexRule(
+    "shorten-dots-questions",
+    "four or more dots become ..., two or more question marks become ??",
+    [String.raw`\.{4,}`, "..."],
+    [String.raw`\?{2,}`, "??"],
+  ),
+  regexRule(
+    "delete-symbols",
+    "delete each of ~ ! > < @ _ / - ᆢ : ; ( ) ^",
+    [String.raw`[~!><@_/\-ᆢ:;()^]`, ""],
+  ),
+  regexRule(
+    "delete-greetings",
+    "delete words starting 안녕 (hello) and then 반갑습 (nice to meet you)",
+    [String.raw`\b안녕\w*`, ""],
+    [String.raw`\b반갑습\w*`, ""],
+  ),
   {
     name: "name-to-speaker",
     description: "the anonymised names name1 / name2 become 화자1 / 화자2",
     python: `text.replace("name1", "화자1").replace("name2", "화자2")`,
     apply: (t) => t.replaceAll("name1", "화자1").replaceAll("name2", "화자2"),
   },
-  {
-    name: "delete-jamo",
-    description: "delete runs of lone Hangul jamo (ㅋㅋ, ㅠㅠ, ㅎㅎ …)",
-    python: String.raw`regex.sub(r"[ㄱ-ㅎㅏ-ㅣ]+", "", text)`,
-    apply: subs(["[ㄱ-ㅎㅏ-ㅣ]+", ""]),
-  },
+  regexRule(
+    "delete-jamo",
+    "delete runs of lone Hangul jamo (ㅋㅋ, ㅠㅠ, ㅎㅎ …)",
+    ["[ㄱ-ㅎㅏ-ㅣ]+", ""],
+  ),
   {
     name: "blank-symbol-only",
     description: "text with no Hangul syllable but some symbol becomes empty",
@@ -88,12 +93,7 @@ export const FAITHFUL_RULES: readonly RefineRule[] = [
  * They are not part of the original; they exist to measure its choices.
  */
 export const ALTERNATIVE_RULES: Readonly<Record<string, RefineRule>> = {
-  "newline-to-space": {
-    name: "collapse-whitespace",
-    description: "every run of whitespace (newlines included) becomes one space",
-    python: String.raw`regex.sub(r"\s+", " ", text)`,
-    apply: subs([String.raw`\s+`, " "]),
-  },
+  "newline-to-space": regexRule("collapse-whitespace", "every run of whitespace (newlines included) becomes one space", [String.raw`\s+`, " "]),
 };
 
 export function ruleNames(rules: readonly RefineRule[] = FAITHFUL_RULES): string[] {
@@ -122,7 +122,7 @@ export function insertRule(rules: readonly RefineRule[], rule: RefineRule, after
 
 /** Build a rule from a Python pattern and a literal replacement, e.g. for a notebook experiment. */
 export function patternRule(name: string, pattern: string, replacement: string, description = `${pattern} → ${JSON.stringify(replacement)}`): RefineRule {
-  return { name, description, python: `regex.sub(r"${pattern}", ${JSON.stringify(replacement)}, text)`, apply: pySub(pattern, replacement) };
+  return regexRule(name, description, [pattern, replacement]);
 }
 
 function assertKnown(rules: readonly RefineRule[], names: readonly string[]): void {
