@@ -34,13 +34,23 @@ function regexRule(name: string, description: string, ...steps: [pattern: string
   };
 }
 
+/** A rule made of `str.replace(old, new)` steps in order (every occurrence, left to right, no overlaps). */
+function replaceStepsRule(name: string, description: string, ...steps: [old: string, replacement: string][]): RefineRule {
+  return {
+    name,
+    description,
+    python: `text${steps.map(([o, r]) => `.replace(${JSON.stringify(o)}, ${JSON.stringify(r)})`).join("")}`,
+    apply: (text) => steps.reduce((t, [o, r]) => t.replaceAll(o, r), text),
+  };
+}
+
 export const FAITHFUL_RULES: readonly RefineRule[] = [
-  {
-    name: "newline-to-space",
-    description: "newlines become spaces; then one left-to-right pass turns double spaces into one (three become two)",
-    python: `text.replace("\\n", " ").replace("  ", " ")`,
-    apply: (t) => t.replaceAll("\n", " ").replaceAll("  ", " "),
-  },
+  replaceStepsRule(
+    "newline-to-space",
+    "newlines become spaces; then one left-to-right pass turns double spaces into one (three become two)",
+    ["\n", " "],
+    ["  ", " "],
+  ),
   regexRule(
     "ieung-to-eung",
     "a whole token of two or more ㅇ becomes 응",
@@ -63,12 +73,12 @@ export const FAITHFUL_RULES: readonly RefineRule[] = [
     [String.raw`\b안녕\w*`, ""],
     [String.raw`\b반갑습\w*`, ""],
   ),
-  {
-    name: "name-to-speaker",
-    description: "the anonymised names name1 / name2 become 화자1 / 화자2",
-    python: `text.replace("name1", "화자1").replace("name2", "화자2")`,
-    apply: (t) => t.replaceAll("name1", "화자1").replaceAll("name2", "화자2"),
-  },
+  replaceStepsRule(
+    "name-to-speaker",
+    "the anonymised names name1 / name2 become 화자1 / 화자2",
+    ["name1", "화자1"],
+    ["name2", "화자2"],
+  ),
   regexRule(
     "delete-jamo",
     "delete runs of lone Hangul jamo (ㅋㅋ, ㅠㅠ, ㅎㅎ …)",
