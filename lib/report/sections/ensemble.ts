@@ -21,10 +21,11 @@ export const ensembleSection: ReportSection = {
     const dev = loadMemberSet(names.map((n) => predictionFile(ws, n, "dev")), join(ws.data, "dev.json"));
     const a = analyzeEnsemble(dev.members, dev.gold, dev.categories);
     const overall = (member: string) => a.accuracy.find((r) => r.member === member && r.category === "all")!;
+    // No timings here: the committed report must not change from run to run (times are in `npm run bench`).
     const memberRows = run.trained.map((t) => {
       const spec = BASELINE_MEMBERS.find((m) => m.name === t.member)!;
       const acc = overall(t.member);
-      return { member: t.member, input: t.input, "feature groups": spec.groups.join(", "), features: t.features, "train acc.": pct(t.trainAccuracy), "dev acc.": pct(acc.estimate), "95 % CI": ci(acc), "train s": +t.seconds.toFixed(1) };
+      return { member: t.member, input: t.input, "feature groups": spec.groups.join(", "), features: t.features, "train acc.": pct(t.trainAccuracy), "dev acc.": pct(acc.estimate), "95 % CI": ci(acc) };
     });
     const best = memberRows.reduce((b, r) => (overall(r.member).estimate > overall(b.member).estimate ? r : b));
     const voteRows = [HARD_VOTE, SOFT_VOTE].map((v) => ({ vote: v, "dev acc.": pct(overall(v).estimate), "95 % CI": ci(overall(v)) }));
