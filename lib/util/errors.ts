@@ -9,7 +9,3 @@ export class UserError extends Error {
   }
 }
 
-/** Message of an unknown thrown value, without a stack. */
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
