@@ -40,21 +40,35 @@ export interface RefinementComparison {
   changedIds: string[];
 }
 
-/** Refine a corpus with two rule tables and say what differs. */
-export function compareRefinements(examples: readonly Example[], base: readonly RefineRule[], variant: readonly RefineRule[]): RefinementComparison {
+interface UtteranceDiff {
+  example: string;
+  /** The refined text under each table; "—" where that table has no utterance at this position. */
+  base: string;
+  variant: string;
+}
+
+/** Refine with both tables and list, example by example and position by position, the utterances that differ. */
+function utteranceDiffs(examples: readonly Example[], base: readonly RefineRule[], variant: readonly RefineRule[]): { a: RefineStats; b: RefineStats; diffs: UtteranceDiff[] } {
   const a = refineCorpus(examples, base);
   const b = refineCorpus(examples, variant);
-  let utterancesChanged = 0;
-  const changedIds: string[] = [];
+  const diffs: UtteranceDiff[] = [];
   a.examples.forEach((ex, i) => {
     const ua = ex.input.conversation;
     const ub = b.examples[i].input.conversation;
-    let diff = Math.abs(ua.length - ub.length);
-    for (let j = 0; j < Math.min(ua.length, ub.length); j++) if (ua[j].utterance !== ub[j].utterance) diff++;
-    if (diff > 0) changedIds.push(ex.id);
-    utterancesChanged += diff;
+    for (let j = 0; j < Math.max(ua.length, ub.length); j++) {
+      const ta = ua[j] ? String(ua[j].utterance) : "—";
+      const tb = ub[j] ? String(ub[j].utterance) : "—";
+      if (ta !== tb) diffs.push({ example: ex.id, base: ta, variant: tb });
+    }
   });
-  return { base: a.stats, variant: b.stats, examplesChanged: changedIds.length, utterancesChanged, changedIds };
+  return { a: a.stats, b: b.stats, diffs };
+}
+
+/** Refine a corpus with two rule tables and say what differs. */
+export function compareRefinements(examples: readonly Example[], base: readonly RefineRule[], variant: readonly RefineRule[]): RefinementComparison {
+  const { a, b, diffs } = utteranceDiffs(examples, base, variant);
+  const changedIds = [...new Set(diffs.map((d) => d.example))];
+  return { base: a, variant: b, examplesChanged: changedIds.length, utterancesChanged: diffs.length, changedIds };
 }
 
 /** Make whitespace visible: space ␣, newline ⏎, tab ⇥, and other invisible spaces as <U+XXXX>. */
@@ -98,18 +112,8 @@ export function comparisonRows(cmp: RefinementComparison): { metric: string; bas
 }
 
 /** The first refined utterances that differ between two rule tables (for sample-level views). */
-export function differingUtterances(examples: readonly Example[], base: readonly RefineRule[], variant: readonly RefineRule[], limit = 5): { example: string; base: string; variant: string }[] {
-  const a = refineCorpus(examples, base).examples;
-  const b = refineCorpus(examples, variant).examples;
-  const out: { example: string; base: string; variant: string }[] = [];
-  a.forEach((ex, i) => {
-    const ua = ex.input.conversation;
-    const ub = b[i].input.conversation;
-    for (let j = 0; j < Math.max(ua.length, ub.length) && out.length < limit; j++) {
-      const ta = ua[j] ? String(ua[j].utterance) : "—";
-      const tb = ub[j] ? String(ub[j].utterance) : "—";
-      if (ta !== tb) out.push({ example: ex.id, base: visible(ta), variant: visible(tb) });
-    }
-  });
-  return out;
+export function differingUtterances(examples: readonly Example[], base: readonly RefineRule[], variant: readonly RefineRule[], limit = 5): UtteranceDiff[] {
+  return utteranceDiffs(examples, base, variant)
+    .diffs.slice(0, limit)
+    .map((d) => ({ example: d.example, base: visible(d.base), variant: visible(d.variant) }));
 }
