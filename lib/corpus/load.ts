@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { ANSWERS, isCategory, type Example } from "./schema";
+import type { Example } from "./schema";
+import { isObject, kind, validateExample } from "./validate";
 import { UserError } from "../util/errors";
 
 /**
@@ -36,50 +37,4 @@ export function loadCorpus(path: string): Example[] {
     throw new UserError(`${path}: cannot read (${code === "ENOENT" ? "no such file" : code ?? (err as Error).message})`);
   }
   return parseCorpus(text, path);
-}
-
-type Fail = (field: string, problem: string) => Error;
-
-function validateExample(ex: unknown, fail: Fail): void {
-  if (!isObject(ex)) throw fail("(example)", `expected an object, got ${kind(ex)}`);
-  if (typeof ex.id !== "string" || ex.id === "") throw fail("id", `expected a non-empty string, got ${show(ex.id)}`);
-  const input = ex.input;
-  if (!isObject(input)) throw fail("input", `expected an object, got ${show(input)}`);
-  const conv = input.conversation;
-  if (!Array.isArray(conv) || conv.length === 0) throw fail("input.conversation", `expected a non-empty array, got ${show(conv)}`);
-  conv.forEach((u, j) => {
-    const f = `input.conversation[${j}]`;
-    if (!isObject(u)) throw fail(f, `expected an object, got ${kind(u)}`);
-    if (u.speaker !== 1 && u.speaker !== 2) throw fail(`${f}.speaker`, `expected 1 or 2, got ${show(u.speaker)}`);
-    // The real test file holds a few numeric utterances; the original reads them as str(u).
-    const t = u.utterance;
-    if (typeof t !== "string" && !(typeof t === "number" && Number.isFinite(t)))
-      throw fail(`${f}.utterance`, `expected a string (or number), got ${show(t)}`);
-    const id = u.utterance_id;
-    const okId = typeof id === "string" ? id !== "" : Array.isArray(id) && id.length > 0 && id.every((x) => typeof x === "string" && x !== "");
-    if (!okId) throw fail(`${f}.utterance_id`, `expected a non-empty string or list of strings, got ${show(id)}`);
-  });
-  const refs = input.reference_id;
-  if (!Array.isArray(refs) || refs.length === 0 || !refs.every((r) => typeof r === "string" && r !== ""))
-    throw fail("input.reference_id", `expected a non-empty array of strings, got ${show(refs)}`);
-  if (!isCategory(input.category)) throw fail("input.category", `unknown category ${show(input.category)} (expected 원인, 후행사건, 전제, 동기 or 반응)`);
-  for (const key of ANSWERS) {
-    if (typeof input[key] !== "string") throw fail(`input.${key}`, `expected a string, got ${show(input[key])}`);
-  }
-  if (!(ex.output === "" || (ANSWERS as readonly unknown[]).includes(ex.output)))
-    throw fail("output", `expected "inference_1", "inference_2", "inference_3" or "", got ${show(ex.output)}`);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function kind(v: unknown): string {
-  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`;
-}
-
-function show(v: unknown): string {
-  if (v === undefined) return "nothing (missing)";
-  const s = JSON.stringify(v);
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
