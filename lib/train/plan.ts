@@ -1,0 +1,93 @@
+/**
+ * `cci train plan`: the chosen recipes → run bundles, each with its data, entrypoints, run.json
+ * and compute plan. Pure assembly over lib/train's pieces; the CLI adds only options and output.
+ */
+import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { Mode } from "../prompts";
+import type { LoadedTokenizer } from "../tokenize/load";
+import { UserError } from "../util/errors";
+import { tokenizerInfo, writeBundle, type Engine, type RunJson, type Selected, type TokenizerInfo } from "./bundle";
+import { ASSUMPTIONS, computePlan, explainSchedule, type ComputePlan } from "./compute";
+import { corpusFor, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
+import { modelShape } from "./models";
+import { DEFAULT_EOS } from "../prompts";
+import { bundleReadme } from "./readme";
+import { TRL_DATA_DIR, trlRows, trlYaml } from "./trl";
+import { TRL_CONFIG } from "./bundle";
+
+export interface PlanOptions {
+  runsDir: string;
+  mode: Mode;
+  engine: Engine;
+  /** Entrypoint folders copied into every bundle. */
+  entrypoints: string[];
+  force?: boolean;
+  /** Tokenizer for a model id, or null to estimate. */
+  tokenizerFor?: (modelId: string) => Promise<{ tok: LoadedTokenizer; info: TokenizerInfo } | null>;
+}
+
+export interface Planned {
+  dir: string;
+  run: RunJson;
+  plan: ComputePlan;
+}
+
+/**
+ * `--tokenizer DIR`: a tokenizer folder used for every model, or a folder holding one per model
+ * id (`DIR/beomi/Solar-Ko-Recovery-11B/tokenizer.json`).
+ */
+export function tokenizerDirFor(dir: string, modelId: string): string {
+  if (existsSync(join(dir, "tokenizer.json"))) return dir;
+  const per = join(dir, modelId);
+  if (existsSync(join(per, "tokenizer.json"))) return per;
+  throw new UserError(`--tokenizer ${dir}: no tokenizer.json there nor in ${join(dir, modelId)}`);
+}
+
+/** A loader that loads each tokenizer folder once. */
+export function tokenizerLoader(dir: string): PlanOptions["tokenizerFor"] {
+  const cache = new Map<string, Promise<{ tok: LoadedTokenizer; info: TokenizerInfo }>>();
+  return async (modelId) => {
+    const d = tokenizerDirFor(dir, modelId);
+    if (!cache.has(d)) {
+      cache.set(
+        d,
+        (async () => {
+          const { loadTokenizer } = await import("../tokenize/load");
+          return { tok: await loadTokenizer(d), info: tokenizerInfo(d, relative(process.cwd(), d) || ".") };
+        })(),
+      );
+    }
+    return cache.get(d)!;
+  };
+}
+
+export async function planRecipes(selected: readonly Selected[], raw: Corpus, opts: PlanOptions, onRecipe: (p: Planned) => void = () => {}): Promise<Planned[]> {
+  const refinedCache = new Map<string, Corpus>();
+  const out: Planned[] = [];
+  for (const sel of selected) {
+    const r = sel.recipe;
+    const corpus = corpusFor(raw, r.data, refinedCache);
+    const loaded = opts.tokenizerFor ? await opts.tokenizerFor(r.model_id) : null;
+    const split = (examples: Corpus["train"]): SplitData =>
+      loaded ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode) : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
+    const splits = { train: split(corpus.train), dev: split(corpus.dev) };
+    const eos = loaded ? loaded.tok.eosToken : DEFAULT_EOS;
+    const plan = computePlan(r, splits.train, splits.dev);
+    const tokenized = splits.train.tokens !== null;
+    const extra: Record<string, string> = {
+      "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: ASSUMPTIONS }, null, 2)}\n`,
+      "README.md": bundleReadme(sel, opts.engine, plan, tokenized),
+    };
+    if (opts.engine === "trl") {
+      extra[TRL_CONFIG] = trlYaml(r, tokenized);
+      extra[`${TRL_DATA_DIR}/train.jsonl`] = trlRows(splits.train, eos);
+      extra[`${TRL_DATA_DIR}/dev.jsonl`] = trlRows(splits.dev, eos);
+    }
+    const { dir, run } = writeBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, eos, splits, tokenizer: loaded?.info ?? null, entrypoints: opts.entrypoints, extra }, opts.force);
+    const p = { dir, run, plan };
+    onRecipe(p);
+    out.push(p);
+  }
+  return out;
+}
