@@ -12,7 +12,7 @@ export type Target = (typeof TARGETS)[number];
 
 /** POSIX shell single-quoting: safe for any byte string but NUL. */
 export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The run's argv without its interpreter placeholder. */
