@@ -34,8 +34,14 @@ export const ASSUMPTIONS: readonly string[] = [
   "LoRA weights, gradients and AdamW's two moments: fp32 (4 bytes each) on a 4-bit base, bf16 on a bf16 base (PEFT 0.11 casts adapters to a float base's dtype)",
   "activations at the longest kept example L with gradient checkpointing: per layer the checkpointed hidden state (2·L·h bytes), one layer recomputed in full (L·h·34 + 5·heads·L² bytes), logits in fp32 (3 copies of L·vocab·4 bytes)",
   `overhead ${OVERHEAD_GIB} GiB (CUDA context, fragmentation)`,
-  `without a tokenizer, token counts are estimates: characters of the Llama-2-template prompt ÷ characters per token from ${CHARS_PER_TOKEN_SOURCE}; the length rule cannot be applied (none dropped)`,
 ];
+
+/** The extra assumption of a plan made without a tokenizer. */
+export const ESTIMATE_ASSUMPTION = `without a tokenizer, token counts are estimates: characters of the Llama-2-template prompt ÷ characters per token from ${CHARS_PER_TOKEN_SOURCE}; the length rule cannot be applied (none dropped)`;
+
+export function assumptions(counted: "tokenizer" | "estimate"): string[] {
+  return counted === "tokenizer" ? [...ASSUMPTIONS, "token counts: the planning tokenizer's, per example (prompt by the chat template, target without special tokens)"] : [...ASSUMPTIONS, ESTIMATE_ASSUMPTION];
+}
 
 export interface MemoryEstimate {
   weightsGiB: number;

@@ -8,7 +8,7 @@ import type { Mode } from "../prompts";
 import type { LoadedTokenizer } from "../tokenize/load";
 import { UserError } from "../util/errors";
 import { tokenizerInfo, writeBundle, type Engine, type RunJson, type Selected, type TokenizerInfo } from "./bundle";
-import { ASSUMPTIONS, computePlan, explainSchedule, type ComputePlan } from "./compute";
+import { assumptions, computePlan, explainSchedule, type ComputePlan } from "./compute";
 import { corpusFor, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
 import { modelShape } from "./models";
 import { DEFAULT_EOS } from "../prompts";
@@ -76,7 +76,7 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
     const plan = computePlan(r, splits.train, splits.dev);
     const tokenized = splits.train.tokens !== null;
     const extra: Record<string, string> = {
-      "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: ASSUMPTIONS }, null, 2)}\n`,
+      "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: assumptions(plan.counted) }, null, 2)}\n`,
       "README.md": bundleReadme(sel, opts.engine, plan, tokenized),
     };
     if (opts.engine === "trl") {

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { defaultWorkspace, describeWorkspace, repoRoot } from "../../corpus/locate";
 import { MODES, isMode, type Mode } from "../../prompts";
 import { ENGINES, readRunJson, selectRecipes, shown, type Engine, type RunJson } from "../../train/bundle";
-import { ASSUMPTIONS, planRow } from "../../train/compute";
+import { assumptions, planRow } from "../../train/compute";
 import { loadRunCorpus } from "../../train/data";
 import { launchRun } from "../../train/launch";
 import { planRecipes, tokenizerLoader } from "../../train/plan";
@@ -102,7 +102,7 @@ function registerPlan(train: Command): void {
       console.table(planned.map((p) => planRow(p.plan)));
       if (!opts.tokenizer) info("train plan: no --tokenizer: token counts are estimates from characters (see the assumptions); the length rule was not applied");
       info("assumptions:");
-      for (const a of ASSUMPTIONS) info(`  - ${a}`);
+      for (const a of assumptions(opts.tokenizer ? "tokenizer" : "estimate")) info(`  - ${a}`);
       writeTarget(target, runsDir, planned.map((p) => p.run));
     });
 }
