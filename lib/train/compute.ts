@@ -155,6 +155,7 @@ export function planRow(p: ComputePlan): Record<string, string | number> {
     "dev kept": p.devKept,
     "max_steps (scheduler)": s.maxSteps,
     "real updates": s.realSteps,
+    "epochs run": s.examplesPerEpoch.length,
     "unseen in last epoch": s.unseenInLastEpoch,
     "tokens/epoch": p.tokensPerEpoch,
     "longest": p.longestTokens,
@@ -166,15 +167,17 @@ export function planRow(p: ComputePlan): Record<string, string | number> {
   };
 }
 
-/** How the two step counts relate, in a sentence. */
-export function explainSchedule(s: Schedule, ga = COMMON_TRAINING.gradient_accumulation_steps): string {
-  if (s.examples <= ga)
-    return `${s.examples} kept examples ≤ ${ga}: each epoch is one partial window and gets its own update (is_last_step_and_steps_less_than_grad_acc), so ${s.realSteps} updates = max_steps ${s.maxSteps}.`;
-  const carried = s.windowsAcrossEpochs;
-  return (
-    `${s.examples} kept examples per epoch: max_steps = ${COMMON_TRAINING.num_train_epochs} × (${s.examples} // ${ga}) = ${s.maxSteps}. ` +
-    `The loop counts samples across epochs, so an epoch's leftover ${s.examples % ga} examples roll into the next window (${carried} windows span two epochs) ` +
-    `and training stops at step ${s.realSteps} with ${s.unseenInLastEpoch} examples of the last epoch unseen.`
-  );
+/** How the two step counts relate, in words. */
+export function explainSchedule(s: Schedule, ga = COMMON_TRAINING.gradient_accumulation_steps, epochs = COMMON_TRAINING.num_train_epochs): string {
+  const ran = s.examplesPerEpoch.length;
+  const why =
+    s.examples <= ga
+      ? `Each epoch's last, partial window gets its own update (is_last_step_and_steps_less_than_grad_acc), and the sample counter, never reset between epochs, also triggers one whenever it reaches a multiple of ${ga}.`
+      : `An epoch's leftover ${s.examples % ga} examples roll into the next epoch's first window (the sample counter is never reset; ${s.windowsAcrossEpochs} windows span two epochs).`;
+  const stop =
+    `Replaying the loop: updates per epoch ${s.stepsPerEpoch.join(", ")}; training stops at update ${s.realSteps} in epoch ${ran} of ${epochs}` +
+    (s.unseenInLastEpoch ? `, ${s.unseenInLastEpoch} examples of that epoch unseen` : "") +
+    (ran < epochs ? `; epoch ${ran + 1}${ran + 1 < epochs ? `–${epochs}` : ""} never runs` : "") +
+    ".";
+  return `${s.examples} kept examples: max_steps = ceil(${epochs} × max(${s.examples} // ${ga}, 1)) = ${s.maxSteps}, the length of the warm-up + cosine schedule. ${why} ${stop}`;
 }
-
