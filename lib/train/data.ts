@@ -59,7 +59,7 @@ export interface SplitData {
 }
 
 /** With a tokenizer: real rows, ids and counts, and the train-mode length rule (SPEC §5). */
-export function tokenizedSplit(tok: LoadedTokenizer, examples: readonly Example[], variant: Recipe["dataset"], mode: Mode): SplitData {
+export function tokenizedSplit(tok: LoadedTokenizer, examples: readonly Example[], variant: Recipe["dataset"], mode: Mode, onExample: () => void = () => {}): SplitData {
   const rows = buildPrompts(examples, variant, { mode, eos: tok.eosToken });
   const tokens: SftRow[] = [];
   const lengths: ExampleLength[] = [];
@@ -67,6 +67,7 @@ export function tokenizedSplit(tok: LoadedTokenizer, examples: readonly Example[
   const limit = tok.modelMaxLength;
   for (const row of rows) {
     const enc = encodePrompt(tok, row.id, row);
+    onExample();
     lengths.push({ id: row.id, prompt: enc.sourceLength, total: enc.input_ids.length, target: enc.input_ids.length - enc.sourceLength });
     if (enc.sourceLength > limit) {
       dropped.push(row.id);

@@ -7,6 +7,7 @@ import { join, relative } from "node:path";
 import type { Mode } from "../prompts";
 import type { LoadedTokenizer } from "../tokenize/load";
 import { UserError } from "../util/errors";
+import { progress } from "../util/progress";
 import { tokenizerInfo, writeBundle, type Engine, type RunJson, type Selected, type TokenizerInfo } from "./bundle";
 import { assumptions, computePlan, explainSchedule, type ComputePlan } from "./compute";
 import { corpusFor, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
@@ -69,9 +70,11 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
     const r = sel.recipe;
     const corpus = corpusFor(raw, r.data, refinedCache);
     const loaded = opts.tokenizerFor ? await opts.tokenizerFor(r.model_id) : null;
+    const bar = loaded ? progress(`tokenize ${sel.index}`, corpus.train.length + corpus.dev.length) : null;
     const split = (examples: Corpus["train"]): SplitData =>
-      loaded ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode) : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
+      loaded ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode, () => bar?.tick()) : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
     const splits = { train: split(corpus.train), dev: split(corpus.dev) };
+    bar?.done();
     const eos = loaded ? loaded.tok.eosToken : DEFAULT_EOS;
     const plan = computePlan(r, splits.train, splits.dev);
     const tokenized = splits.train.tokens !== null;
