@@ -63,20 +63,41 @@ export function tokenizerLoader(dir: string): PlanOptions["tokenizerFor"] {
   };
 }
 
+export interface RecipeData {
+  selected: Selected;
+  splits: { train: SplitData; dev: SplitData };
+  eos: string;
+  tokenizer: TokenizerInfo | null;
+  plan: ComputePlan;
+}
+
+/** One recipe's rows, tokens and compute plan, without writing anything. */
+export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor">, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
+  const r = sel.recipe;
+  const corpus = corpusFor(raw, r.data, refinedCache);
+  const loaded = opts.tokenizerFor ? await opts.tokenizerFor(r.model_id) : null;
+  const bar = loaded ? progress(`tokenize ${sel.index}`, corpus.train.length + corpus.dev.length) : null;
+  const split = (examples: Corpus["train"]): SplitData =>
+    loaded ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode, () => bar?.tick()) : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
+  const splits = { train: split(corpus.train), dev: split(corpus.dev) };
+  bar?.done();
+  return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev) };
+}
+
+/** Compute plans of several recipes (the notebook's table), nothing written. */
+export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor">): Promise<{ index: number; plan: ComputePlan }[]> {
+  const cache = new Map<string, Corpus>();
+  const out: { index: number; plan: ComputePlan }[] = [];
+  for (const sel of selected) out.push({ index: sel.index, plan: (await prepareRecipe(sel, raw, opts, cache)).plan });
+  return out;
+}
+
 export async function planRecipes(selected: readonly Selected[], raw: Corpus, opts: PlanOptions, onRecipe: (p: Planned) => void = () => {}): Promise<Planned[]> {
   const refinedCache = new Map<string, Corpus>();
   const out: Planned[] = [];
   for (const sel of selected) {
     const r = sel.recipe;
-    const corpus = corpusFor(raw, r.data, refinedCache);
-    const loaded = opts.tokenizerFor ? await opts.tokenizerFor(r.model_id) : null;
-    const bar = loaded ? progress(`tokenize ${sel.index}`, corpus.train.length + corpus.dev.length) : null;
-    const split = (examples: Corpus["train"]): SplitData =>
-      loaded ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode, () => bar?.tick()) : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
-    const splits = { train: split(corpus.train), dev: split(corpus.dev) };
-    bar?.done();
-    const eos = loaded ? loaded.tok.eosToken : DEFAULT_EOS;
-    const plan = computePlan(r, splits.train, splits.dev);
+    const { splits, eos, tokenizer, plan } = await prepareRecipe(sel, raw, opts, refinedCache);
     const tokenized = splits.train.tokens !== null;
     const extra: Record<string, string> = {
       "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: assumptions(plan.counted) }, null, 2)}\n`,
@@ -87,7 +108,7 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
       extra[`${TRL_DATA_DIR}/train.jsonl`] = trlRows(splits.train, eos);
       extra[`${TRL_DATA_DIR}/dev.jsonl`] = trlRows(splits.dev, eos);
     }
-    const { dir, run } = writeBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, eos, splits, tokenizer: loaded?.info ?? null, entrypoints: opts.entrypoints, extra }, opts.force);
+    const { dir, run } = writeBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, eos, splits, tokenizer, entrypoints: opts.entrypoints, extra }, opts.force);
     const p = { dir, run, plan };
     onRecipe(p);
     out.push(p);
