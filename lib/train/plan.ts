@@ -17,6 +17,11 @@ import { bundleReadme } from "./readme";
 import { TRL_DATA_DIR, trlRows, trlYaml } from "./trl";
 import { TRL_CONFIG } from "./bundle";
 
+/** The entrypoint folders every bundle carries (notes: CONTRACT-runs): training, and scoring when present. */
+export function entrypointDirs(root: string): string[] {
+  return [join(root, "lib", "train", "python"), join(root, "lib", "infer", "python")];
+}
+
 export interface PlanOptions {
   runsDir: string;
   mode: Mode;

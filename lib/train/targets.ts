@@ -67,7 +67,7 @@ export function skypilotTask(runsDir: string, runs: readonly RunJson[]): JobFile
     setup: "pip install -r ~/sky_workdir/" + shellQuote(runs[0]?.name ?? ".") + "/requirements.txt --extra-index-url https://download.pytorch.org/whl/cu121",
     run: `set -e\n${run}\n`,
   };
-  const text = `# Written by \`cci train plan|launch --target skypilot\`: the chosen bundles, one after another on one A100 40 GB.\n# HF_TOKEN is read from your shell at launch (--env HF_TOKEN); it is never written here.\n${stringify(task)}`;
+  const text = `# Written by \`cci train plan|launch --target skypilot\`: the chosen bundles, one after another on one A100 40 GB.\n# HF_TOKEN is read from your shell at launch (--env HF_TOKEN); it is never written here.\n${stringify(task, { lineWidth: 0, blockQuote: "literal" })}`;
   const path = join(runsDir, "skypilot", "train.yaml");
   return { path, text, submit: ["sky", "launch", "-c", "cci-train", "--env", "HF_TOKEN", path] };
 }

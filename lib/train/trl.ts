@@ -55,7 +55,7 @@ export function trlConfig(recipe: Recipe, tokenized: boolean): Record<string, un
 }
 
 export function trlYaml(recipe: Recipe, tokenized: boolean): string {
-  return `# trl sft --config trl-sft.yaml   (run in this folder; TRL >= 1.0)\n# An approximation of the original run: see README.md for what still differs.\n${stringify(trlConfig(recipe, tokenized))}`;
+  return `# trl sft --config trl-sft.yaml   (run in this folder; TRL >= 1.0)\n# An approximation of the original run: see README.md for what still differs.\n${stringify(trlConfig(recipe, tokenized), { lineWidth: 0 })}`;
 }
 
 /**

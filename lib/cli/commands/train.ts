@@ -7,7 +7,7 @@ import { ENGINES, readRunJson, selectRecipes, shown, type Engine, type RunJson }
 import { assumptions, planRow } from "../../train/compute";
 import { loadRunCorpus } from "../../train/data";
 import { launchRun } from "../../train/launch";
-import { planRecipes, tokenizerLoader } from "../../train/plan";
+import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
 import { RECIPES } from "../../train/recipes";
 import { runFolders, runState, summarizeRun } from "../../train/status";
 import { TARGETS, shellQuote, skypilotTask, slurmJob, type Target } from "../../train/targets";
@@ -16,7 +16,7 @@ import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
 const defaultRuns = () => join(repoRoot(), "resource", "runs");
-const entrypoints = () => [join(repoRoot(), "lib", "train", "python"), join(repoRoot(), "lib", "infer", "python")];
+const entrypoints = () => entrypointDirs(repoRoot());
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new UserError(`${flag}: expected ${allowed.join(", ")}, got "${value}"`);
