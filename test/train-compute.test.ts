@@ -74,3 +74,15 @@ describe("model facts and the compute plan", () => {
     expect(p.gpuHours["H100-80GB"]).toBeLessThan(p.gpuHours["A100-40GB"]);
   });
 });
+
+describe("report section", () => {
+  it("tabulates the eleven recipes' plan on the sample corpus, saying the counts are estimates", async () => {
+    const { trainingSection } = await import("../lib/report/sections/training");
+    const { sampleWorkspace } = await import("../lib/corpus/locate");
+    const md = await trainingSection.build(sampleWorkspace());
+    expect(md).toMatch(/^The eleven recipes of SPEC §6 on 30 train and 10 dev examples/);
+    expect(md.split("\n").filter((l) => l.startsWith("| ")).length).toBe(1 + 1 + 11);
+    expect(md).toMatch(/Token counts here are estimates/);
+    expect(md).toMatch(/training stops at update 4 in epoch 3 of 4; epoch 4 never runs/);
+  });
+});
