@@ -159,6 +159,18 @@ def check_token_row(row: object, where: str) -> list[str]:
     return []
 
 
+def load_rows(bundle: Path, rel: str, problems: list[str]) -> list[dict] | None:
+    """A JSONL file of the bundle, or None with the problem noted."""
+    if not (bundle / rel).is_file():
+        problems.append(f"{rel}: missing")
+        return None
+    try:
+        return read_jsonl(bundle / rel)
+    except ValueError as e:
+        problems.append(str(e))
+        return None
+
+
 def check_bundle(bundle: Path) -> tuple[dict | None, list[str]]:
     """Every problem of a bundle, as lines naming the file, row and field."""
     run_path = bundle / "run.json"
@@ -207,13 +219,8 @@ def check_bundle(bundle: Path) -> tuple[dict | None, list[str]]:
         if not isinstance(info, dict):
             problems.append(f"run.json: splits.{split}: missing")
             continue
-        if not (bundle / rel).is_file():
-            problems.append(f"{rel}: missing")
-            continue
-        try:
-            rows = read_jsonl(bundle / rel)
-        except ValueError as e:
-            problems.append(str(e))
+        rows = load_rows(bundle, rel, problems)
+        if rows is None:
             continue
         for n, row in enumerate(rows, 1):
             problems += check_prompt_row(row, f"{rel}: line {n}")
@@ -226,10 +233,8 @@ def check_bundle(bundle: Path) -> tuple[dict | None, list[str]]:
             problems.append(f"{rel}: repeated ids")
         tok_rel = f"data/{split}.tokens.jsonl"
         if (bundle / tok_rel).is_file():
-            try:
-                tokens = read_jsonl(bundle / tok_rel)
-            except ValueError as e:
-                problems.append(str(e))
+            tokens = load_rows(bundle, tok_rel, problems)
+            if tokens is None:
                 continue
             for n, row in enumerate(tokens, 1):
                 problems += check_token_row(row, f"{tok_rel}: line {n}")
@@ -237,8 +242,8 @@ def check_bundle(bundle: Path) -> tuple[dict | None, list[str]]:
             kept = [i for i in ids if i not in dropped]
             got = [r.get("id") for r in tokens if isinstance(r, dict)]
             if got != kept:
-                first = next((a for a, b in zip(got + [None] * len(kept), kept) if a != b), None)
-                problems.append(f"{tok_rel}: ids are not the kept prompt rows in order (first mismatch near {first!r})")
+                n = next((k for k, (a, b) in enumerate(zip(got, kept)) if a != b), min(len(got), len(kept)))
+                problems.append(f"{tok_rel}: line {n + 1}: ids are not the kept prompt rows in order (expected {kept[n] if n < len(kept) else None!r})")
             if len(tokens) != info.get("kept"):
                 problems.append(f"{tok_rel}: {len(tokens)} rows, run.json says {info.get('kept')} kept")
         elif tok is not None:
