@@ -81,16 +81,16 @@ function runProgress(name: string, plannedTotal: number): RunProgress {
     };
   }
   const bar = new cliProgress.SingleBar(
-    { format: `${name.slice(0, 40)} [{bar}] {value}/{total} loss {loss} eval {eval} ETA {eta}`, stream: process.stderr, hideCursor: true },
+    { format: `${name.slice(0, 40)} [{bar}] {value}/{total} loss {loss} eval {eval} ETA {left}`, stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(Math.max(total, 1), 0, { loss: "-", eval: "-", eta: "?" });
+  bar.start(Math.max(total, 1), 0, { loss: "-", eval: "-", left: "?" });
   let evalLoss = "-";
   return {
     update(l) {
       if (l.max_steps && l.max_steps !== total) bar.setTotal((total = l.max_steps));
       if (typeof l.eval_loss === "number") evalLoss = l.eval_loss.toFixed(4);
-      bar.update(l.step, { loss: typeof l.loss === "number" ? l.loss.toFixed(4) : "-", eval: evalLoss, eta: eta(l, total) });
+      bar.update(l.step, { loss: typeof l.loss === "number" ? l.loss.toFixed(4) : "-", eval: evalLoss, left: eta(l, total) });
     },
     done: () => bar.stop(),
   };

@@ -142,11 +142,12 @@ function registerLaunch(train: Command): void {
         writeTarget(target, runsDir, todo);
         return;
       }
+      if (opts.python.includes("/") && !existsSync(opts.python)) throw new UserError(`--python ${opts.python}: no such file (give a venv's bin/python)`);
       const failures: string[] = [];
       for (const dir of dirs) {
         const r = await launchRun(dir, { python: opts.python, force: opts.force });
         if (r.outcome === "skipped") info(`train: ${r.name}: done already, skipped (--force to run again)`);
-        else if (r.outcome === "done") info(`train: ${r.name}: done, ${r.steps} steps; adapter in ${shown(join(dir, "adapter"))}`);
+        else if (r.outcome === "done") info(`train: ${r.name}: done, ${r.steps} steps; ${existsSync(join(dir, "adapter")) ? `adapter in ${shown(join(dir, "adapter"))}` : "but no adapter/ was written"}`);
         else {
           info(`train: ${r.name}: failed (exit code ${r.exitCode}); last lines of ${shown(join(dir, "train.log"))}:`);
           for (const l of r.tail) info(`  | ${l}`);
