@@ -103,7 +103,17 @@ function registerPlan(train: Command): void {
       if (!opts.tokenizer) info("train plan: no --tokenizer: token counts are estimates from characters (see the assumptions); the length rule was not applied");
       info("assumptions:");
       for (const a of assumptions(opts.tokenizer ? "tokenizer" : "estimate")) info(`  - ${a}`);
+      if (opts.tokenizer) {
+        const byDir = new Map<string, Set<string>>();
+        for (const p of planned) if (p.run.tokenizer) byDir.set(p.run.tokenizer.dir, (byDir.get(p.run.tokenizer.dir) ?? new Set()).add(p.run.model_id));
+        for (const [dir, models] of byDir)
+          if (models.size > 1) info(`train plan: warning: one tokenizer (${dir}) for ${models.size} base models (${[...models].join(", ")}); train.py refuses to train where a model's own tokenizer gives other ids`);
+      }
       writeTarget(target, runsDir, planned.map((p) => p.run));
+      if (target === "local" && planned.length) {
+        const which = planned.map((p) => p.run.index).join(",");
+        info(`next: python3 ${shellQuote(shown(join(planned[0].dir, "train.py")))} --check, then npx cci train launch --recipe ${which}${opts.out ? ` --runs ${shellQuote(shown(runsDir))}` : ""} --python PATH/TO/venv/bin/python`);
+      }
     });
 }
 
