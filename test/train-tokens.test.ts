@@ -18,7 +18,7 @@ describe("a bundle with the real Llama-3 tokenizer (sample corpus)", () => {
   beforeAll(() => {
     runs = join(tempDir(), "runs");
     dir = join(runs, RECIPES[7].name);
-    plan = cci(["train", "plan", "--recipe", "8", "--out", runs, "--data", SAMPLE, "--tokenizer", LLAMA3]);
+    plan = cci(["train", "plan", "--recipe", "8", "--out", runs, "--data", SAMPLE, "--tokenizer", LLAMA3, "--engine", "trl"]);
   });
 
   it("records the tokenizer's files and counts tokens with it", () => {
@@ -36,6 +36,14 @@ describe("a bundle with the real Llama-3 tokenizer (sample corpus)", () => {
     const e = cci(["export-sft", "--variant", "CustomRefDataset", "--tokenizer", LLAMA3, join(SAMPLE, "train.json"), "--out", out]);
     expect(e.status, e.stderr).toBe(0);
     expect(readFileSync(join(dir, "data", "train.tokens.jsonl"), "utf8")).toBe(readFileSync(out, "utf8"));
+  });
+
+  it("gives the trl engine the same ids with the prompt masked out of the loss", () => {
+    const tokens = readFileSync(join(dir, "data", "train.tokens.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const trl = readFileSync(join(dir, "data", "trl", "train.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(trl.map((r) => r.input_ids)).toEqual(tokens.map((t) => t.input_ids));
+    expect(trl.map((r) => r.completion_mask)).toEqual(tokens.map((t) => t.labels.map((l: number) => (l === -100 ? 0 : 1))));
+    expect(readFileSync(join(dir, "README.md"), "utf8")).toMatch(/the supplied ids are the original's/);
   });
 
   it("passes train.py --check, which validates ids and label masks", () => {
