@@ -62,16 +62,20 @@ function registerPlan(train: Command): void {
     .summary("recipes → run bundles (data, entrypoint, run.json, compute plan)")
     .description(
       [
-        "Write one run bundle per recipe, {out}/{recipe name}/ (SPEC §6, §6a): run.json (the",
-        "resolved recipe, the exact argv, sha256 of every file), the prompt rows of train and",
-        "dev (raw or refined), with --tokenizer the token ids and labels, train.py and the",
-        "pinned requirements.txt, README.md, and compute.json (steps, tokens, memory, GPU-hours).",
+        "Write one run bundle per recipe, {out}/{recipe name}/ (SPEC §6, §6a):",
+        "run.json (the resolved recipe, the exact argv, sha256 of every file), the",
+        "prompt rows of train and dev (raw or refined), with --tokenizer the token",
+        "ids and labels, train.py and the pinned requirements.txt, README.md, and",
+        "compute.json (steps, tokens, memory, GPU-hours).",
         "",
-        "--tokenizer DIR: a Hugging Face tokenizer folder used for every recipe, or a folder",
-        "holding one per model id (DIR/beomi/Solar-Ko-Recovery-11B/…). Without it token counts",
-        "are estimates from characters and nothing is dropped by the length rule.",
-        "--engine trl adds trl-sft.yaml and data/trl/ for current TRL (an approximation).",
-        "--target slurm|skypilot also writes the cluster job over the planned bundles.",
+        "--tokenizer DIR: a Hugging Face tokenizer folder used for every recipe, or a",
+        "folder holding one per model id (DIR/beomi/Solar-Ko-Recovery-11B/…). Without",
+        "it token counts are estimates from characters and nothing is dropped by the",
+        "length rule.",
+        "--engine trl adds trl-sft.yaml and data/trl/ for current TRL (an",
+        "approximation).",
+        "--target slurm|skypilot also writes the cluster job over the planned",
+        "bundles.",
       ].join("\n"),
     )
     .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all")
@@ -123,14 +127,16 @@ function registerLaunch(train: Command): void {
     .summary("run planned bundles here (progress, log, status) or write a SLURM/SkyPilot job")
     .description(
       [
-        "Run each chosen bundle's faithful entrypoint, one after another: PYTHON train.py ARGS",
-        "(run.json's argv, as an argument array, never a shell string) in the bundle folder.",
-        "metrics.jsonl is followed into a progress display (step/total, loss, ETA); the whole",
-        "output is kept in train.log (values of secret-looking variables such as HF_TOKEN",
-        "redacted); status.json says running/done/failed. Finished runs are skipped unless",
-        "--force. A failure prints the log's last lines and exits non-zero.",
-        "--target slurm writes an sbatch job array, --target skypilot a task YAML, over the",
-        "chosen runs that are not done, and prints the one command that submits it.",
+        "Run each chosen bundle's faithful entrypoint, one after another: PYTHON",
+        "train.py ARGS (run.json's argv, as an argument array, never a shell string)",
+        "in the bundle folder. metrics.jsonl is followed into a progress display",
+        "(step/total, loss, ETA); the whole output is kept in train.log (values of",
+        "secret-looking variables such as HF_TOKEN redacted); status.json says",
+        "running/done/failed. Finished runs are skipped unless --force. A failure",
+        "prints the log's last lines and exits non-zero.",
+        "--target slurm writes an sbatch job array, --target skypilot a task YAML,",
+        "over the chosen runs that are not done, and prints the one command that",
+        "submits it.",
         "HF_TOKEN is read from the environment at run time and never written.",
       ].join("\n"),
     )
