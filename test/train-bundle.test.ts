@@ -172,6 +172,18 @@ describe("train.py --check finds a damaged bundle", () => {
     expect(check().status).toBe(0);
   });
 
+  it("names an argv that disagrees with run.json's own fields", () => {
+    const p = join(dir(), "run.json");
+    const before = readFileSync(p, "utf8");
+    const run = JSON.parse(before);
+    run.argv[run.argv.indexOf("--lr") + 1] = "3e-4";
+    writeFileSync(p, JSON.stringify(run));
+    const c = check();
+    writeFileSync(p, before);
+    expect(c.status).toBe(1);
+    expect(c.stderr).toMatch(/run\.json: argv: --lr: 0\.0003, run\.json says 0\.0001/);
+  });
+
   it("names a missing run.json key and an unlisted data file", () => {
     const p = join(dir(), "run.json");
     const before = readFileSync(p, "utf8");

@@ -160,7 +160,8 @@ function registerLaunch(train: Command): void {
       }
       if (opts.python.includes("/") && !existsSync(opts.python)) throw new UserError(`--python ${opts.python}: no such file (give a venv's bin/python)`);
       const failures: string[] = [];
-      for (const dir of dirs) {
+      for (const [k, dir] of dirs.entries()) {
+        if (dirs.length > 1) info(`train: [${k + 1}/${dirs.length}] ${shown(dir)}`);
         const r = await launchRun(dir, { python: opts.python, force: opts.force });
         if (r.outcome === "skipped") info(`train: ${r.name}: done already, skipped (--force to run again)`);
         else if (r.outcome === "done") info(`train: ${r.name}: done, ${r.steps} steps; ${existsSync(join(dir, "adapter")) ? `adapter in ${shown(join(dir, "adapter"))}` : "but no adapter/ was written"}`);

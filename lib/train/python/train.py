@@ -196,6 +196,8 @@ def check_bundle(bundle: Path) -> tuple[dict | None, list[str]]:
         problems.append(f"run.json: engine: expected faithful or trl, got {run['engine']!r}")
     if run["save_dir"] != "adapter":
         problems.append(f"run.json: save_dir: expected \"adapter\", got {run['save_dir']!r}")
+    if run["engine"] == "faithful":
+        problems += [f"run.json: argv: {m}" for m in argv_problems(run)]
     tok = run["tokenizer"]
     if tok is not None and not (isinstance(tok.get("dir"), str) and isinstance(tok.get("files"), dict)):
         problems.append("run.json: tokenizer: expected null or {dir, files}")
@@ -278,6 +280,18 @@ def args_match_run(args: argparse.Namespace, run: dict) -> list[str]:
         "lora_target_modules": run["lora_target_modules"],
     }
     return [f"--{k}: {getattr(args, k)!r}, run.json says {v!r}" for k, v in want.items() if getattr(args, k) != v]
+
+
+def argv_problems(run: dict) -> list[str]:
+    """run.json's argv must be `python train.py` with the arguments its own fields say."""
+    argv = run["argv"]
+    if argv[1:2] != ["train.py"]:
+        return [f"expected python train.py …, got {argv[:2]!r}"]
+    try:
+        args = parse_args([str(a) for a in argv[2:]])
+    except SystemExit:
+        return ["train.py does not accept these arguments"]
+    return args_match_run(args, run)
 
 
 def write_status(bundle: Path, state: str, **extra: object) -> None:
