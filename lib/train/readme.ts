@@ -27,7 +27,9 @@ export function bundleReadme(sel: Selected, engine: Engine, plan: ComputePlan, t
     "",
     "## Compute",
     "",
-    `${plan.kept} of ${plan.trainExamples} train examples kept (${plan.dropped} dropped by the length rule), ${plan.devKept} dev examples; tokens ${plan.counted === "tokenizer" ? "counted with the planning tokenizer" : "estimated from characters (no tokenizer given)"}.`,
+    plan.counted === "tokenizer"
+      ? `${plan.kept} of ${plan.trainExamples} train examples kept (${plan.dropped} dropped by the length rule), ${plan.devKept} dev examples; tokens counted with the planning tokenizer.`
+      : `${plan.trainExamples} train and ${plan.devKept} dev examples; no tokenizer was given, so tokens are estimated from characters and the length rule (applied by train.py) could not be counted here.`,
     explainSchedule(plan.schedule),
     `Estimated peak memory ${plan.memory.totalGiB.toFixed(1)} GiB; ${plan.gpuHours["A100-40GB"].toFixed(2)} A100-40GB hours, ${plan.gpuHours["H100-80GB"].toFixed(2)} H100 hours (assumptions in compute.json).`,
   ];
