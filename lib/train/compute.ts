@@ -8,7 +8,7 @@ import { loraParameterCount, modelShape, parameterCounts, CHARS_PER_TOKEN_SOURCE
 import { COMMON_TRAINING, type Recipe } from "./recipes";
 import { trainerSchedule, type Schedule } from "./schedule";
 
-/** Dense bf16 tensor-core peak, in FLOP/s (NVIDIA data sheets: A100 312 TFLOPS, H100 SXM 989 TFLOPS). */
+/** Dense bf16 tensor-core peak, in FLOP/s (NVIDIA data sheets: A100 312 TFLOPS, H100 SXM 989 TFLOPS); memory in GiB (40,960 MiB on an A100 40GB). */
 export const GPUS = {
   "A100-40GB": { peakFlops: 312e12, memoryGiB: 40 },
   "H100-80GB": { peakFlops: 989e12, memoryGiB: 80 },

@@ -6,6 +6,17 @@ import type { MetricsLine } from "./status";
 /** Short label of a recipe: its number and name without the data prefix clutter. */
 const label = (index: number, name: string) => `${index}. ${name.replace(/Dataset-/, " · ").replace(/-(Q?LoRA)_/, " $1 ")}`;
 
+/** Bars over the eleven recipes: long category labels below, legend on top. */
+function recipeBarsLayout(title: string, barmode: "group" | "stack", yTitle: string) {
+  return baseLayout(title, {
+    barmode,
+    xaxis: axis("", { type: "category", tickangle: -30, automargin: true }),
+    yaxis: axis(yTitle, { rangemode: "tozero" }),
+    legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.08 },
+    margin: { l: 70, r: 40, t: 110, b: 220 },
+  });
+}
+
 /** GPU-hours per recipe on each GPU (grouped bars) — the 6·N·T estimate. */
 export function gpuHoursFigure(plans: readonly { index: number; plan: ComputePlan }[], title: string): Figure {
   return {
@@ -18,13 +29,7 @@ export function gpuHoursFigure(plans: readonly { index: number; plan: ComputePla
       textposition: "outside",
       marker: { color: SERIES_COLORS[i] },
     })),
-    layout: baseLayout(title, {
-      barmode: "group",
-      xaxis: axis("", { type: "category", tickangle: -30, automargin: true }),
-      yaxis: axis("GPU-hours (estimate)", { rangemode: "tozero" }),
-      legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.06 },
-      margin: { l: 70, r: 40, t: 100, b: 220 },
-    }),
+    layout: recipeBarsLayout(title, "group", "GPU-hours (estimate)"),
   };
 }
 
@@ -47,15 +52,9 @@ export function memoryFigure(plans: readonly { index: number; plan: ComputePlan 
         y: plans.map((p) => +p.plan.memory[key].toFixed(2)),
         marker: { color: ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"][i] },
       })),
-      { type: "scatter", mode: "lines", name: "A100 40 GB", x, y: x.map(() => 40 * (1e9 / 1024 ** 3)), line: { color: "black", dash: "dash" } },
+      { type: "scatter", mode: "lines", name: "A100 40 GB", x, y: x.map(() => GPUS["A100-40GB"].memoryGiB), line: { color: "black", dash: "dash" } },
     ],
-    layout: baseLayout(title, {
-      barmode: "stack",
-      xaxis: axis("", { type: "category", tickangle: -30, automargin: true }),
-      yaxis: axis("GiB (estimate)", { rangemode: "tozero" }),
-      legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.08 },
-      margin: { l: 70, r: 40, t: 110, b: 220 },
-    }),
+    layout: recipeBarsLayout(title, "stack", "GiB (estimate)"),
   };
 }
 
