@@ -11,9 +11,9 @@ function recipeBarsLayout(title: string, barmode: "group" | "stack", yTitle: str
   return baseLayout(title, {
     barmode,
     xaxis: axis("", { type: "category", tickangle: -30, automargin: true }),
-    yaxis: axis(yTitle, { rangemode: "tozero" }),
-    legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.08 },
-    margin: { l: 70, r: 40, t: 110, b: 220 },
+    yaxis: axis(yTitle, { rangemode: "tozero", automargin: true }),
+    legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.02, yanchor: "bottom" },
+    margin: { l: 70, r: 40, t: 140, b: 220 },
   });
 }
 
@@ -43,6 +43,7 @@ export function memoryFigure(plans: readonly { index: number; plan: ComputePlan 
     ["overhead", "overheadGiB"],
   ] as const;
   const x = plans.map((p) => label(p.index, p.plan.name));
+  const a100 = GPUS["A100-40GB"].memoryGiB;
   return {
     data: [
       ...parts.map(([name, key], i) => ({
@@ -52,9 +53,12 @@ export function memoryFigure(plans: readonly { index: number; plan: ComputePlan 
         y: plans.map((p) => +p.plan.memory[key].toFixed(2)),
         marker: { color: ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"][i] },
       })),
-      { type: "scatter", mode: "lines", name: "A100 40 GB", x, y: x.map(() => GPUS["A100-40GB"].memoryGiB), line: { color: "black", dash: "dash" } },
     ],
-    layout: recipeBarsLayout(title, "stack", "GiB (estimate)"),
+    layout: {
+      ...recipeBarsLayout(title, "stack", "GiB (estimate)"),
+      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: a100, y1: a100, line: { color: "black", dash: "dash", width: 2 } }],
+      annotations: [{ xref: "paper", x: 1, y: a100, xanchor: "right", yanchor: "bottom", text: `A100 40GB: ${a100} GiB`, showarrow: false }],
+    },
   };
 }
 
