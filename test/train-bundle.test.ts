@@ -9,7 +9,7 @@ import { buildPrompts, toJsonl } from "../lib/prompts";
 import { refineCorpus } from "../lib/refine/refine";
 import { faithfulArgv, resolvedRecipe, selectRecipes } from "../lib/train/bundle";
 import { RECIPES } from "../lib/train/recipes";
-import { cci, cleanTemp, readJson, SAMPLE, tempDir, walk } from "./helpers/train";
+import { cci, cleanTemp, readJson, ROOT, SAMPLE, tempDir, walk } from "./helpers/train";
 
 afterAll(cleanTemp);
 
@@ -44,6 +44,17 @@ describe("run.json and argv (golden)", () => {
   it.each(RECIPES.map((r, i) => [i + 1, r.name] as const))("recipe %i (%s): resolved run.json matches the golden file", (index) => {
     const [sel] = selectRecipes(String(index));
     expect(resolvedRecipe(sel, "faithful", "faithful")).toEqual(golden[String(index)]);
+  });
+
+  it("pins every recipe's data on the sample corpus (eos, split sizes, data files' sha256)", async () => {
+    const { loadRunCorpus } = await import("../lib/train/data");
+    const { entrypointDirs, planRecipes } = await import("../lib/train/plan");
+    const sample = readJson<Record<string, unknown>>(join(__dirname, "fixtures", "train", "run-json-sample-golden.json"));
+    const planned = await planRecipes(selectRecipes("all"), loadRunCorpus(SAMPLE), { runsDir: join(tempDir(), "runs"), mode: "faithful", engine: "faithful", entrypoints: entrypointDirs(ROOT) });
+    for (const p of planned) {
+      const data = Object.fromEntries(Object.entries(p.run.files).filter(([f]) => f.startsWith("data/")));
+      expect({ eos: p.run.eos, splits: p.run.splits, data, tokenizer: p.run.tokenizer }, p.run.name).toEqual(sample[String(p.run.index)]);
+    }
   });
 
   it("shows recipe 9's quirk: named LoRA, launched with --load_in_4bit and a 4-bit config", () => {
