@@ -11,6 +11,7 @@ import { refinementSection } from "./sections/refinement";
 import { edaSection } from "./sections/eda";
 import { promptsSection } from "./sections/prompts";
 import { ensembleSection } from "./sections/ensemble";
+import { trainingSection } from "./sections/training";
 
 export interface ReportSection {
   title: string;
@@ -19,7 +20,7 @@ export interface ReportSection {
 }
 
 /** The report's sections, in pipeline order. Later stages append theirs here. */
-export const SECTIONS: ReportSection[] = [refinementSection, edaSection, promptsSection, ensembleSection];
+export const SECTIONS: ReportSection[] = [refinementSection, edaSection, promptsSection, trainingSection, ensembleSection];
 
 export async function buildReport(ws: Workspace, sections: readonly ReportSection[] = SECTIONS): Promise<string> {
   const parts = [

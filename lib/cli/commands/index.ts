@@ -5,6 +5,7 @@ import * as refine from "./refine";
 import * as eda from "./eda";
 import * as prompts from "./prompts";
 import * as exportSft from "./export-sft";
+import * as train from "./train";
 import * as baseline from "./baseline";
 import * as vote from "./vote";
 import * as report from "./report";
@@ -17,6 +18,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   eda.register,
   prompts.register,
   exportSft.register,
+  train.register,
   baseline.register,
   vote.register,
   report.register,

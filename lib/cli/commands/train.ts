@@ -1,0 +1,219 @@
+import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { defaultWorkspace, describeWorkspace, repoRoot } from "../../corpus/locate";
+import { MODES, isMode, type Mode } from "../../prompts";
+import { ENGINES, readRunJson, selectRecipes, shown, type Engine, type RunJson } from "../../train/bundle";
+import { assumptions, planRow } from "../../train/compute";
+import { loadRunCorpus } from "../../train/data";
+import { launchRun } from "../../train/launch";
+import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
+import { RECIPES } from "../../train/recipes";
+import { runFolders, runState, summarizeRun } from "../../train/status";
+import { TARGETS, shellQuote, skypilotTask, slurmJob, type Target } from "../../train/targets";
+import { writeFileAtomic } from "../../util/atomic";
+import { UserError } from "../../util/errors";
+import { info } from "../../util/progress";
+
+const defaultRuns = () => join(repoRoot(), "resource", "runs");
+const entrypoints = () => entrypointDirs(repoRoot());
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UserError(`${flag}: expected ${allowed.join(", ")}, got "${value}"`);
+  return value as T;
+}
+
+/** Write the SLURM array or SkyPilot task over some runs, and print the command that submits it. */
+function writeTarget(target: Target, runsDir: string, runs: RunJson[]): void {
+  if (target === "local") return;
+  if (runs.length === 0) {
+    info(`train: nothing to submit (every chosen run is done; --force to redo)`);
+    return;
+  }
+  const job = target === "slurm" ? slurmJob(runsDir, runs) : skypilotTask(runsDir, runs);
+  writeFileAtomic(job.path, job.text);
+  info(`train: ${target} job for ${runs.length} run(s) → ${shown(job.path)}; submit it with:`);
+  console.log(job.submit.map(shellQuote).join(" "));
+}
+
+interface PlanOpts {
+  recipe?: string;
+  out?: string;
+  data?: string;
+  tokenizer?: string;
+  engine: string;
+  mode: string;
+  target: string;
+  force?: boolean;
+}
+
+interface LaunchOpts {
+  recipe: string;
+  runs?: string;
+  python: string;
+  target: string;
+  force?: boolean;
+  keepGoing?: boolean;
+}
+
+function registerPlan(train: Command): void {
+  train
+    .command("plan")
+    .summary("recipes → run bundles (data, entrypoint, run.json, compute plan)")
+    .description(
+      [
+        "Write one run bundle per recipe, {out}/{recipe name}/ (SPEC §6, §6a):",
+        "run.json (the resolved recipe, the exact argv, sha256 of every file), the",
+        "prompt rows of train and dev (raw or refined), with --tokenizer the token",
+        "ids and labels, train.py and the pinned requirements.txt, README.md, and",
+        "compute.json (steps, tokens, memory, GPU-hours).",
+        "",
+        "--tokenizer DIR: a Hugging Face tokenizer folder used for every recipe, or a",
+        "folder holding one per model id (DIR/beomi/Solar-Ko-Recovery-11B/…). Without",
+        "it token counts are estimates from characters and nothing is dropped by the",
+        "length rule.",
+        "--engine trl adds trl-sft.yaml and data/trl/ for current TRL (an",
+        "approximation).",
+        "--target slurm|skypilot also writes the cluster job over the planned",
+        "bundles.",
+      ].join("\n"),
+    )
+    .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all")
+    .option("--out <dir>", "runs folder (default resource/runs)")
+    .option("--data <dir>", "corpus folder with train.json and dev.json (default: resource/data, else the sample)")
+    .option("--tokenizer <dir>", "tokenizer folder (or a folder of them by model id)")
+    .option("--engine <engine>", ENGINES.join(" or "), "faithful")
+    .option("--mode <mode>", `prompt mode: ${MODES.join(" or ")}`, "faithful")
+    .option("--target <target>", TARGETS.join(", "), "local")
+    .option("--force", "plan afresh over runs that already started (their outputs are deleted)")
+    .action(async (opts: PlanOpts) => {
+      const selected = selectRecipes(opts.recipe ?? "");
+      const engine = oneOf<Engine>("--engine", opts.engine, ENGINES);
+      const target = oneOf<Target>("--target", opts.target, TARGETS);
+      if (!isMode(opts.mode)) throw new UserError(`--mode: expected ${MODES.join(" or ")}, got "${opts.mode}"`);
+      const mode: Mode = opts.mode;
+      const runsDir = resolve(opts.out ?? defaultRuns());
+      let dataDir = opts.data;
+      if (!dataDir) {
+        const ws = defaultWorkspace();
+        info(describeWorkspace(ws));
+        dataDir = ws.data;
+      }
+      const raw = loadRunCorpus(dataDir);
+      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer) : undefined }, (p) =>
+        info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps`),
+      );
+      console.table(planned.map((p) => planRow(p.plan)));
+      if (!opts.tokenizer) info("train plan: no --tokenizer: token counts are estimates from characters (see the assumptions); the length rule was not applied");
+      info("assumptions:");
+      for (const a of assumptions(opts.tokenizer ? "tokenizer" : "estimate")) info(`  - ${a}`);
+      if (opts.tokenizer) {
+        const byDir = new Map<string, Set<string>>();
+        for (const p of planned) if (p.run.tokenizer) byDir.set(p.run.tokenizer.dir, (byDir.get(p.run.tokenizer.dir) ?? new Set()).add(p.run.model_id));
+        for (const [dir, models] of byDir)
+          if (models.size > 1) info(`train plan: warning: one tokenizer (${dir}) for ${models.size} base models (${[...models].join(", ")}); train.py refuses to train where a model's own tokenizer gives other ids`);
+      }
+      writeTarget(target, runsDir, planned.map((p) => p.run));
+      if (target === "local" && planned.length) {
+        const which = planned.map((p) => p.run.index).join(",");
+        info(`next: python3 ${shellQuote(shown(join(planned[0].dir, "train.py")))} --check, then npx cci train launch --recipe ${which}${opts.out ? ` --runs ${shellQuote(shown(runsDir))}` : ""} --python PATH/TO/venv/bin/python`);
+      }
+    });
+}
+
+function registerLaunch(train: Command): void {
+  train
+    .command("launch")
+    .summary("run planned bundles here (progress, log, status) or write a SLURM/SkyPilot job")
+    .description(
+      [
+        "Run each chosen bundle's faithful entrypoint, one after another: PYTHON",
+        "train.py ARGS (run.json's argv, as an argument array, never a shell string)",
+        "in the bundle folder. metrics.jsonl is followed into a progress display",
+        "(step/total, loss, ETA); the whole output is kept in train.log (values of",
+        "secret-looking variables such as HF_TOKEN redacted); status.json says",
+        "running/done/failed. Finished runs are skipped unless --force. A failure",
+        "prints the log's last lines and exits non-zero.",
+        "--target slurm writes an sbatch job array, --target skypilot a task YAML,",
+        "over the chosen runs that are not done, and prints the one command that",
+        "submits it.",
+        "HF_TOKEN is read from the environment at run time and never written.",
+      ].join("\n"),
+    )
+    .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all", "all")
+    .option("--runs <dir>", "runs folder (default resource/runs)")
+    .option("--python <path>", "Python interpreter with requirements.txt installed (e.g. a venv's bin/python)", "python3")
+    .option("--target <target>", TARGETS.join(", "), "local")
+    .option("--force", "run again even when done (its outputs are deleted)")
+    .option("--keep-going", "after a failure, go on with the next run")
+    .action(async (opts: LaunchOpts) => {
+      const target = oneOf<Target>("--target", opts.target, TARGETS);
+      const runsDir = resolve(opts.runs ?? defaultRuns());
+      const selected = selectRecipes(opts.recipe);
+      const dirs = selected.map((s) => join(runsDir, s.recipe.name));
+      const missing = dirs.filter((d) => !existsSync(join(d, "run.json")));
+      if (missing.length) throw new UserError(`not planned: ${missing.map(shown).join(", ")} (run \`cci train plan --recipe ${opts.recipe} --out ${shown(runsDir)}\` first)`);
+      if (target !== "local") {
+        const todo = dirs.filter((d) => opts.force || runState(d) !== "done").map(readRunJson);
+        writeTarget(target, runsDir, todo);
+        return;
+      }
+      if (opts.python.includes("/") && !existsSync(opts.python)) throw new UserError(`--python ${opts.python}: no such file (give a venv's bin/python)`);
+      const failures: string[] = [];
+      for (const [k, dir] of dirs.entries()) {
+        if (dirs.length > 1) info(`train: [${k + 1}/${dirs.length}] ${shown(dir)}`);
+        const r = await launchRun(dir, { python: opts.python, force: opts.force });
+        if (r.outcome === "skipped") info(`train: ${r.name}: done already, skipped (--force to run again)`);
+        else if (r.outcome === "done") info(`train: ${r.name}: done, ${r.steps} steps; ${existsSync(join(dir, "adapter")) ? `adapter in ${shown(join(dir, "adapter"))}` : "but no adapter/ was written"}`);
+        else {
+          info(`train: ${r.name}: failed (exit code ${r.exitCode}); last lines of ${shown(join(dir, "train.log"))}:`);
+          for (const l of r.tail) info(`  | ${l}`);
+          failures.push(r.name);
+          if (!opts.keepGoing) break;
+        }
+      }
+      if (failures.length) throw new UserError(`${failures.length} run(s) failed: ${failures.join(", ")}`, 1);
+    });
+}
+
+function registerStatus(train: Command): void {
+  train
+    .command("status")
+    .summary("every run: planned / running / failed / done, last loss, eval loss per epoch")
+    .option("--runs <dir>", "runs folder (default resource/runs)")
+    .action((opts: { runs?: string }) => {
+      const runsDir = resolve(opts.runs ?? defaultRuns());
+      const runs = runFolders(runsDir);
+      if (runs.length === 0) {
+        info(`train status: no run bundles in ${shown(runsDir)} (plan them with \`cci train plan --recipe all\`)`);
+        return;
+      }
+      console.table(
+        runs.map((r) => {
+          const s = summarizeRun(r.dir, r.name);
+          return {
+            "#": r.index,
+            run: r.name,
+            state: s.state,
+            step: s.step === null ? "" : `${s.step}/${s.maxSteps ?? "?"}`,
+            "last loss": s.lastLoss === null ? "" : +s.lastLoss.toFixed(4),
+            "eval loss by epoch": s.evalLoss.map((x) => x.toFixed(4)).join(" "),
+          };
+        }),
+      );
+    });
+}
+
+export function register(program: Command): void {
+  const train = program
+    .command("train")
+    .summary("the eleven recipes as run bundles: plan, launch, status")
+    .description("Training runs of SPEC §6 as launchable, monitored bundles. See `cci train plan --help`.");
+  train
+    .command("list")
+    .summary("the eleven recipes")
+    .action(() => console.table(RECIPES.map((r, i) => ({ "#": i + 1, name: r.name, model: r.model_id, method: r.method, "4-bit": r.load_in_4bit, lr: r.learning_rate, variant: r.dataset, data: r.data }))));
+  registerPlan(train);
+  registerLaunch(train);
+  registerStatus(train);
+}

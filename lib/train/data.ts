@@ -1,0 +1,96 @@
+/**
+ * A recipe's training data (SPEC §4–§6): the prompt variant's rows for train and dev, on the raw
+ * corpus or on the faithful refinement of it, and — with a tokenizer — the pre-tokenized rows
+ * and per-example token counts the compute plan needs.
+ */
+import type { Example } from "../corpus/schema";
+import { loadSplit } from "../corpus/locate";
+import { buildPrompts, DEFAULT_EOS, type Mode, type PromptRow } from "../prompts";
+import { FAITHFUL_RULES } from "../refine/rules";
+import { refineCorpus } from "../refine/refine";
+import { legacyTemplate } from "../tokenize/legacy-templates";
+import type { LoadedTokenizer } from "../tokenize/load";
+import { encodePrompt, type SftRow } from "../tokenize/sft";
+import { renderChat } from "../tokenize/template";
+import type { Recipe } from "./recipes";
+
+/** The two splits a run reads: train to learn, dev to evaluate every epoch. */
+export const RUN_SPLITS = ["train", "dev"] as const;
+export type RunSplit = (typeof RUN_SPLITS)[number];
+
+export interface Corpus {
+  train: Example[];
+  dev: Example[];
+}
+
+export function loadRunCorpus(dir: string): Corpus {
+  return { train: loadSplit(dir, "train"), dev: loadSplit(dir, "dev") };
+}
+
+/** Raw, or refined by the original's nine rules (byte-identical to `cci refine`'s output). */
+export function corpusFor(raw: Corpus, data: Recipe["data"], cache: Map<string, Corpus> = new Map()): Corpus {
+  if (data === "raw") return raw;
+  const hit = cache.get(data);
+  if (hit) return hit;
+  const refined = { train: refineCorpus(raw.train, FAITHFUL_RULES).examples, dev: refineCorpus(raw.dev, FAITHFUL_RULES).examples };
+  cache.set(data, refined);
+  return refined;
+}
+
+/** Token counts of one example: the prompt (what the length rule measures) and prompt + target. */
+export interface ExampleLength {
+  id: string;
+  prompt: number;
+  total: number;
+  /** Target tokens (the positions that carry a label). */
+  target: number;
+}
+
+export interface SplitData {
+  rows: PromptRow[];
+  /** Pre-tokenized rows the original's trainer received (kept examples only); null without a tokenizer. */
+  tokens: SftRow[] | null;
+  lengths: ExampleLength[];
+  /** Whether `lengths` are real token counts or character-based estimates. */
+  counted: "tokenizer" | "estimate";
+  /** Ids dropped by the length rule (prompt tokens > model_max_length). */
+  dropped: string[];
+  limit: number | null;
+}
+
+/** With a tokenizer: real rows, ids and counts, and the train-mode length rule (SPEC §5). */
+export function tokenizedSplit(tok: LoadedTokenizer, examples: readonly Example[], variant: Recipe["dataset"], mode: Mode, onExample: () => void = () => {}): SplitData {
+  const rows = buildPrompts(examples, variant, { mode, eos: tok.eosToken });
+  const tokens: SftRow[] = [];
+  const lengths: ExampleLength[] = [];
+  const dropped: string[] = [];
+  const limit = tok.modelMaxLength;
+  for (const row of rows) {
+    const enc = encodePrompt(tok, row.id, row);
+    onExample();
+    lengths.push({ id: row.id, prompt: enc.sourceLength, total: enc.input_ids.length, target: enc.input_ids.length - enc.sourceLength });
+    if (enc.sourceLength > limit) {
+      dropped.push(row.id);
+      continue;
+    }
+    tokens.push({ id: enc.id, input_ids: enc.input_ids, labels: enc.labels });
+  }
+  return { rows, tokens, lengths, counted: "tokenizer", dropped, limit: Number.isFinite(limit) ? limit : null };
+}
+
+/**
+ * Without a tokenizer: the rows with the original models' eos (`</s>`), and token counts
+ * estimated from the characters of the prompt rendered with the Llama-2 template (the
+ * transformers 4.41 fallback for a Llama tokenizer without a chat template) at the model's
+ * characters-per-token ratio. No length rule can be applied: nothing is dropped.
+ */
+export function estimatedSplit(examples: readonly Example[], variant: Recipe["dataset"], mode: Mode, charsPerToken: number): SplitData {
+  const rows = buildPrompts(examples, variant, { mode, eos: DEFAULT_EOS });
+  const template = legacyTemplate("llama2");
+  const lengths = rows.map((row) => {
+    const prompt = Math.ceil([...renderChat(template, row.messages, { bos_token: "<s>", eos_token: DEFAULT_EOS })].length / charsPerToken);
+    const target = Math.ceil([...row.target].length / charsPerToken);
+    return { id: row.id, prompt, total: prompt + target, target };
+  });
+  return { rows, tokens: null, lengths, counted: "estimate", dropped: [], limit: null };
+}

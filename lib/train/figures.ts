@@ -1,0 +1,84 @@
+/** Figures of the training stage: the compute plan per recipe, and loss curves from metrics.jsonl. */
+import { axis, baseLayout, SERIES_COLORS, type Figure } from "../charts/figure";
+import { GPUS, type ComputePlan } from "./compute";
+import type { MetricsLine } from "./status";
+
+/** Short label of a recipe: its number and name without the data prefix clutter. */
+const label = (index: number, name: string) => `${index}. ${name.replace(/Dataset-/, " · ").replace(/-(Q?LoRA)_/, " $1 ")}`;
+
+/** Bars over the eleven recipes: long category labels below, legend on top. */
+function recipeBarsLayout(title: string, barmode: "group" | "stack", yTitle: string) {
+  return baseLayout(title, {
+    barmode,
+    xaxis: axis("", { type: "category", tickangle: -30, automargin: true }),
+    yaxis: axis(yTitle, { rangemode: "tozero", automargin: true }),
+    legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.02, yanchor: "bottom" },
+    margin: { l: 70, r: 40, t: 140, b: 220 },
+  });
+}
+
+/** GPU-hours per recipe on each GPU (grouped bars) — the 6·N·T estimate. */
+export function gpuHoursFigure(plans: readonly { index: number; plan: ComputePlan }[], title: string): Figure {
+  return {
+    data: Object.keys(GPUS).map((g, i) => ({
+      type: "bar",
+      name: g,
+      x: plans.map((p) => label(p.index, p.plan.name)),
+      y: plans.map((p) => +p.plan.gpuHours[g as keyof typeof GPUS].toFixed(3)),
+      text: plans.map((p) => p.plan.gpuHours[g as keyof typeof GPUS].toFixed(2)),
+      textposition: "outside",
+      marker: { color: SERIES_COLORS[i] },
+    })),
+    layout: recipeBarsLayout(title, "group", "GPU-hours (estimate)"),
+  };
+}
+
+/** Estimated peak memory per recipe, stacked by component, against the A100's 40 GB. */
+export function memoryFigure(plans: readonly { index: number; plan: ComputePlan }[], title: string): Figure {
+  const parts = [
+    ["weights", "weightsGiB"],
+    ["LoRA weights + gradients", "loraGiB"],
+    ["AdamW state", "optimizerGiB"],
+    ["activations (longest example)", "activationsGiB"],
+    ["overhead", "overheadGiB"],
+  ] as const;
+  const x = plans.map((p) => label(p.index, p.plan.name));
+  const a100 = GPUS["A100-40GB"].memoryGiB;
+  return {
+    data: [
+      ...parts.map(([name, key], i) => ({
+        type: "bar",
+        name,
+        x,
+        y: plans.map((p) => +p.plan.memory[key].toFixed(2)),
+        marker: { color: ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"][i] },
+      })),
+    ],
+    layout: {
+      ...recipeBarsLayout(title, "stack", "GiB (estimate)"),
+      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: a100, y1: a100, line: { color: "black", dash: "dash", width: 2 } }],
+      annotations: [{ xref: "paper", x: 1, y: a100, xanchor: "right", yanchor: "bottom", text: `A100 40GB: ${a100} GiB`, showarrow: false }],
+    },
+  };
+}
+
+/** Training loss per step and evaluation loss per epoch, one colour per run. */
+export function lossFigure(runs: readonly { name: string; metrics: readonly MetricsLine[] }[], title: string): Figure {
+  const data = runs.flatMap((r, i) => {
+    const color = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79"][i % 11];
+    const steps = r.metrics.filter((m) => typeof m.loss === "number");
+    const evals = r.metrics.filter((m) => typeof m.eval_loss === "number");
+    return [
+      { type: "scatter", mode: "lines", name: `${r.name} (train)`, x: steps.map((m) => m.step), y: steps.map((m) => m.loss), line: { color } },
+      { type: "scatter", mode: "lines+markers", name: `${r.name} (eval)`, x: evals.map((m) => m.step), y: evals.map((m) => m.eval_loss), line: { color, dash: "dot" } },
+    ];
+  });
+  return {
+    data,
+    layout: baseLayout(title, {
+      xaxis: axis("optimizer step"),
+      yaxis: axis("loss", { rangemode: "tozero" }),
+      legend: { orientation: "v", font: { size: 10 } },
+    }),
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * Launch one planned run on this machine: the faithful entrypoint as an argv array (never a
+ * shell string) under the given Python, its output kept in `train.log` (secrets redacted),
+ * `metrics.jsonl` followed into a progress display, the outcome in `status.json`.
+ */
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import cliProgress from "cli-progress";
+import { writeFileAtomic } from "../util/atomic";
+import { UserError } from "../util/errors";
+import { RUN_OUTPUTS, readRunJson, shown } from "./bundle";
+import { parseMetrics, runState, type MetricsLine } from "./status";
+
+export const LOG = "train.log";
+
+export interface LaunchOptions {
+  python: string;
+  force?: boolean;
+  /** Environment of the child (default: this process's). Secrets stay in it, never in files. */
+  env?: NodeJS.ProcessEnv;
+  /** How often metrics.jsonl is read, in ms. */
+  pollMs?: number;
+  /** Lines of the log shown when a run fails. */
+  tailLines?: number;
+}
+
+export interface LaunchResult {
+  name: string;
+  outcome: "done" | "failed" | "skipped";
+  exitCode: number | null;
+  steps: number;
+  /** The log's last lines, when the run failed. */
+  tail: string[];
+}
+
+/** Values of environment variables that look secret, to be blanked out of the log. */
+export function secretValues(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([k, v]) => /TOKEN|SECRET|PASSWORD|API_KEY|ACCESS_KEY/i.test(k) && typeof v === "string" && v.length >= 6)
+    .map(([, v]) => v as string)
+    .sort((a, b) => b.length - a.length);
+}
+
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join("[redacted]");
+  return out;
+}
+
+/** A progress display fed by metrics lines: a bar on a terminal, one line per step otherwise. */
+interface RunProgress {
+  update(line: MetricsLine): void;
+  done(): void;
+}
+
+function fmtDuration(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return "?";
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(Math.floor(s % 60)).padStart(2, "0")}s`;
+}
+
+function eta(line: MetricsLine, total: number): string {
+  if (!line.elapsed || !line.step || !total) return "?";
+  return fmtDuration((line.elapsed / line.step) * (total - line.step));
+}
+
+function runProgress(name: string, plannedTotal: number): RunProgress {
+  let total = plannedTotal;
+  const say = (s: string) => process.stderr.write(`${s}\n`);
+  if (!process.stderr.isTTY) {
+    return {
+      update(l) {
+        total = l.max_steps ?? total;
+        if (typeof l.eval_loss === "number") say(`train: ${name}: epoch ${l.epoch?.toFixed(2)} eval_loss ${l.eval_loss.toFixed(4)}`);
+        else if (typeof l.loss === "number") say(`train: ${name}: step ${l.step}/${total} loss ${l.loss.toFixed(4)} ETA ${eta(l, total)}`);
+      },
+      done() {},
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: `${name.slice(0, 40)} [{bar}] {value}/{total} loss {loss} eval {eval} ETA {left}`, stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(Math.max(total, 1), 0, { loss: "-", eval: "-", left: "?" });
+  let evalLoss = "-";
+  return {
+    update(l) {
+      if (l.max_steps && l.max_steps !== total) bar.setTotal((total = l.max_steps));
+      if (typeof l.eval_loss === "number") evalLoss = l.eval_loss.toFixed(4);
+      bar.update(l.step, { loss: typeof l.loss === "number" ? l.loss.toFixed(4) : "-", eval: evalLoss, left: eta(l, total) });
+    },
+    done: () => bar.stop(),
+  };
+}
+
+/** Reads the lines appended to a file since the last call. */
+function follower(path: string): () => MetricsLine[] {
+  let offset = 0;
+  let pending = "";
+  return () => {
+    if (!existsSync(path)) return [];
+    const size = statSync(path).size;
+    if (size < offset) offset = 0; // truncated (the trainer starts the file afresh)
+    if (size === offset) return [];
+    const fd = openSync(path, "r");
+    const buf = Buffer.alloc(size - offset);
+    readSync(fd, buf, 0, buf.length, offset);
+    closeSync(fd);
+    offset = size;
+    const text = pending + buf.toString("utf8");
+    const cut = text.lastIndexOf("\n") + 1;
+    pending = text.slice(cut);
+    return parseMetrics(text.slice(0, cut));
+  };
+}
+
+function plannedSteps(dir: string): number {
+  try {
+    return JSON.parse(readFileSync(join(dir, "compute.json"), "utf8")).schedule.maxSteps ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+function writeStatus(dir: string, status: Record<string, unknown>): void {
+  writeFileAtomic(join(dir, "status.json"), `${JSON.stringify({ ...status, host: hostname(), time: Date.now() / 1000 })}\n`);
+}
+
+export async function launchRun(dir: string, opts: LaunchOptions): Promise<LaunchResult> {
+  const run = readRunJson(dir);
+  if (run.engine !== "faithful") throw new UserError(`${shown(dir)}: a ${run.engine} bundle; run \`${run.argv.join(" ")}\` in it (launch drives the faithful engine)`);
+  const state = runState(dir);
+  if (state === "done" && !opts.force) return { name: run.name, outcome: "skipped", exitCode: null, steps: 0, tail: [] };
+  if (state === "running") throw new UserError(`${shown(dir)}: already running (status.json); wait for it or stop it first`);
+  for (const f of RUN_OUTPUTS) rmSync(join(dir, f), { recursive: true, force: true });
+
+  const env = opts.env ?? process.env;
+  const secrets = secretValues(env);
+  const [, ...args] = run.argv; // argv[0] is the interpreter placeholder
+  const log = openSync(join(dir, LOG), "w");
+  const logWrite = (s: string) => writeSync(log, redact(s, secrets));
+  logWrite(`# cci train launch: ${[opts.python, ...args].join(" ")}\n# in ${dir}\n`);
+
+  const progress = runProgress(run.name, plannedSteps(dir));
+  const follow = follower(join(dir, "metrics.jsonl"));
+  let steps = 0;
+  const pump = () => {
+    for (const l of follow()) {
+      progress.update(l);
+      if (typeof l.loss === "number") steps = l.step;
+    }
+  };
+
+  const child = spawn(opts.python, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], shell: false });
+  writeStatus(dir, { state: "running", pid: child.pid ?? null, python: opts.python });
+  // Whole lines only, so a secret split across two chunks is still found.
+  const buffers = { out: "", err: "" };
+  const onData = (key: "out" | "err") => (chunk: Buffer) => {
+    const text = buffers[key] + chunk.toString("utf8");
+    const cut = text.lastIndexOf("\n") + 1;
+    buffers[key] = text.slice(cut);
+    if (cut) logWrite(text.slice(0, cut));
+  };
+  child.stdout!.on("data", onData("out"));
+  child.stderr!.on("data", onData("err"));
+  const timer = setInterval(pump, opts.pollMs ?? 250);
+  const exitCode: number | null = await new Promise((resolveExit) => {
+    child.on("error", (err) => {
+      logWrite(`cci: cannot start ${opts.python}: ${err.message}\n`);
+      resolveExit(127);
+    });
+    child.on("close", (code, signal) => resolveExit(code ?? (signal ? 128 : 1)));
+  });
+  clearInterval(timer);
+  for (const k of ["out", "err"] as const) if (buffers[k]) logWrite(`${buffers[k]}\n`);
+  pump();
+  progress.done();
+  logWrite(`# exit code ${exitCode}\n`);
+  closeSync(log);
+  const ok = exitCode === 0;
+  writeStatus(dir, { state: ok ? "done" : "failed", exit_code: exitCode, python: opts.python });
+  const tail = ok ? [] : readFileSync(join(dir, LOG), "utf8").trimEnd().split("\n").slice(-(opts.tailLines ?? 20));
+  return { name: run.name, outcome: ok ? "done" : "failed", exitCode, steps, tail };
+}

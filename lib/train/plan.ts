@@ -1,0 +1,122 @@
+/**
+ * `cci train plan`: the chosen recipes → run bundles, each with its data, entrypoints, run.json
+ * and compute plan. Pure assembly over lib/train's pieces; the CLI adds only options and output.
+ */
+import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { Mode } from "../prompts";
+import type { LoadedTokenizer } from "../tokenize/load";
+import { UserError } from "../util/errors";
+import { progress } from "../util/progress";
+import { tokenizerInfo, writeBundle, type Engine, type RunJson, type Selected, type TokenizerInfo } from "./bundle";
+import { assumptions, computePlan, explainSchedule, type ComputePlan } from "./compute";
+import { corpusFor, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
+import { modelShape } from "./models";
+import { DEFAULT_EOS } from "../prompts";
+import { bundleReadme } from "./readme";
+import { TRL_DATA_DIR, trlRows, trlYaml } from "./trl";
+import { TRL_CONFIG } from "./bundle";
+
+/** The entrypoint folders every bundle carries (notes: CONTRACT-runs): training, and scoring when present. */
+export function entrypointDirs(root: string): string[] {
+  return [join(root, "lib", "train", "python"), join(root, "lib", "infer", "python")];
+}
+
+export interface PlanOptions {
+  runsDir: string;
+  mode: Mode;
+  engine: Engine;
+  /** Entrypoint folders copied into every bundle. */
+  entrypoints: string[];
+  force?: boolean;
+  /** Tokenizer for a model id, or null to estimate. */
+  tokenizerFor?: (modelId: string) => Promise<{ tok: LoadedTokenizer; info: TokenizerInfo } | null>;
+}
+
+export interface Planned {
+  dir: string;
+  run: RunJson;
+  plan: ComputePlan;
+}
+
+/**
+ * `--tokenizer DIR`: a tokenizer folder used for every model, or a folder holding one per model
+ * id (`DIR/beomi/Solar-Ko-Recovery-11B/tokenizer.json`).
+ */
+export function tokenizerDirFor(dir: string, modelId: string): string {
+  if (existsSync(join(dir, "tokenizer.json"))) return dir;
+  const per = join(dir, modelId);
+  if (existsSync(join(per, "tokenizer.json"))) return per;
+  throw new UserError(`--tokenizer ${dir}: no tokenizer.json there nor in ${join(dir, modelId)}`);
+}
+
+/** A loader that loads each tokenizer folder once. */
+export function tokenizerLoader(dir: string): PlanOptions["tokenizerFor"] {
+  const cache = new Map<string, Promise<{ tok: LoadedTokenizer; info: TokenizerInfo }>>();
+  return async (modelId) => {
+    const d = tokenizerDirFor(dir, modelId);
+    if (!cache.has(d)) {
+      cache.set(
+        d,
+        (async () => {
+          const { loadTokenizer } = await import("../tokenize/load");
+          return { tok: await loadTokenizer(d), info: tokenizerInfo(d, relative(process.cwd(), d) || ".") };
+        })(),
+      );
+    }
+    return cache.get(d)!;
+  };
+}
+
+export interface RecipeData {
+  selected: Selected;
+  splits: { train: SplitData; dev: SplitData };
+  eos: string;
+  tokenizer: TokenizerInfo | null;
+  plan: ComputePlan;
+}
+
+/** One recipe's rows, tokens and compute plan, without writing anything. */
+export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor">, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
+  const r = sel.recipe;
+  const corpus = corpusFor(raw, r.data, refinedCache);
+  const loaded = opts.tokenizerFor ? await opts.tokenizerFor(r.model_id) : null;
+  const bar = loaded ? progress(`tokenize ${sel.index}`, corpus.train.length + corpus.dev.length) : null;
+  const split = (examples: Corpus["train"]): SplitData =>
+    loaded ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode, () => bar?.tick()) : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
+  const splits = { train: split(corpus.train), dev: split(corpus.dev) };
+  bar?.done();
+  return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev) };
+}
+
+/** Compute plans of several recipes (the notebook's table), nothing written. */
+export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor">): Promise<{ index: number; plan: ComputePlan }[]> {
+  const cache = new Map<string, Corpus>();
+  const out: { index: number; plan: ComputePlan }[] = [];
+  for (const sel of selected) out.push({ index: sel.index, plan: (await prepareRecipe(sel, raw, opts, cache)).plan });
+  return out;
+}
+
+export async function planRecipes(selected: readonly Selected[], raw: Corpus, opts: PlanOptions, onRecipe: (p: Planned) => void = () => {}): Promise<Planned[]> {
+  const refinedCache = new Map<string, Corpus>();
+  const out: Planned[] = [];
+  for (const sel of selected) {
+    const r = sel.recipe;
+    const { splits, eos, tokenizer, plan } = await prepareRecipe(sel, raw, opts, refinedCache);
+    const tokenized = splits.train.tokens !== null;
+    const extra: Record<string, string> = {
+      "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: assumptions(plan.counted) }, null, 2)}\n`,
+      "README.md": bundleReadme(sel, opts.engine, plan, tokenized),
+    };
+    if (opts.engine === "trl") {
+      extra[TRL_CONFIG] = trlYaml(r, tokenized);
+      extra[`${TRL_DATA_DIR}/train.jsonl`] = trlRows(splits.train, eos);
+      extra[`${TRL_DATA_DIR}/dev.jsonl`] = trlRows(splits.dev, eos);
+    }
+    const { dir, run } = writeBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, eos, splits, tokenizer, entrypoints: opts.entrypoints, extra }, opts.force);
+    const p = { dir, run, plan };
+    onRecipe(p);
+    out.push(p);
+  }
+  return out;
+}
