@@ -6,6 +6,8 @@ import * as eda from "./eda";
 import * as prompts from "./prompts";
 import * as exportSft from "./export-sft";
 import * as baseline from "./baseline";
+import * as predict from "./predict";
+import * as serve from "./serve";
 import * as vote from "./vote";
 import * as report from "./report";
 import * as notebooks from "./notebooks";
@@ -18,6 +20,8 @@ export const COMMANDS: ((program: Command) => void)[] = [
   prompts.register,
   exportSft.register,
   baseline.register,
+  predict.register,
+  serve.register,
   vote.register,
   report.register,
   notebooks.register,

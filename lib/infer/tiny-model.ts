@@ -1,0 +1,114 @@
+/**
+ * A tiny causal language model written as an ONNX graph in code (no download, no training), in
+ * the folder layout an export gives: `config.json`, `onnx/model.onnx` and, when asked, the
+ * tokenizer files. transformers.js loads it with `AutoModelForCausalLM` offline.
+ *
+ * The graph: `logits[b, t] = (Σ_{s ≤ t} mask[b, s] · E[ids[b, s]]) · W` — an embedding lookup
+ * (Gather), zeroed where the attention mask is 0, summed causally (CumSum over positions), then
+ * projected to the vocabulary (MatMul). The last position's logits depend on the whole prompt,
+ * and left padding (mask 0) leaves them unchanged — so batched scoring must equal one-by-one
+ * exactly when, and only when, the last position and the mask are handled right.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import onnxProto, { type onnx as Onnx } from "onnx-proto";
+import seedrandom from "seedrandom";
+
+// onnx-proto is CommonJS (`module.exports = { onnx }`): take the namespace off the default export.
+const { onnx } = onnxProto;
+
+export interface TinyModelWeights {
+  vocabSize: number;
+  hidden: number;
+  /** Embedding table, row-major [vocabSize, hidden]. */
+  embedding: Float32Array;
+  /** Output projection, row-major [hidden, vocabSize]. */
+  projection: Float32Array;
+}
+
+/** Seeded random weights in [-scale, scale). */
+export function tinyModelWeights(vocabSize: number, hidden: number, seed = "cci-tiny-lm", scale = 1): TinyModelWeights {
+  const rng = seedrandom(seed);
+  const fill = (n: number) => Float32Array.from({ length: n }, () => (rng() * 2 - 1) * scale);
+  return { vocabSize, hidden, embedding: fill(vocabSize * hidden), projection: fill(hidden * vocabSize) };
+}
+
+/**
+ * The logits the graph computes at the last position of one unpadded prompt, in float64 —
+ * the hand computation tests compare the ONNX run against.
+ */
+export function tinyModelLastLogits(w: TinyModelWeights, ids: readonly number[], tokens: readonly number[]): number[] {
+  const h = new Float64Array(w.hidden);
+  for (const id of ids) for (let k = 0; k < w.hidden; k++) h[k] += w.embedding[id * w.hidden + k];
+  return tokens.map((v) => {
+    let s = 0;
+    for (let k = 0; k < w.hidden; k++) s += h[k] * w.projection[k * w.vocabSize + v];
+    return s;
+  });
+}
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+
+function floatTensor(name: string, dims: number[], data: Float32Array): Onnx.ITensorProto {
+  return { name, dims, dataType: FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+function int64Tensor(name: string, dims: number[], values: number[]): Onnx.ITensorProto {
+  return { name, dims, dataType: INT64, int64Data: values };
+}
+
+function valueInfo(name: string, elemType: number, dims: (string | number)[]): Onnx.IValueInfoProto {
+  return {
+    name,
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) } } },
+  };
+}
+
+/** The serialized ONNX model (opset 13). */
+export function tinyModelOnnx(w: TinyModelWeights): Uint8Array {
+  const nodes: Onnx.INodeProto[] = [
+    { opType: "Gather", input: ["embedding", "input_ids"], output: ["emb"], attribute: [{ name: "axis", type: onnx.AttributeProto.AttributeType.INT, i: 0 }] },
+    { opType: "Cast", input: ["attention_mask"], output: ["mask_f"], attribute: [{ name: "to", type: onnx.AttributeProto.AttributeType.INT, i: FLOAT }] },
+    { opType: "Unsqueeze", input: ["mask_f", "axes_last"], output: ["mask3"] },
+    { opType: "Mul", input: ["emb", "mask3"], output: ["masked"] },
+    { opType: "CumSum", input: ["masked", "axis_seq"], output: ["context"] },
+    { opType: "MatMul", input: ["context", "projection"], output: ["logits"] },
+  ];
+  const graph: Onnx.IGraphProto = {
+    name: "cci-tiny-causal-lm",
+    node: nodes,
+    initializer: [
+      floatTensor("embedding", [w.vocabSize, w.hidden], w.embedding),
+      floatTensor("projection", [w.hidden, w.vocabSize], w.projection),
+      int64Tensor("axes_last", [1], [2]),
+      int64Tensor("axis_seq", [], [1]),
+    ],
+    input: [valueInfo("input_ids", INT64, ["batch_size", "sequence_length"]), valueInfo("attention_mask", INT64, ["batch_size", "sequence_length"])],
+    output: [valueInfo("logits", FLOAT, ["batch_size", "sequence_length", w.vocabSize])],
+  };
+  const model = onnx.ModelProto.create({ irVersion: 7, producerName: "cci-workbench", opsetImport: [{ domain: "", version: 13 }], graph });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** A `config.json` transformers.js accepts for a decoder-only model without a KV cache. */
+export function tinyModelConfig(w: TinyModelWeights): Record<string, unknown> {
+  return {
+    model_type: "llama",
+    architectures: ["LlamaForCausalLM"],
+    vocab_size: w.vocabSize,
+    hidden_size: w.hidden,
+    num_hidden_layers: 1,
+    num_attention_heads: 1,
+    num_key_value_heads: 1,
+    use_cache: false,
+  };
+}
+
+/** Write `config.json` and `onnx/model.onnx` into `dir`; returns `dir`. */
+export function writeTinyModel(dir: string, w: TinyModelWeights): string {
+  mkdirSync(join(dir, "onnx"), { recursive: true });
+  writeFileSync(join(dir, "config.json"), `${JSON.stringify(tinyModelConfig(w), null, 2)}\n`);
+  writeFileSync(join(dir, "onnx", "model.onnx"), tinyModelOnnx(w));
+  return dir;
+}
