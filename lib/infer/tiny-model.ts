@@ -3,11 +3,12 @@
  * the folder layout an export gives: `config.json`, `onnx/model.onnx` and, when asked, the
  * tokenizer files. transformers.js loads it with `AutoModelForCausalLM` offline.
  *
- * The graph: `logits[b, t] = (Σ_{s ≤ t} mask[b, s] · E[ids[b, s]]) · W` — an embedding lookup
- * (Gather), zeroed where the attention mask is 0, summed causally (CumSum over positions), then
- * projected to the vocabulary (MatMul). The last position's logits depend on the whole prompt,
- * and left padding (mask 0) leaves them unchanged — so batched scoring must equal one-by-one
- * exactly when, and only when, the last position and the mask are handled right.
+ * The graph: `logits[b, t] = (E[ids[b, t]] + Σ_{s ≤ t} mask[b, s] · E[ids[b, s]]) · W` — an
+ * embedding lookup (Gather), zeroed where the attention mask is 0, summed causally (CumSum over
+ * positions), plus the current token's own embedding, projected to the vocabulary (MatMul). The
+ * last position's logits depend on the whole prompt and on the token there; left padding (mask 0)
+ * leaves them unchanged, while right padding (a pad token last) or an ignored mask changes them —
+ * so batched scoring equals one-by-one exactly when the last position and the mask are handled right.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,7 +40,7 @@ export function tinyModelWeights(vocabSize: number, hidden: number, seed = "cci-
  */
 export function tinyModelLastLogits(w: TinyModelWeights, ids: readonly number[], tokens: readonly number[]): number[] {
   const h = new Float64Array(w.hidden);
-  for (const id of ids) for (let k = 0; k < w.hidden; k++) h[k] += w.embedding[id * w.hidden + k];
+  for (const id of [...ids, ids[ids.length - 1]]) for (let k = 0; k < w.hidden; k++) h[k] += w.embedding[id * w.hidden + k];
   return tokens.map((v) => {
     let s = 0;
     for (let k = 0; k < w.hidden; k++) s += h[k] * w.projection[k * w.vocabSize + v];
@@ -73,7 +74,8 @@ export function tinyModelOnnx(w: TinyModelWeights): Uint8Array {
     { opType: "Unsqueeze", input: ["mask_f", "axes_last"], output: ["mask3"] },
     { opType: "Mul", input: ["emb", "mask3"], output: ["masked"] },
     { opType: "CumSum", input: ["masked", "axis_seq"], output: ["context"] },
-    { opType: "MatMul", input: ["context", "projection"], output: ["logits"] },
+    { opType: "Add", input: ["context", "emb"], output: ["state"] },
+    { opType: "MatMul", input: ["state", "projection"], output: ["logits"] },
   ];
   const graph: Onnx.IGraphProto = {
     name: "cci-tiny-causal-lm",
