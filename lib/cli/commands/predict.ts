@@ -182,6 +182,10 @@ export function register(program: Command): void {
       if (!(Number(opts.timeout) > 0)) throw new UserError(`--timeout: expected a positive number of seconds, got "${opts.timeout}"`);
       const backend = opts.backend as BackendName;
       const split = opts.split as PredictSplit;
+      // What each backend needs, refused before seconds of prompt rendering.
+      if (backend === "openai" && !opts.url) throw new UserError("--backend openai needs --url (e.g. http://localhost:8000/v1; `cci serve plan` prints the servers)");
+      if (backend === "onnx" && !opts.modelDir) throw new UserError("--backend onnx needs --model-dir DIR (an exported model: config.json + onnx/model.onnx)");
+      if (backend === "faithful" && !opts.recipe) throw new UserError("--backend faithful scores a trained run bundle: pass --recipe NAME");
       const job = await prepareJob({
         recipe: opts.recipe,
         variant: opts.variant as never,
