@@ -16,7 +16,7 @@ import { answerLogprobs, completionBody, openaiScorer } from "../lib/infer/opena
 import { runScoring } from "../lib/infer/predict";
 import { argmaxFirst, scoreThree, softmax3 } from "../lib/infer/rule";
 import { logSoftmaxAt, startStandIn, type Fault } from "../lib/infer/standin";
-import { tinyModelLastLogits } from "../lib/infer/tiny-model";
+import { tinyModelLastLogits, tinyModelWeights, writeTinyModel } from "../lib/infer/tiny-model";
 import { loadTokenizer, type LoadedTokenizer } from "../lib/tokenize/load";
 import { UserError } from "../lib/util/errors";
 import { editJson, tinyTokenizerDir } from "./fixtures/tokenizers";
@@ -145,6 +145,18 @@ describe("backends on a tiny causal LM", () => {
       const [a, b] = [scoreThree(one.get(x.id)!), scoreThree(batched.get(x.id)!)];
       expect(b.answer).toBe(a.answer);
       a.probs.forEach((p, k) => expect(b.probs[k]).toBeCloseTo(p, 5));
+    }
+  });
+
+  it("a model returning the last position only (num_logits_to_keep), with hidden layers, matches the hand computation batched", async () => {
+    const w = tinyModelWeights(lm.weights.vocabSize, 8, "layers", 0.1, { layers: 2 });
+    const dir = writeTinyModel(join(lm.root, "last-only"), w, { lastOnly: true });
+    const scorer = await onnxScorer(dir, ids, { batchSize: 5 });
+    expect(scorer.describe).toMatch(/last position only/);
+    const { got } = await collect(scorer);
+    for (const x of inputs) {
+      const l = tinyModelLastLogits(w, x.inputIds, ids);
+      scoreThree(l).probs.forEach((p, k) => expect(scoreThree(got.get(x.id)!).probs[k]).toBeCloseTo(p, 5));
     }
   });
 

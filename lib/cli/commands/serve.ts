@@ -8,6 +8,7 @@ import { RECIPES, type Recipe } from "../../train/recipes";
 import { writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
+import { repoRoot } from "../../corpus/locate";
 
 interface PlanOpts {
   recipes: string;
@@ -71,5 +72,28 @@ export function register(program: Command): void {
       } else {
         process.stdout.write(script);
       }
+    });
+
+  serve
+    .command("bench")
+    .summary("scoring throughput: onnx batched vs one-by-one, openai client at concurrency 1/8/32 (npm run bench runs it)")
+    .description(
+      [
+        "Builds a mid-size causal LM (ONNX) and random prompts of mixed length, scores them one by one and",
+        "batched; then scores prompts against a local stand-in server with a fixed service time at each",
+        "concurrency. Prints examples/s and the ratio to the first setting; writes --out (JSON).",
+      ].join("\n"),
+    )
+    .option("--out <file>", "results file (default: .bench/infer.json)")
+    .option("--service-ms <ms>", "stand-in server's service time per request", "20")
+    .action(async (opts: { out?: string; serviceMs: string }) => {
+      const serviceMs = Number(opts.serviceMs);
+      if (!(serviceMs >= 0)) throw new UserError(`--service-ms: expected a non-negative number, got "${opts.serviceMs}"`);
+      const { inferThroughput } = await import("../../bench/infer");
+      const result = await inferThroughput({ serviceMs });
+      console.table(result.rows);
+      const out = opts.out ?? `${repoRoot()}/.bench/infer.json`;
+      writeFileAtomic(out, `${JSON.stringify({ date: new Date().toISOString(), ...result }, null, 2)}\n`);
+      info(`serve bench: wrote ${relative(process.cwd(), out)}`);
     });
 }
