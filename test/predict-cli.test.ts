@@ -26,7 +26,8 @@ const CCI = join(ROOT, "lib", "cli", "cci.mjs");
 const PREDICT_PY = join(ROOT, "lib", "infer", "python", "predict.py");
 const cci = (...args: string[]) => spawnSync(process.execPath, [CCI, ...args], { encoding: "utf8", cwd: ROOT });
 const python = (...args: string[]) => spawnSync("python3", args, { encoding: "utf8", cwd: ROOT });
-const hasPython = spawnSync("python3", ["--version"]).status === 0;
+// CI (CCI_REQUIRE_SYSTEM=1) requires python3: there a missing interpreter fails the predict.py checks instead of skipping them.
+const hasPython = spawnSync("python3", ["--version"]).status === 0 || !!process.env.CCI_REQUIRE_SYSTEM;
 
 /** `cci …` without blocking this process (an in-test server must keep answering). */
 function cciAsync(args: string[], onSpawn: (kill: () => void) => void = () => {}): Promise<{ status: number | null; stderr: string; stdout: string }> {
@@ -159,6 +160,15 @@ describe("cci predict", () => {
     const check = spawnSync("sh", ["-c", `${cmd} --check`], { encoding: "utf8", cwd: ROOT });
     expect(check.status, check.stderr).toBe(0);
     expect(check.stdout).toMatch(/^predict\.py: ok \(python 3\.\d+/);
+  }, 60_000);
+
+  it.runIf(hasPython && spawnSync("python3", ["-c", "import torch"]).status !== 0)("faithful without the pinned stack: says what to install, writes nothing", () => {
+    const out = join(lm.root, "faithful.json");
+    const r = cci("predict", "--recipe", RECIPE.name, "--runs", runs, "--split", "dev", "--data", SAMPLE, "--out", out);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/predict\.py: scoring needs torch, transformers, peft and bitsandbytes \(pip install -r requirements\.txt\)/);
+    expect(r.stderr.trim().split("\n").at(-1)).toMatch(/^cci: .*predict\.py failed \(exit 3; its message is above\)$/);
+    expect(existsSync(out)).toBe(false);
   }, 60_000);
 
   it("agreement check: same answers and probability differences of two files", () => {
