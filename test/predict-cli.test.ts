@@ -5,7 +5,8 @@
  * stand-in server for the openai backend.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pythonJsonDumps } from "../lib/corpus/pyjson";
@@ -265,6 +266,36 @@ describe("cci predict", () => {
 });
 
 describe.runIf(hasPython)("predict.py --check (standard library only)", () => {
+  it("journals scores so a killed run resumes without rescoring", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cci-pyjournal-"));
+    try {
+      const script = [
+        "import json, sys",
+        `sys.path.insert(0, ${JSON.stringify(join(ROOT, "lib", "infer", "python"))})`,
+        "import predict",
+        `path = ${JSON.stringify(join(dir, "x.journal.jsonl"))}`,
+        "rows = [{'id': f'e{i}', 'input_ids': [i]} for i in range(6)]",
+        "calls = []",
+        "def logits(row):",
+        "    calls.append(row['id'])",
+        "    if len(calls) == 4 and sys.argv[1] == 'die': raise KeyboardInterrupt",
+        "    return [row['input_ids'][0], 0.5, 1.0]",
+        "try:",
+        "    probs, answers = predict.score_rows(logits, rows, journal=predict.Journal(path, {'inputs': 'h'}))",
+        "    print(json.dumps({'calls': calls, 'answers': answers}))",
+        "except KeyboardInterrupt:",
+        "    print(json.dumps({'calls': calls}))",
+      ].join("\n");
+      const run = (mode: string) => JSON.parse(spawnSync("python3", ["-c", script, mode], { encoding: "utf8" }).stdout);
+      expect(run("die").calls).toEqual(["e0", "e1", "e2", "e3"]);
+      const second = run("live");
+      expect(second.calls).toEqual(["e3", "e4", "e5"]);
+      expect(second.answers).toEqual(["inference_3", "inference_1", "inference_1", "inference_1", "inference_1", "inference_1"]); // e1 ties A and C → A
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("passes with no arguments", () => {
     const r = python(PREDICT_PY, "--check");
     expect(r.status, r.stderr).toBe(0);

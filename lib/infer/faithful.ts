@@ -40,10 +40,12 @@ export interface FaithfulArgs {
   out: string;
   answerIds: readonly number[];
   device?: string;
+  /** Start over instead of resuming predict.py's journal. */
+  fresh?: boolean;
 }
 
 export function faithfulArgv(a: FaithfulArgs): string[] {
-  return [a.entry, "--bundle", a.bundle, "--inputs", a.inputs, "--base-file", a.baseFile, "--out", a.out, "--answer-ids", a.answerIds.join(","), ...(a.device ? ["--device", a.device] : [])];
+  return [a.entry, "--bundle", a.bundle, "--inputs", a.inputs, "--base-file", a.baseFile, "--out", a.out, "--answer-ids", a.answerIds.join(","), ...(a.device ? ["--device", a.device] : []), ...(a.fresh ? ["--fresh"] : [])];
 }
 
 /** Run the entrypoint with the given python; its progress goes straight to our stderr. */

@@ -104,7 +104,7 @@ function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
   if (!job.bundle) throw new UserError("--backend faithful scores a trained run bundle: pass --recipe NAME");
   const inputs = faithfulInputsPath(job.bundle, job.split);
   writeFaithfulInputs(inputs, job.inputs);
-  const argv = faithfulArgv({ entry: predictEntry(job.bundle), bundle: job.bundle.dir, inputs, baseFile: job.baseFile, out: job.out, answerIds: job.answerIds, device: opts.device });
+  const argv = faithfulArgv({ entry: predictEntry(job.bundle), bundle: job.bundle.dir, inputs, baseFile: job.baseFile, out: job.out, answerIds: job.answerIds, device: opts.device, fresh: opts.fresh });
   info(`predict: faithful: ${job.inputs.length} prompts → ${rel(inputs)}`);
   if (opts.dryRun) {
     info("predict: --dry-run: run this where the pinned stack and a GPU are (HF_TOKEN from the environment for gated bases):");

@@ -47,6 +47,13 @@ class InputError(Exception):
     """Bad input: reported as one line, no traceback."""
 
 
+def file_sha256(path):
+    import hashlib
+
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
 def read_json(path):
     try:
         with open(path, encoding="utf-8") as f:
@@ -166,11 +173,70 @@ def write_atomic(path, text):
         raise
 
 
-def score_rows(last_logits, inputs, on_progress=lambda n: None):
-    """The rule (SPEC §7) over every prompt: last_logits(row) gives the A, B, C logits at the last position."""
+def journal_path(out):
+    return (out[:-5] if out.lower().endswith(".json") else out) + ".journal.jsonl"
+
+
+class Journal:
+    """Resume for a long GPU run, in the format cci's own journal uses: a header line, then one
+    {"id", "scores"} line per scored example, appended as soon as it is known. A killed run is
+    continued without rescoring; a journal of other inputs is refused; a torn last line is ignored."""
+
+    def __init__(self, path, fingerprint, fresh=False):
+        self.path = path
+        self.done = {}
+        header = {"journal": "cci-predict", "fingerprint": fingerprint}
+        if fresh and os.path.exists(path):
+            os.remove(path)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().split("\n")
+            try:
+                first = json.loads(lines[0])
+            except ValueError:
+                first = None
+            if not isinstance(first, dict) or first.get("journal") != "cci-predict":
+                raise InputError(f"{path}: not a cci predict journal (delete it, or pass --fresh)")
+            if first.get("fingerprint") != fingerprint:
+                raise InputError(f"{path}: journal of a different run; pass --fresh to start over")
+            for line in lines[1:]:
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(row, dict) and isinstance(row.get("id"), str) and isinstance(row.get("scores"), list) and len(row["scores"]) == 3:
+                    self.done[row["id"]] = row["scores"]
+            if lines[-1] != "":
+                with open(path, "a", encoding="utf-8") as f:
+                    f.write("\n")
+        else:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(json.dumps(header) + "\n")
+
+    def record(self, id_, scores):
+        self.done[id_] = scores
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"id": id_, "scores": scores}) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def remove(self):
+        if os.path.exists(self.path):
+            os.remove(self.path)
+
+
+def score_rows(last_logits, inputs, on_progress=lambda n: None, journal=None):
+    """The rule (SPEC §7) over every prompt: last_logits(row) gives the A, B, C logits at the last
+    position. With a journal, examples it holds are not scored again and new ones are recorded."""
     probs, answers = [], []
     for n, row in enumerate(inputs, 1):
-        p = softmax3(last_logits(row))
+        scores = journal.done.get(row["id"]) if journal else None
+        if scores is None:
+            scores = [float(x) for x in last_logits(row)]
+            if journal:
+                journal.record(row["id"], scores)
+        p = softmax3(scores)
         probs.append(p)
         answers.append(ANSWERS[argmax_first(p)])
         on_progress(n)
@@ -246,8 +312,12 @@ def score(args, run, inputs, base, answer_ids):
         if n % 25 == 0 or n == len(inputs):
             print(f"predict.py: {run['name']}: {n}/{len(inputs)}", file=sys.stderr, flush=True)
 
-    probs, answers = score_rows(last_logits, inputs, progress)
+    journal = Journal(journal_path(args.out), {"backend": "faithful", "bundle": run["name"], "inputs": file_sha256(args.inputs), "answer_ids": answer_ids}, fresh=args.fresh)
+    if journal.done:
+        print(f"predict.py: resuming: {len(journal.done)} examples already scored in {journal.path}", file=sys.stderr)
+    probs, answers = score_rows(last_logits, inputs, progress, journal)
     write_outputs(args.out, base, answers, probs)
+    journal.remove()
     print(f"predict.py: wrote {args.out} and {probs_path(args.out)}", file=sys.stderr)
 
 
@@ -260,6 +330,7 @@ def main(argv=None):
     ap.add_argument("--out", help="prediction file to write (the .probs.json sidecar goes beside it)")
     ap.add_argument("--answer-ids", help="token ids of A,B,C (vocab['A'], vocab['B'], vocab['C'])")
     ap.add_argument("--device", default="cuda:0", help="device_map for the model (default cuda:0, as the original)")
+    ap.add_argument("--fresh", action="store_true", help="ignore (delete) the journal of an interrupted run instead of resuming it")
     args = ap.parse_args(argv)
     try:
         run, inputs, base, answer_ids = validate(args)
