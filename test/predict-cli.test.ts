@@ -246,6 +246,7 @@ describe("cci predict", () => {
     writeFileSync(join(dir, "inputs.jsonl"), inputs.map((x) => JSON.stringify({ id: x.id, input_ids: x.inputIds })).join("\n") + "\n");
     const script = [
       "import json, sys",
+      "sys.dont_write_bytecode = True  # never leave __pycache__ in lib/infer/python (bundles copy that folder)",
       `sys.path.insert(0, ${JSON.stringify(join(ROOT, "lib", "infer", "python"))})`,
       "import predict",
       `d = ${JSON.stringify(dir)}`,
@@ -271,6 +272,7 @@ describe.runIf(hasPython)("predict.py --check (standard library only)", () => {
     try {
       const script = [
         "import json, sys",
+        "sys.dont_write_bytecode = True",
         `sys.path.insert(0, ${JSON.stringify(join(ROOT, "lib", "infer", "python"))})`,
         "import predict",
         `path = ${JSON.stringify(join(dir, "x.journal.jsonl"))}`,
