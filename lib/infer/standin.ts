@@ -52,12 +52,6 @@ function send(res: ServerResponse, status: number, json: unknown): void {
   res.end(body);
 }
 
-/** Log-sum-exp renormalisation: the log-probs a server returns when only `ids` are allowed. */
-function renormalised(lp: number[]): number[] {
-  const m = Math.max(...lp);
-  const z = m + Math.log(lp.reduce((s, x) => s + Math.exp(x - m), 0));
-  return lp.map((x) => x - z);
-}
 
 export async function startStandIn(opts: StandInOptions): Promise<StandIn> {
   const stats = { requests: 0, answered: 0, faults: {} as Record<string, number>, models: new Set<string>() };
@@ -87,7 +81,7 @@ export async function startStandIn(opts: StandInOptions): Promise<StandIn> {
     await sleep(fault === "slow" ? (opts.slowMs ?? 5000) : (opts.serviceMs ?? 0));
     if (res.destroyed || req.socket.destroyed) return;
     let lp = await opts.logprobs(prompt as number[], ids);
-    if (!body.logprob_token_ids) lp = renormalised(lp); // only the allowed tokens compete
+    if (!body.logprob_token_ids) lp = logSoftmaxAt(lp, lp.map((_, k) => k)); // only the allowed tokens compete
     const top: Record<string, number> = {};
     ids.forEach((id, k) => {
       if (fault === "omit-B" && k === 1) return;

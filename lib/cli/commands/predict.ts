@@ -77,12 +77,11 @@ function printCompare(files: string[], opts: PredictOpts): void {
 async function makeScorer(backend: BackendName, job: PredictJob, opts: PredictOpts): Promise<{ scorer: Scorer; fingerprint: Record<string, unknown> }> {
   const common = { name: job.name, split: job.split, prompts: job.promptsHash, answer_ids: job.answerIds };
   if (backend === "openai") {
-    if (!opts.url) throw new UserError("--backend openai needs --url (e.g. http://localhost:8000/v1; `cci serve plan` prints the servers)");
     const { openaiScorer } = await import("../../infer/openai");
     const via = opts.logprobsVia as LogprobsVia;
     const model = opts.model ?? job.name;
     const scorer = openaiScorer({
-      url: opts.url,
+      url: opts.url!,
       model,
       answerIds: job.answerIds,
       concurrency: positiveInt("--concurrency", opts.concurrency),
@@ -94,14 +93,13 @@ async function makeScorer(backend: BackendName, job: PredictJob, opts: PredictOp
     });
     return { scorer, fingerprint: { backend, url: opts.url, model, via, ...common } };
   }
-  if (!opts.modelDir) throw new UserError("--backend onnx needs --model-dir DIR (an exported model: config.json + onnx/model.onnx)");
   const { onnxScorer } = await import("../../infer/onnx");
-  const scorer = await onnxScorer(opts.modelDir, job.answerIds, { batchSize: positiveInt("--batch-size", opts.batchSize), device: opts.device });
-  return { scorer, fingerprint: { backend, model_dir: rel(opts.modelDir), ...common } };
+  const scorer = await onnxScorer(opts.modelDir!, job.answerIds, { batchSize: positiveInt("--batch-size", opts.batchSize), device: opts.device });
+  return { scorer, fingerprint: { backend, model_dir: rel(opts.modelDir!), ...common } };
 }
 
 function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
-  if (!job.bundle) throw new UserError("--backend faithful scores a trained run bundle: pass --recipe NAME");
+  if (!job.bundle) throw new Error("faithful without a bundle: checked before the job was prepared");
   const inputs = faithfulInputsPath(job.bundle, job.split);
   writeFaithfulInputs(inputs, job.inputs);
   const argv = faithfulArgv({ entry: predictEntry(job.bundle), bundle: job.bundle.dir, inputs, baseFile: job.baseFile, out: job.out, answerIds: job.answerIds, device: opts.device, fresh: opts.fresh });
