@@ -102,10 +102,11 @@ function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
   if (!job.bundle) throw new Error("faithful without a bundle: checked before the job was prepared");
   const inputs = faithfulInputsPath(job.bundle, job.split);
   writeFaithfulInputs(inputs, job.inputs);
-  const argv = faithfulArgv({ entry: predictEntry(job.bundle), bundle: job.bundle.dir, inputs, baseFile: job.baseFile, out: job.out, answerIds: job.answerIds, device: opts.device, fresh: opts.fresh });
+  // Paths relative to the checkout, so the printed command also runs from the checkout on a GPU machine.
+  const argv = faithfulArgv({ entry: rel(predictEntry(job.bundle)), bundle: rel(job.bundle.dir), inputs: rel(inputs), baseFile: rel(job.baseFile), out: rel(job.out), answerIds: job.answerIds, device: opts.device, fresh: opts.fresh });
   info(`predict: faithful: ${job.inputs.length} prompts → ${rel(inputs)}`);
   if (opts.dryRun) {
-    info("predict: --dry-run: run this where the pinned stack and a GPU are (HF_TOKEN from the environment for gated bases):");
+    info("predict: --dry-run: run this from the same folder of the checkout, on the machine with the pinned stack and a GPU (HF_TOKEN from the environment for gated bases):");
     console.log(shellLine([opts.python, ...argv]));
     return;
   }
