@@ -40,10 +40,12 @@ export function register(program: Command): void {
     .summary("write the vLLM command(s) serving every adapter of each base, and the cci predict lines")
     .description(
       [
-        "One `vllm serve BASE --enable-lora --lora-modules NAME=PATH …` per base model and load mode",
-        "(4-bit for QLoRA recipes and recipe 9, bf16 otherwise, as the original scored them), each on",
-        "its own port, then `cci predict --backend openai` for every recipe on dev and test.",
-        "Adapters are read from {runs}/{name}/adapter. Prints a shell script (or writes --out).",
+        "One `vllm serve BASE --enable-lora --lora-modules NAME=PATH …` per base",
+        "model and load mode (4-bit for the QLoRA recipes and recipe 9, bf16",
+        "otherwise, as the original scored them), run one after another: start,",
+        "wait for /v1/models, `cci predict --backend openai` for each of its",
+        "recipes on the splits, stop. Adapters are read from {runs}/{name}/adapter.",
+        "Prints a shell script (or writes --out).",
       ].join("\n"),
     )
     .option("--recipes <list>", "all, or recipe names / indices 1–11, comma-separated", "all")
@@ -79,9 +81,10 @@ export function register(program: Command): void {
     .summary("scoring throughput: onnx batched vs one-by-one, openai client at concurrency 1/8/32 (npm run bench runs it)")
     .description(
       [
-        "Builds a mid-size causal LM (ONNX) and random prompts of mixed length, scores them one by one and",
-        "batched; then scores prompts against a local stand-in server with a fixed service time at each",
-        "concurrency. Prints examples/s and the ratio to the first setting; writes --out (JSON).",
+        "Builds a mid-size causal LM (ONNX) and random prompts of mixed length,",
+        "scores them one by one and batched; then scores prompts against a local",
+        "stand-in server with a fixed service time at each concurrency. Prints",
+        "examples/s and the ratio to each backend's first setting; writes --out.",
       ].join("\n"),
     )
     .option("--out <file>", "results file (default: .bench/infer.json)")
