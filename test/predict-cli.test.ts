@@ -132,6 +132,27 @@ describe("cci predict", () => {
     expect(existsSync(out)).toBe(false);
   }, 60_000);
 
+  it("checks the prompts against the bundle's training token file, naming a mismatch", async () => {
+    const tok = await loadTokenizer(lm.tokDir);
+    const inputs = scoreInputs(tok, lm.dev, { variant: RECIPE.dataset, mode: "faithful", data: RECIPE.data });
+    const rows = inputs.map((x) => ({ id: x.id, input_ids: [...x.inputIds, 5, 6], labels: [...x.inputIds.map(() => -100), 5, 6] }));
+    const tokens = join(bundle, "data", "dev.tokens.jsonl");
+    const args = ["predict", "--recipe", RECIPE.name, "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run"];
+    try {
+      writeFileSync(tokens, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      const ok = cci(...args);
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stderr).toMatch(/predict: 10 prompts identical to the bundle's training data \(data\/dev\.tokens\.jsonl\)/);
+      rows[2].input_ids[7] += 1;
+      writeFileSync(tokens, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      const bad = cci(...args);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(new RegExp(`^cci: .*dev\\.tokens\\.jsonl: example ${lm.dev[2].id}: the prompt scored differs from the prompt trained on \\(at token 7;`));
+    } finally {
+      rmSync(tokens, { force: true });
+    }
+  }, 60_000);
+
   it("bad input: one line each", () => {
     const CASES: [string[], RegExp][] = [
       [["--recipe", "nope", "--runs", runs, "--data", SAMPLE], /^cci: .*nope\/run\.json: no such file \(no run bundle for recipe nope/],

@@ -5,6 +5,7 @@
  * (raw/refined), prompt mode, base model, 4-bit flag and tokenizer; nothing here loads weights.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
+import type { ScoreInput } from "./inputs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { repoRoot } from "../corpus/locate";
 import { isMode, isVariantName, type Mode, type VariantName } from "../prompts/variants";
@@ -89,4 +90,41 @@ export function bundleTokenizerDir(b: RunBundle, root = repoRoot()): string | un
   if (!named) return undefined;
   const candidates = isAbsolute(named) ? [named] : [join(b.dir, named), join(root, named)];
   return candidates.find(isTokenizerDir);
+}
+
+/**
+ * Training wrote `data/{split}.tokens.jsonl` ({id, input_ids, labels}, labels -100 over the
+ * prompt): where it exists, the prompts scored must be exactly the prompts trained on. Returns how
+ * many rows were compared; a mismatch (another tokenizer, template or prompt mode) is refused,
+ * naming the example and the first differing position.
+ */
+export function checkAgainstTrainingTokens(b: RunBundle, split: string, inputs: readonly ScoreInput[]): number {
+  const file = join(b.dir, "data", `${split}.tokens.jsonl`);
+  if (!existsSync(file)) return 0;
+  const byId = new Map(inputs.map((x) => [x.id, x.inputIds]));
+  let compared = 0;
+  readFileSync(file, "utf8")
+    .split("\n")
+    .forEach((line, n) => {
+      if (line.trim() === "") return;
+      let row: { id?: unknown; input_ids?: unknown; labels?: unknown };
+      try {
+        row = JSON.parse(line);
+      } catch (err) {
+        throw new UserError(`${file}: line ${n + 1}: not valid JSON (${(err as Error).message})`);
+      }
+      if (typeof row.id !== "string" || !Array.isArray(row.input_ids) || !Array.isArray(row.labels)) throw new UserError(`${file}: line ${n + 1}: expected {"id", "input_ids", "labels"}`);
+      const ours = byId.get(row.id);
+      if (!ours) return;
+      const ids = row.input_ids as number[];
+      const firstTarget = (row.labels as number[]).findIndex((l) => l !== -100);
+      const source = firstTarget < 0 ? ids : ids.slice(0, firstTarget);
+      const at = source.findIndex((t, i) => t !== ours[i]);
+      if (at >= 0 || source.length !== ours.length)
+        throw new UserError(
+          `${file}: example ${row.id}: the prompt scored differs from the prompt trained on (at token ${at >= 0 ? at : Math.min(source.length, ours.length)}; ${ours.length} vs ${source.length} tokens) — another tokenizer, template or prompt mode?`,
+        );
+      compared++;
+    });
+  return compared;
 }

@@ -12,7 +12,7 @@ import { predictionFile } from "../ensemble/paths";
 import type { Mode, VariantName } from "../prompts/variants";
 import { RECIPES } from "../train/recipes";
 import { UserError } from "../util/errors";
-import { bundleTokenizerDir, readBundle, type RunBundle } from "./bundle";
+import { bundleTokenizerDir, checkAgainstTrainingTokens, readBundle, type RunBundle } from "./bundle";
 import { answerIdList, scoreInputs, type PromptSpec, type ScoreInput } from "./inputs";
 import { promptsHash } from "./journal";
 
@@ -51,6 +51,8 @@ export interface PredictJob {
   /** Base model, for the record (from the bundle or the recipe table). */
   modelId?: string;
   promptsHash: string;
+  /** Prompts found identical to the bundle's training token file (data/{split}.tokens.jsonl); 0 when it has none. */
+  checkedAgainstTraining: number;
 }
 
 /** Where the prediction of `name` on `split` goes: `{results}/predictions/{name}.json`, dev under `predictions/dev/`. */
@@ -89,6 +91,7 @@ export async function prepareJob(req: JobRequest, onExample: () => void = () => 
   const tok = await loadTokenizer(tokenizerDir);
   const answerIds = answerIdList(tok);
   const inputs = scoreInputs(tok, raw, spec, onExample);
+  const checkedAgainstTraining = bundle ? checkAgainstTrainingTokens(bundle, req.split, inputs) : 0;
   const out = req.out ?? defaultOut(req.resultsDir ?? ws.results, name, req.split);
-  return { name, split: req.split, baseFile, raw, spec, tokenizerDir: tok.dir, inputs, answerIds, out, bundle, modelId, promptsHash: promptsHash(inputs) };
+  return { name, split: req.split, baseFile, raw, spec, tokenizerDir: tok.dir, inputs, answerIds, out, bundle, modelId, promptsHash: promptsHash(inputs), checkedAgainstTraining };
 }

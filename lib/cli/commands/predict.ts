@@ -203,6 +203,7 @@ export function register(program: Command): void {
       });
       assertNotInput(job.out, [job.baseFile]);
       info(`predict: ${job.name}: ${job.spec.variant} (${job.spec.mode}, ${job.spec.data} data) on ${rel(job.baseFile)}, tokenizer ${rel(job.tokenizerDir)}, A/B/C = ${job.answerIds.join("/")}`);
+      if (job.checkedAgainstTraining) info(`predict: ${job.checkedAgainstTraining} prompts identical to the bundle's training data (data/${split}.tokens.jsonl)`);
       if (backend === "faithful") {
         runFaithfulBackend(job, opts);
         if (!opts.dryRun) report(job, loadMember(job.out).examples.map((e) => e.output as Answer), " (faithful)");
