@@ -182,6 +182,12 @@ describe("cci predict", () => {
     const check = spawnSync("sh", ["-c", `${cmd} --check`], { encoding: "utf8", cwd: ROOT });
     expect(check.status, check.stderr).toBe(0);
     expect(check.stdout).toMatch(/^predict\.py: ok \(python 3\.\d+/);
+    // --tokenize-in-python: chat messages instead of ids, which predict.py accepts as well
+    const m = cci("predict", "--recipe", RECIPE.name, "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run", "--tokenize-in-python");
+    expect(m.status, m.stderr).toBe(0);
+    const first = JSON.parse(readFileSync(join(bundle, "predict", "dev.inputs.jsonl"), "utf8").split("\n")[0]);
+    expect(first.messages.map((x: { role: string }) => x.role)).toEqual(["system", "user"]);
+    expect(spawnSync("sh", ["-c", `${m.stdout.trim()} --check`], { encoding: "utf8", cwd: ROOT }).status).toBe(0);
   }, 60_000);
 
   it.runIf(hasPython && spawnSync("python3", ["-c", "import torch"]).status !== 0)("faithful without the pinned stack: says what to install, writes nothing", () => {

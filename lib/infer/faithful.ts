@@ -12,7 +12,9 @@ import { toJsonl } from "../prompts/jsonl";
 import { writeFileAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
 import type { RunBundle } from "./bundle";
-import type { ScoreInput } from "./inputs";
+import type { Example } from "../corpus/schema";
+import { buildPrompt } from "../prompts/build";
+import { promptSource, type PromptSpec, type ScoreInput } from "./inputs";
 
 /** lib/infer/python/predict.py in this checkout. */
 export const PREDICT_ENTRY = fileURLToPath(new URL("./python/predict.py", import.meta.url));
@@ -30,6 +32,15 @@ export function faithfulInputsPath(bundle: RunBundle, split: string): string {
 
 export function writeFaithfulInputs(path: string, inputs: readonly ScoreInput[]): void {
   writeFileAtomic(path, toJsonl(inputs.map((x) => ({ id: x.id, input_ids: x.inputIds }))));
+}
+
+/**
+ * The chat messages instead of token ids: predict.py then renders and tokenizes them with the
+ * Hugging Face tokenizer itself (`apply_chat_template(..., add_generation_prompt=True)`), as the
+ * original did — a way to measure any tokenizer difference between transformers.js and Python.
+ */
+export function writeFaithfulMessages(path: string, raw: readonly Example[], spec: PromptSpec): void {
+  writeFileAtomic(path, toJsonl(promptSource(raw, spec.data).map((ex) => ({ id: ex.id, messages: buildPrompt(ex, spec.variant, { mode: spec.mode }).messages }))));
 }
 
 export interface FaithfulArgs {

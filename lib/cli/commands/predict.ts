@@ -6,7 +6,7 @@ import { isMode, isVariantName, MODES, VARIANT_NAMES } from "../../prompts/varia
 import { BACKENDS, type BackendName, type Scorer } from "../../infer/backend";
 import { defaultRunsDir } from "../../infer/bundle";
 import { comparePredictions } from "../../infer/compare";
-import { faithfulArgv, faithfulInputsPath, predictEntry, runFaithful, writeFaithfulInputs } from "../../infer/faithful";
+import { faithfulArgv, faithfulInputsPath, predictEntry, runFaithful, writeFaithfulInputs, writeFaithfulMessages } from "../../infer/faithful";
 import { PREDICT_SPLITS, prepareJob, type PredictJob, type PredictSplit } from "../../infer/job";
 import { DEFAULT_BATCH_SIZE } from "../../infer/onnx";
 import { DEFAULT_CONCURRENCY, LOGPROBS_VIA, type LogprobsVia } from "../../infer/openai";
@@ -41,6 +41,7 @@ interface PredictOpts {
   device?: string;
   python: string;
   dryRun?: boolean;
+  tokenizeInPython?: boolean;
   fresh?: boolean;
   compare?: string[];
   gold?: string;
@@ -101,10 +102,11 @@ async function makeScorer(backend: BackendName, job: PredictJob, opts: PredictOp
 function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
   if (!job.bundle) throw new Error("faithful without a bundle: checked before the job was prepared");
   const inputs = faithfulInputsPath(job.bundle, job.split);
-  writeFaithfulInputs(inputs, job.inputs);
+  if (opts.tokenizeInPython) writeFaithfulMessages(inputs, job.raw, job.spec);
+  else writeFaithfulInputs(inputs, job.inputs);
   // Paths relative to the checkout, so the printed command also runs from the checkout on a GPU machine.
   const argv = faithfulArgv({ entry: rel(predictEntry(job.bundle)), bundle: rel(job.bundle.dir), inputs: rel(inputs), baseFile: rel(job.baseFile), out: rel(job.out), answerIds: job.answerIds, device: opts.device, fresh: opts.fresh });
-  info(`predict: faithful: ${job.inputs.length} prompts → ${rel(inputs)}`);
+  info(`predict: faithful: ${job.inputs.length} prompts${opts.tokenizeInPython ? " (chat messages, tokenized by predict.py)" : ""} → ${rel(inputs)}`);
   if (opts.dryRun) {
     info("predict: --dry-run: run this from the same folder of the checkout, on the machine with the pinned stack and a GPU (HF_TOKEN from the environment for gated bases):");
     console.log(shellLine([opts.python, ...argv]));
@@ -170,6 +172,7 @@ export function register(program: Command): void {
     .option("--device <device>", "onnx: cpu | cuda; faithful: device_map (default cuda:0)")
     .option("--python <path>", "faithful: the Python with the pinned stack", "python3")
     .option("--dry-run", "faithful: write the prompts and print the command instead of running it")
+    .option("--tokenize-in-python", "faithful: send chat messages; predict.py applies the chat template itself, as the original")
     .option("--fresh", "ignore (delete) the journal of an interrupted run instead of resuming it")
     .option("--compare <files...>", "compare two prediction files (agreement, largest probability differences)")
     .option("--gold <file>", "with --compare: a labelled split for each side's accuracy")
