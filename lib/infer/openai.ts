@@ -6,7 +6,9 @@
  * `max_tokens: 1`; the answer must carry the log-probabilities of the three answer tokens at the
  * next position. Two ways to get them exactly (`--logprobs-via`):
  *  - `logprob_token_ids` (vLLM's per-request list of token ids whose log-probs it returns,
- *    whatever their rank) — raw log-probs of the full distribution;
+ *    whatever their rank; on the OpenAI routes since vLLM PR #43463, where `logprobs` must still
+ *    be set and `top_logprobs[0]` then holds the sampled token plus every requested id) — raw
+ *    log-probs of the full distribution;
  *  - `allowed_token_ids` (vLLM's whitelist) with `logprobs: 3`, for servers without the former:
  *    the three are then the only candidates, so the top 3 are exactly them — exact when the server
  *    returns processed log-probs (vLLM `--logprobs-mode processed_logprobs`); raw log-probs of the
