@@ -9,10 +9,11 @@
  *    whatever their rank; on the OpenAI routes since vLLM PR #43463, where `logprobs` must still
  *    be set and `top_logprobs[0]` then holds the sampled token plus every requested id) — raw
  *    log-probs of the full distribution;
- *  - `allowed_token_ids` (vLLM's whitelist) with `logprobs: 3`, for servers without the former:
- *    the three are then the only candidates, so the top 3 are exactly them — exact when the server
- *    returns processed log-probs (vLLM `--logprobs-mode processed_logprobs`); raw log-probs of the
- *    full distribution are exact as well.
+ *  - `allowed_token_ids` (vLLM's whitelist) with `logprobs: 3`, for servers without the former.
+ *    With `--logprobs-mode processed_logprobs` the log-probs are taken after the whitelist, so the
+ *    top 3 are exactly the three answer tokens (log-softmax over them). With the default raw mode
+ *    vLLM takes them before the whitelist: the top 3 of the whole vocabulary, which may miss an
+ *    answer token — such an answer is refused below.
  * Either way the rule (rule.ts) renormalises the three log-probs, which equals the softmax of the
  * three logits. `return_tokens_as_token_ids` makes vLLM name tokens `token_id:N`, so no
  * detokenisation ambiguity; plain token strings `A`/`B`/`C` are accepted too. An answer that
