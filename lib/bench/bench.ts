@@ -15,6 +15,7 @@ import { info } from "../util/progress";
 import { promptsCase } from "./prompts";
 import { edaCase } from "./eda";
 import { baselineCase } from "./baseline";
+import { inferCase } from "./infer";
 
 export interface StepResult {
   case: string;
@@ -78,6 +79,7 @@ export const BENCH_CASES: BenchCase[] = [
   edaCase,
   promptsCase,
   baselineCase,
+  inferCase,
 ];
 
 function runCci(root: string, caseName: string, step: string, args: string[]): StepResult {

@@ -7,6 +7,8 @@ import * as prompts from "./prompts";
 import * as exportSft from "./export-sft";
 import * as train from "./train";
 import * as baseline from "./baseline";
+import * as predict from "./predict";
+import * as serve from "./serve";
 import * as vote from "./vote";
 import * as report from "./report";
 import * as notebooks from "./notebooks";
@@ -20,6 +22,8 @@ export const COMMANDS: ((program: Command) => void)[] = [
   exportSft.register,
   train.register,
   baseline.register,
+  predict.register,
+  serve.register,
   vote.register,
   report.register,
   notebooks.register,

@@ -1,0 +1,232 @@
+import type { Command } from "commander";
+import { relative } from "node:path";
+import { loadCorpus } from "../../corpus/load";
+import type { Answer } from "../../corpus/schema";
+import { isMode, isVariantName, MODES, VARIANT_NAMES } from "../../prompts/variants";
+import { BACKENDS, type BackendName, type Scorer } from "../../infer/backend";
+import { defaultRunsDir } from "../../infer/bundle";
+import { comparePredictions } from "../../infer/compare";
+import { faithfulArgv, faithfulInputsPath, predictEntry, runFaithful, writeFaithfulInputs, writeFaithfulMessages } from "../../infer/faithful";
+import { PREDICT_SPLITS, prepareJob, type PredictJob, type PredictSplit } from "../../infer/job";
+import { DEFAULT_BATCH_SIZE } from "../../infer/onnx";
+import { DEFAULT_CONCURRENCY, LOGPROBS_VIA, type LogprobsVia } from "../../infer/openai";
+import { accuracyOf, runScoring } from "../../infer/predict";
+import { loadMember } from "../../ensemble/predictions";
+import { shellLine } from "../../infer/serve-plan";
+import { assertNotInput, writeFileAtomic } from "../../util/atomic";
+import { UserError } from "../../util/errors";
+import { info, progress } from "../../util/progress";
+
+interface PredictOpts {
+  recipe?: string;
+  variant?: string;
+  tokenizer?: string;
+  mode: string;
+  refined?: boolean;
+  name?: string;
+  backend: string;
+  split: string;
+  data?: string;
+  results?: string;
+  out?: string;
+  runs?: string;
+  url?: string;
+  model?: string;
+  concurrency: string;
+  timeout: string;
+  attempts: string;
+  logprobsVia: string;
+  modelDir?: string;
+  batchSize: string;
+  device?: string;
+  python: string;
+  dryRun?: boolean;
+  tokenizeInPython?: boolean;
+  fresh?: boolean;
+  compare?: string[];
+  gold?: string;
+  top: string;
+}
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected a positive integer, got "${v}"`);
+  return n;
+}
+
+const rel = (p: string) => relative(process.cwd(), p) || ".";
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+
+function printCompare(files: string[], opts: PredictOpts): void {
+  if (files.length !== 2) throw new UserError(`--compare needs two prediction files, got ${files.length}`);
+  for (const f of files) loadMember(f); // one clear line for a bad file before anything else
+  const gold = opts.gold ? loadCorpus(opts.gold) : undefined;
+  const c = comparePredictions(files[0], files[1], { top: positiveInt("--top", opts.top), gold });
+  info(`compare: ${c.a} vs ${c.b}: ${c.examples} examples, same answer on ${c.agree} (${pct(c.agreement)}), different on ${c.disagreements.length}`);
+  if (c.accuracy) info(`compare: accuracy against ${rel(opts.gold!)}: ${c.a} ${pct(c.accuracy.a)}, ${c.b} ${pct(c.accuracy.b)}`);
+  if (c.largest) {
+    info(`compare: probability difference per example (largest of the three): max ${c.maxDiff!.toFixed(6)}, mean ${c.meanDiff!.toFixed(6)}`);
+    console.table(
+      c.largest.map((d) => ({ id: d.id, "max |Δp|": +d.diff.toFixed(6), [c.a]: `${d.a} [${d.probsA.map((p) => p.toFixed(4)).join(", ")}]`, [c.b]: `${d.b} [${d.probsB.map((p) => p.toFixed(4)).join(", ")}]` })),
+    );
+  } else {
+    info("compare: no probabilities sidecar on one side (NAME.probs.json): answers only");
+  }
+  if (c.disagreements.length) info(`compare: different answers: ${c.disagreements.slice(0, 20).join(", ")}${c.disagreements.length > 20 ? ", …" : ""}`);
+}
+
+async function makeScorer(backend: BackendName, job: PredictJob, opts: PredictOpts): Promise<{ scorer: Scorer; fingerprint: Record<string, unknown> }> {
+  const common = { name: job.name, split: job.split, prompts: job.promptsHash, answer_ids: job.answerIds };
+  if (backend === "openai") {
+    const { openaiScorer } = await import("../../infer/openai");
+    const via = opts.logprobsVia as LogprobsVia;
+    const model = opts.model ?? job.name;
+    const scorer = openaiScorer({
+      url: opts.url!,
+      model,
+      answerIds: job.answerIds,
+      concurrency: positiveInt("--concurrency", opts.concurrency),
+      timeoutMs: Number(opts.timeout) * 1000,
+      maxAttempts: positiveInt("--attempts", opts.attempts),
+      via,
+      apiKey: process.env.OPENAI_API_KEY,
+      onRetry: (id, attempt, reason) => info(`predict: ${id}: retry ${attempt} (${reason})`),
+    });
+    return { scorer, fingerprint: { backend, url: opts.url, model, via, ...common } };
+  }
+  const { onnxScorer } = await import("../../infer/onnx");
+  const scorer = await onnxScorer(opts.modelDir!, job.answerIds, { batchSize: positiveInt("--batch-size", opts.batchSize), device: opts.device });
+  return { scorer, fingerprint: { backend, model_dir: rel(opts.modelDir!), ...common } };
+}
+
+function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
+  if (!job.bundle) throw new Error("faithful without a bundle: checked before the job was prepared");
+  const inputs = faithfulInputsPath(job.bundle, job.split);
+  if (opts.tokenizeInPython) writeFaithfulMessages(inputs, job.raw, job.spec);
+  else writeFaithfulInputs(inputs, job.inputs);
+  // Paths relative to the checkout, so the printed command also runs from the checkout on a GPU machine.
+  const argv = faithfulArgv({ entry: rel(predictEntry(job.bundle)), bundle: rel(job.bundle.dir), inputs: rel(inputs), baseFile: rel(job.baseFile), out: rel(job.out), answerIds: job.answerIds, device: opts.device, fresh: opts.fresh });
+  info(`predict: faithful: ${job.inputs.length} prompts${opts.tokenizeInPython ? " (chat messages, tokenized by predict.py)" : ""} → ${rel(inputs)}`);
+  if (opts.dryRun) {
+    info("predict: --dry-run: run this from the same folder of the checkout, on the machine with the pinned stack and a GPU (HF_TOKEN from the environment for gated bases):");
+    console.log(shellLine([opts.python, ...argv]));
+    return;
+  }
+  runFaithful(opts.python, argv, { checkOnly: true });
+  runFaithful(opts.python, argv);
+}
+
+function report(job: PredictJob, answers: readonly Answer[], extra = ""): void {
+  const counts = (["inference_1", "inference_2", "inference_3"] as const).map((a) => answers.filter((x) => x === a).length);
+  info(`predict: ${job.name} on ${job.split}: ${answers.length} examples${extra} → ${rel(job.out)} (+ .probs.json); answers A/B/C ${counts.join("/")}`);
+  const acc = accuracyOf(job.raw, answers);
+  if (acc) info(`predict: ${job.split} accuracy ${pct(acc.estimate)} (95 % bootstrap interval ${pct(acc.low)}–${pct(acc.high)}, n = ${acc.n})`);
+}
+
+export function register(program: Command): void {
+  program
+    .command("predict")
+    .summary("score a recipe (or a variant) with the original's A/B/C rule → prediction file + probabilities")
+    .description(
+      [
+        "Score every example of a split by the original's rule (SPEC §7): the",
+        "prompt's token ids, the logits of A, B, C at the last position, softmax",
+        "over the three, argmax (exact ties → A). Writes the raw split file with",
+        "outputs filled (Python json.dump bytes) to",
+        "resource/results/predictions/{name}.json (dev: predictions/dev/), and the",
+        "{name}.probs.json sidecar that `cci vote --method soft` and notebook 06 read.",
+        "",
+        "Backends:",
+        "  faithful  the original's stack on a GPU: lib/infer/python/predict.py",
+        "            (batch 1, 4-bit where the recipe says) on the bundle's adapter;",
+        "            --dry-run prints the command instead",
+        "  openai    an OpenAI-compatible /v1/completions server, e.g. vLLM with",
+        "            all adapters of a base (`cci serve plan`); journaled, so a",
+        "            killed run resumes without rescoring",
+        "  onnx      an exported (merged) model folder on onnxruntime, batched",
+        "",
+        "--compare A.json B.json: agreement of two prediction files and their",
+        "largest probability differences (e.g. vLLM against faithful on dev).",
+      ].join("\n"),
+    )
+    .option("--recipe <name>", "a recipe with a run bundle in --runs (variant, data, mode, tokenizer from its run.json)")
+    .option("--variant <name>", `without a recipe: prompt variant (${VARIANT_NAMES.join(", ")})`)
+    .option("--tokenizer <dir>", "tokenizer folder (default with --recipe: the bundle's adapter/)")
+    .option("--mode <mode>", `without a recipe: prompt mode, ${MODES.join(" or ")}`, "faithful")
+    .option("--refined", "without a recipe: render prompts from the refined split (as recipes on refined data)")
+    .option("--name <name>", "without a recipe: prediction name (default: the variant)")
+    .option("--backend <name>", BACKENDS.join(" | "), "faithful")
+    .option("--split <split>", PREDICT_SPLITS.join(" | "), "test")
+    .option("--data <dir>", "corpus folder with {split}.json (default: resource/data, else the bundled sample)")
+    .option("--results <dir>", "results folder (default: the workspace's resource/results)")
+    .option("--out <file>", "prediction file (default: {results}/predictions[/dev]/{name}.json)")
+    .option("--runs <dir>", "run bundles folder (default: resource/runs)")
+    .option("--url <url>", "openai: server base URL, e.g. http://localhost:8000/v1")
+    .option("--model <name>", "openai: served model (default: the recipe / prediction name, as `cci serve plan` names adapters)")
+    .option("--concurrency <n>", "openai: requests in flight", String(DEFAULT_CONCURRENCY))
+    .option("--timeout <seconds>", "openai: per-request timeout", "120")
+    .option("--attempts <n>", "openai: attempts per request (retries on 429, 5xx, timeouts, dropped connections)", "8")
+    .option("--logprobs-via <how>", `openai: ${LOGPROBS_VIA.join(" | ")}`, "logprob_token_ids")
+    .option("--model-dir <dir>", "onnx: exported model folder (config.json + onnx/model.onnx)")
+    .option("--batch-size <n>", "onnx: prompts per forward pass (1 = one by one)", String(DEFAULT_BATCH_SIZE))
+    .option("--device <device>", "onnx: cpu | cuda; faithful: device_map (default cuda:0)")
+    .option("--python <path>", "faithful: the Python with the pinned stack", "python3")
+    .option("--dry-run", "faithful: write the prompts and print the command instead of running it")
+    .option("--tokenize-in-python", "faithful: send chat messages; predict.py applies the chat template itself, as the original")
+    .option("--fresh", "ignore (delete) the journal of an interrupted run instead of resuming it")
+    .option("--compare <files...>", "compare two prediction files (agreement, largest probability differences)")
+    .option("--gold <file>", "with --compare: a labelled split for each side's accuracy")
+    .option("--top <n>", "with --compare: how many of the largest differences to list", "10")
+    .action(async (opts: PredictOpts) => {
+      if (opts.compare) return printCompare(opts.compare, opts);
+      if (!(BACKENDS as readonly string[]).includes(opts.backend)) throw new UserError(`--backend: expected ${BACKENDS.join(", ")}, got "${opts.backend}"`);
+      if (!(PREDICT_SPLITS as readonly string[]).includes(opts.split)) throw new UserError(`--split: expected ${PREDICT_SPLITS.join(" or ")}, got "${opts.split}"`);
+      if (!(LOGPROBS_VIA as readonly string[]).includes(opts.logprobsVia)) throw new UserError(`--logprobs-via: expected ${LOGPROBS_VIA.join(" or ")}, got "${opts.logprobsVia}"`);
+      if (opts.variant !== undefined && !isVariantName(opts.variant)) throw new UserError(`--variant: unknown variant "${opts.variant}" (one of: ${VARIANT_NAMES.join(", ")})`);
+      if (!isMode(opts.mode)) throw new UserError(`--mode: expected ${MODES.join(" or ")}, got "${opts.mode}"`);
+      if (!(Number(opts.timeout) > 0)) throw new UserError(`--timeout: expected a positive number of seconds, got "${opts.timeout}"`);
+      const backend = opts.backend as BackendName;
+      const split = opts.split as PredictSplit;
+      // What each backend needs, refused before seconds of prompt rendering.
+      if (backend === "openai" && !opts.url) throw new UserError("--backend openai needs --url (e.g. http://localhost:8000/v1; `cci serve plan` prints the servers)");
+      if (backend === "onnx" && !opts.modelDir) throw new UserError("--backend onnx needs --model-dir DIR (an exported model: config.json + onnx/model.onnx)");
+      if (backend === "faithful" && !opts.recipe) throw new UserError("--backend faithful scores a trained run bundle: pass --recipe NAME");
+      const job = await prepareJob({
+        recipe: opts.recipe,
+        variant: opts.variant as never,
+        mode: opts.mode,
+        data: opts.refined ? "refined" : "raw",
+        tokenizer: opts.tokenizer,
+        name: opts.name,
+        split,
+        dataDir: opts.data,
+        resultsDir: opts.results,
+        out: opts.out,
+        runsDir: opts.runs ?? defaultRunsDir(),
+      });
+      assertNotInput(job.out, [job.baseFile]);
+      info(`predict: ${job.name}: ${job.spec.variant} (${job.spec.mode}, ${job.spec.data} data) on ${rel(job.baseFile)}, tokenizer ${rel(job.tokenizerDir)}, A/B/C = ${job.answerIds.join("/")}`);
+      if (job.checkedAgainstTraining) info(`predict: ${job.checkedAgainstTraining} prompts identical to the bundle's training data (data/${split}.tokens.jsonl)`);
+      if (backend === "faithful") {
+        runFaithfulBackend(job, opts);
+        if (!opts.dryRun) report(job, loadMember(job.out).examples.map((e) => e.output as Answer), " (faithful)");
+        return;
+      }
+      const { scorer, fingerprint } = await makeScorer(backend, job, opts);
+      info(`predict: ${scorer.describe}`);
+      const bar = progress(`predict ${job.name}`, job.inputs.length);
+      try {
+        const r = await runScoring({ name: job.name, raw: job.raw, inputs: job.inputs, out: job.out, fingerprint }, scorer, { fresh: opts.fresh, onScored: () => bar.tick() });
+        bar.done();
+        const rate = r.scored > 0 && r.seconds > 0 ? `, ${(r.scored / r.seconds).toFixed(2)} examples/s` : "";
+        report(job, r.answers, ` (scored ${r.scored}${r.resumed ? `, resumed ${r.resumed} from the journal` : ""} in ${r.seconds.toFixed(1)} s${rate})`);
+        if (job.bundle) {
+          const record = { name: job.name, split, backend, fingerprint, out: rel(job.out), examples: job.inputs.length, seconds: +r.seconds.toFixed(3), date: new Date().toISOString() };
+          writeFileAtomic(`${faithfulInputsPath(job.bundle, split).replace(/\.inputs\.jsonl$/, "")}.${backend}.run.json`, `${JSON.stringify(record, null, 2)}\n`);
+        }
+      } finally {
+        bar.done();
+        await scorer.close?.();
+      }
+    });
+}

@@ -1,0 +1,102 @@
+import type { Command } from "commander";
+import { chmodSync } from "node:fs";
+import { relative } from "node:path";
+import { defaultRunsDir } from "../../infer/bundle";
+import { LOGPROBS_VIA, type LogprobsVia } from "../../infer/openai";
+import { serveGroups, servePlanScript } from "../../infer/serve-plan";
+import { RECIPES, type Recipe } from "../../train/recipes";
+import { writeFileAtomic } from "../../util/atomic";
+import { UserError } from "../../util/errors";
+import { info } from "../../util/progress";
+import { repoRoot } from "../../corpus/locate";
+
+interface PlanOpts {
+  recipes: string;
+  runs?: string;
+  port: string;
+  host: string;
+  logprobsVia: string;
+  splits: string;
+  out?: string;
+}
+
+/** `all`, or recipe names / ensemble indices (1–11), comma-separated, kept in ensemble order. */
+export function selectRecipes(text: string): Recipe[] {
+  if (text.trim() === "all") return [...RECIPES];
+  const wanted = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const picked = new Set<Recipe>();
+  for (const w of wanted) {
+    const r = /^\d+$/.test(w) ? RECIPES[Number(w) - 1] : RECIPES.find((x) => x.name === w);
+    if (!r) throw new UserError(`--recipes: unknown recipe "${w}" (names of SPEC §6, or 1–${RECIPES.length}, or all)`);
+    picked.add(r);
+  }
+  return RECIPES.filter((r) => picked.has(r));
+}
+
+export function register(program: Command): void {
+  const serve = program.command("serve").summary("plan the vLLM servers that score the recipes (every adapter of a base on one server)");
+  serve
+    .command("plan")
+    .summary("write the vLLM command(s) serving every adapter of each base, and the cci predict lines")
+    .description(
+      [
+        "One `vllm serve BASE --enable-lora --lora-modules NAME=PATH …` per base",
+        "model and load mode (4-bit for the QLoRA recipes and recipe 9, bf16",
+        "otherwise, as the original scored them), run one after another: start,",
+        "wait for /v1/models, `cci predict --backend openai` for each of its",
+        "recipes on the splits, stop. Adapters are read from {runs}/{name}/adapter.",
+        "Prints a shell script (or writes --out).",
+      ].join("\n"),
+    )
+    .option("--recipes <list>", "all, or recipe names / indices 1–11, comma-separated", "all")
+    .option("--runs <dir>", "run bundles folder (default: resource/runs)")
+    .option("--port <n>", "port of the first server; the others follow", "8000")
+    .option("--host <host>", "address the servers listen on (and cci predict calls)", "127.0.0.1")
+    .option("--logprobs-via <how>", `how cci predict gets the three log-probs: ${LOGPROBS_VIA.join(" | ")}`, "logprob_token_ids")
+    .option("--splits <list>", "splits to score, comma-separated", "dev,test")
+    .option("--out <file>", "write the script here (made executable) instead of printing it")
+    .action((opts: PlanOpts) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port: expected a port number, got "${opts.port}"`);
+      if (!(LOGPROBS_VIA as readonly string[]).includes(opts.logprobsVia)) throw new UserError(`--logprobs-via: expected ${LOGPROBS_VIA.join(" or ")}, got "${opts.logprobsVia}"`);
+      const splits = opts.splits.split(",").map((s) => s.trim());
+      const bad = splits.find((s) => s !== "dev" && s !== "test");
+      if (bad !== undefined) throw new UserError(`--splits: expected dev and/or test, got "${bad}"`);
+      const recipes = selectRecipes(opts.recipes);
+      const groups = serveGroups(recipes, port);
+      const script = servePlanScript(groups, { runsDir: opts.runs ?? defaultRunsDir(), port, host: opts.host, via: opts.logprobsVia as LogprobsVia, splits });
+      const bases = new Set(groups.map((g) => g.model_id)).size;
+      info(`serve plan: ${recipes.length} recipes on ${bases} base model${bases > 1 ? "s" : ""}, ${groups.length} server${groups.length > 1 ? "s" : ""} (ports ${port}–${port + groups.length - 1})`);
+      if (opts.out) {
+        writeFileAtomic(opts.out, script);
+        chmodSync(opts.out, 0o755);
+        info(`serve plan: wrote ${relative(process.cwd(), opts.out)}`);
+      } else {
+        process.stdout.write(script);
+      }
+    });
+
+  serve
+    .command("bench")
+    .summary("scoring throughput: onnx batched vs one-by-one, openai client at concurrency 1/8/32 (npm run bench runs it)")
+    .description(
+      [
+        "Builds a mid-size causal LM (ONNX) and random prompts of mixed length,",
+        "scores them one by one and batched; then scores prompts against a local",
+        "stand-in server with a fixed service time at each concurrency. Prints",
+        "examples/s and the ratio to each backend's first setting; writes --out.",
+      ].join("\n"),
+    )
+    .option("--out <file>", "results file (default: .bench/infer.json)")
+    .option("--service-ms <ms>", "stand-in server's service time per request", "20")
+    .action(async (opts: { out?: string; serviceMs: string }) => {
+      const serviceMs = Number(opts.serviceMs);
+      if (!(serviceMs >= 0)) throw new UserError(`--service-ms: expected a non-negative number, got "${opts.serviceMs}"`);
+      const { inferThroughput } = await import("../../bench/infer");
+      const result = await inferThroughput({ serviceMs });
+      console.table(result.rows);
+      const out = opts.out ?? `${repoRoot()}/.bench/infer.json`;
+      writeFileAtomic(out, `${JSON.stringify({ date: new Date().toISOString(), ...result }, null, 2)}\n`);
+      info(`serve bench: wrote ${relative(process.cwd(), out)}`);
+    });
+}

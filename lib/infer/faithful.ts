@@ -1,0 +1,68 @@
+/**
+ * The faithful backend: the original's own stack scores a run bundle with our Python entrypoint
+ * (python/predict.py, copied into every bundle by `cci train plan`). This side writes the
+ * prompts it scores, builds its command line, and runs it; predict.py writes the prediction
+ * file and the sidecar itself.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { toJsonl } from "../prompts/jsonl";
+import { writeFileAtomic } from "../util/atomic";
+import { UserError } from "../util/errors";
+import type { RunBundle } from "./bundle";
+import type { Example } from "../corpus/schema";
+import { buildPrompt } from "../prompts/build";
+import { promptSource, type PromptSpec, type ScoreInput } from "./inputs";
+
+/** lib/infer/python/predict.py in this checkout. */
+export const PREDICT_ENTRY = fileURLToPath(new URL("./python/predict.py", import.meta.url));
+
+/** The bundle's own copy when it has one (it travels with the bundle to the GPU machine), else ours. */
+export function predictEntry(bundle?: RunBundle): string {
+  const own = bundle ? join(bundle.dir, "predict.py") : undefined;
+  return own && existsSync(own) ? own : PREDICT_ENTRY;
+}
+
+/** `{bundle}/predict/{split}.inputs.jsonl`: {"id", "input_ids"} per line, in split order. */
+export function faithfulInputsPath(bundle: RunBundle, split: string): string {
+  return join(bundle.dir, "predict", `${split}.inputs.jsonl`);
+}
+
+export function writeFaithfulInputs(path: string, inputs: readonly ScoreInput[]): void {
+  writeFileAtomic(path, toJsonl(inputs.map((x) => ({ id: x.id, input_ids: x.inputIds }))));
+}
+
+/**
+ * The chat messages instead of token ids: predict.py then renders and tokenizes them with the
+ * Hugging Face tokenizer itself (`apply_chat_template(..., add_generation_prompt=True)`), as the
+ * original did — a way to measure any tokenizer difference between transformers.js and Python.
+ */
+export function writeFaithfulMessages(path: string, raw: readonly Example[], spec: PromptSpec): void {
+  writeFileAtomic(path, toJsonl(promptSource(raw, spec.data).map((ex) => ({ id: ex.id, messages: buildPrompt(ex, spec.variant, { mode: spec.mode }).messages }))));
+}
+
+export interface FaithfulArgs {
+  entry: string;
+  bundle: string;
+  inputs: string;
+  baseFile: string;
+  out: string;
+  answerIds: readonly number[];
+  device?: string;
+  /** Start over instead of resuming predict.py's journal. */
+  fresh?: boolean;
+}
+
+export function faithfulArgv(a: FaithfulArgs): string[] {
+  return [a.entry, "--bundle", a.bundle, "--inputs", a.inputs, "--base-file", a.baseFile, "--out", a.out, "--answer-ids", a.answerIds.join(","), ...(a.device ? ["--device", a.device] : []), ...(a.fresh ? ["--fresh"] : [])];
+}
+
+/** Run the entrypoint with the given python; its progress goes straight to our stderr. */
+export function runFaithful(python: string, argv: readonly string[], opts: { checkOnly?: boolean } = {}): void {
+  const args = opts.checkOnly ? [...argv, "--check"] : [...argv];
+  const r = spawnSync(python, args, { stdio: ["ignore", "inherit", "inherit"], env: process.env });
+  if (r.error) throw new UserError(`${python}: cannot run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); pass --python PATH`);
+  if (r.status !== 0) throw new UserError(`${argv[0]}${opts.checkOnly ? " --check" : ""} failed (exit ${r.status}; its message is above)`);
+}

@@ -1,0 +1,50 @@
+/**
+ * What every backend scores: per example, the prompt's token ids (SPEC §7: the chat template with
+ * the generation prompt — the source ids of §5, never the target), plus the ids of `A`, `B`, `C`.
+ * Prompts are rendered from the raw split, or from its refinement for recipes trained on refined
+ * data; the prediction file is always the raw split with outputs filled (SPEC §7).
+ */
+import type { Example } from "../corpus/schema";
+import { buildPrompt } from "../prompts/build";
+import type { Mode, VariantName } from "../prompts/variants";
+import { refineCorpus } from "../refine/refine";
+import { answerTokenIds, type AnswerIds } from "../tokenize/answer-ids";
+import type { LoadedTokenizer } from "../tokenize/load";
+import { encodeText, promptText } from "../tokenize/sft";
+
+export interface ScoreInput {
+  id: string;
+  /** The prompt's token ids (no target). */
+  inputIds: number[];
+}
+
+export interface PromptSpec {
+  variant: VariantName;
+  mode: Mode;
+  data: "raw" | "refined";
+}
+
+/** The examples prompts are rendered from: the raw split, or the faithful refinement of it (SPEC §2). */
+export function promptSource(raw: readonly Example[], data: "raw" | "refined"): Example[] {
+  return data === "raw" ? [...raw] : refineCorpus(raw).examples;
+}
+
+/** One example's prompt ids. */
+export function promptIds(tok: LoadedTokenizer, ex: Example, spec: Pick<PromptSpec, "variant" | "mode">): number[] {
+  return encodeText(tok, promptText(tok, buildPrompt(ex, spec.variant, { mode: spec.mode, eos: tok.eosToken })));
+}
+
+/** Every example's prompt ids, in corpus order. */
+export function scoreInputs(tok: LoadedTokenizer, raw: readonly Example[], spec: PromptSpec, onExample: () => void = () => {}): ScoreInput[] {
+  return promptSource(raw, spec.data).map((ex) => {
+    const inputIds = promptIds(tok, ex, spec);
+    onExample();
+    return { id: ex.id, inputIds };
+  });
+}
+
+/** The three answer ids, in letter order; refuses (naming the letter) a tokenizer without one of them. */
+export function answerIdList(tok: LoadedTokenizer): [number, number, number] {
+  const ids: AnswerIds = answerTokenIds(tok);
+  return [ids.A, ids.B, ids.C];
+}

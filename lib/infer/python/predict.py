@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+"""Faithful scoring of one training run bundle, as the original's run/test.py (SPEC §7).
+
+Loads the base model (4-bit NF4 with double quantisation and bf16 compute where run.json says
+load_in_4bit, else bf16) plus the LoRA adapter from {bundle}/adapter, then scores one example
+at a time (batch 1, no padding): one forward pass over the prompt only, the logits of the
+tokens "A", "B", "C" at the last position, softmax over those three, argmax (exact ties -> A,
+as np.argmax). Writes
+
+  OUT            the raw split file with each "output" filled, as Python
+                 json.dump(ensure_ascii=False, indent=4) -- no trailing newline;
+  OUT.probs      {name}.probs.json beside it: {"<id>": [p1, p2, p3], ...} in file order.
+
+The prompts come from `cci predict` (INPUTS: one JSON object per line, {"id", "input_ids"} --
+the chat template with the generation prompt, rendered and tokenized exactly as training did),
+or, for rows carrying {"id", "messages"} instead, from tokenizer.apply_chat_template as the
+original did.
+
+  python3 predict.py --check [--bundle DIR --inputs FILE --base-file FILE --answer-ids A,B,C]
+      validates the arguments and files with the standard library only (no torch);
+  python3 predict.py --bundle DIR --inputs FILE --base-file FILE --out FILE --answer-ids A,B,C
+      scores (needs the pinned stack of the bundle's requirements.txt and a GPU).
+
+Secrets (HF_TOKEN for gated bases) come from the environment; nothing is written or logged.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+
+ANSWERS = ("inference_1", "inference_2", "inference_3")
+LETTERS = ("A", "B", "C")
+# run.json keys scoring reads, with a check each (the run-bundle contract guarantees more).
+RUN_KEYS = {
+    "name": lambda v: isinstance(v, str) and v != "",
+    "model_id": lambda v: isinstance(v, str) and v != "",
+    "load_in_4bit": lambda v: isinstance(v, bool),
+    "save_dir": lambda v: isinstance(v, str) and v != "",
+}
+EXIT_INPUT = 2
+EXIT_STACK = 3
+
+
+class InputError(Exception):
+    """Bad input: reported as one line, no traceback."""
+
+
+def file_sha256(path):
+    import hashlib
+
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def read_json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file")
+    except ValueError as e:
+        raise InputError(f"{path}: not valid JSON ({e})")
+
+
+def read_run(bundle):
+    path = os.path.join(bundle, "run.json")
+    run = read_json(path)
+    if not isinstance(run, dict):
+        raise InputError(f"{path}: expected a JSON object")
+    for key, ok in RUN_KEYS.items():
+        if key not in run:
+            raise InputError(f"{path}: {key}: missing")
+        if not ok(run[key]):
+            raise InputError(f"{path}: {key}: unexpected value {run[key]!r}")
+    return run
+
+
+def read_inputs(path):
+    rows = []
+    try:
+        f = open(path, encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file")
+    with f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as e:
+                raise InputError(f"{path}: line {n}: not valid JSON ({e})")
+            where = f"{path}: line {n}"
+            if not isinstance(row, dict) or not isinstance(row.get("id"), str):
+                raise InputError(f"{where}: id: expected a string")
+            where = f"{path}: example {row['id']}"
+            ids = row.get("input_ids")
+            if ids is not None:
+                if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids):
+                    raise InputError(f"{where}: input_ids: expected a non-empty list of token ids")
+            elif not isinstance(row.get("messages"), list):
+                raise InputError(f"{where}: expected input_ids (or messages)")
+            rows.append(row)
+    if not rows:
+        raise InputError(f"{path}: no examples")
+    return rows
+
+
+def parse_answer_ids(text):
+    try:
+        ids = [int(x) for x in text.split(",")]
+    except ValueError:
+        ids = []
+    if len(ids) != 3 or any(i < 0 for i in ids) or len(set(ids)) != 3:
+        raise InputError(f"--answer-ids {text}: expected three distinct token ids, e.g. 32,33,34")
+    return ids
+
+
+def check_alignment(base, base_path, inputs, inputs_path):
+    if not isinstance(base, list) or not all(isinstance(e, dict) and isinstance(e.get("id"), str) for e in base):
+        raise InputError(f"{base_path}: expected a JSON array of examples with ids")
+    if len(base) != len(inputs):
+        raise InputError(f"{inputs_path}: {len(inputs)} prompts but {base_path} has {len(base)} examples")
+    for i, (ex, row) in enumerate(zip(base, inputs)):
+        if ex["id"] != row["id"]:
+            raise InputError(f"{inputs_path}: line {i + 1}: id {row['id']} but {base_path} has {ex['id']} there")
+
+
+def softmax3(scores):
+    """Softmax over three scores in float64, shifted by the maximum."""
+    m = max(scores)
+    e = [math.exp(s - m) for s in scores]
+    z = sum(e)
+    return [x / z for x in e]
+
+
+def argmax_first(values):
+    """np.argmax: the first index of the largest value (exact ties -> A)."""
+    best = 0
+    for i in range(1, len(values)):
+        if values[i] > values[best]:
+            best = i
+    return best
+
+
+def prediction_text(examples):
+    """Python json.dump(..., ensure_ascii=False, indent=4): the original's form, no final newline."""
+    return json.dumps(examples, ensure_ascii=False, indent=4)
+
+
+def probs_text(ids, rows):
+    """The sidecar cci reads: one "id": [p1, p2, p3] line per example, in file order."""
+    lines = [f"  {json.dumps(i, ensure_ascii=False)}: [{', '.join(repr(float(p)) for p in row)}]" for i, row in zip(ids, rows)]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def probs_path(out):
+    return (out[:-5] if out.lower().endswith(".json") else out) + ".probs.json"
+
+
+def write_atomic(path, text):
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def journal_path(out):
+    return (out[:-5] if out.lower().endswith(".json") else out) + ".journal.jsonl"
+
+
+class Journal:
+    """Resume for a long GPU run, in the format cci's own journal uses: a header line, then one
+    {"id", "scores"} line per scored example, appended as soon as it is known. A killed run is
+    continued without rescoring; a journal of other inputs is refused; a torn last line is ignored."""
+
+    def __init__(self, path, fingerprint, fresh=False):
+        self.path = path
+        self.done = {}
+        header = {"journal": "cci-predict", "fingerprint": fingerprint}
+        if fresh and os.path.exists(path):
+            os.remove(path)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().split("\n")
+            try:
+                first = json.loads(lines[0])
+            except ValueError:
+                first = None
+            if not isinstance(first, dict) or first.get("journal") != "cci-predict":
+                raise InputError(f"{path}: not a cci predict journal (delete it, or pass --fresh)")
+            if first.get("fingerprint") != fingerprint:
+                raise InputError(f"{path}: journal of a different run; pass --fresh to start over")
+            for line in lines[1:]:
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(row, dict) and isinstance(row.get("id"), str) and isinstance(row.get("scores"), list) and len(row["scores"]) == 3:
+                    self.done[row["id"]] = row["scores"]
+            if lines[-1] != "":
+                with open(path, "a", encoding="utf-8") as f:
+                    f.write("\n")
+        else:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(json.dumps(header) + "\n")
+
+    def record(self, id_, scores):
+        self.done[id_] = scores
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"id": id_, "scores": scores}) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def remove(self):
+        if os.path.exists(self.path):
+            os.remove(self.path)
+
+
+def score_rows(last_logits, inputs, on_progress=lambda n: None, journal=None):
+    """The rule (SPEC §7) over every prompt: last_logits(row) gives the A, B, C logits at the last
+    position. With a journal, examples it holds are not scored again and new ones are recorded."""
+    probs, answers = [], []
+    for n, row in enumerate(inputs, 1):
+        scores = journal.done.get(row["id"]) if journal else None
+        if scores is None:
+            scores = [float(x) for x in last_logits(row)]
+            if journal:
+                journal.record(row["id"], scores)
+        p = softmax3(scores)
+        probs.append(p)
+        answers.append(ANSWERS[argmax_first(p)])
+        on_progress(n)
+    return probs, answers
+
+
+def write_outputs(out, base, answers, probs):
+    """The prediction file (the base with outputs filled, key order kept) and its sidecar."""
+    filled = []
+    for ex, answer in zip(base, answers):
+        ex = dict(ex)
+        ex["output"] = answer
+        filled.append(ex)
+    write_atomic(out, prediction_text(filled))
+    write_atomic(probs_path(out), probs_text([ex["id"] for ex in base], probs))
+
+
+def validate(args):
+    """Everything that can be checked without torch. Returns (run, inputs, base, answer_ids)."""
+    run = read_run(args.bundle) if args.bundle else None
+    if run is not None:
+        adapter = os.path.join(args.bundle, run["save_dir"])
+        if not args.check and not os.path.isfile(os.path.join(adapter, "adapter_config.json")):
+            raise InputError(f"{adapter}: no adapter_config.json (train the recipe first)")
+    inputs = read_inputs(args.inputs) if args.inputs else None
+    base = read_json(args.base_file) if args.base_file else None
+    if inputs is not None and base is not None:
+        check_alignment(base, args.base_file, inputs, args.inputs)
+    answer_ids = parse_answer_ids(args.answer_ids) if args.answer_ids else None
+    if args.out and args.base_file and os.path.abspath(args.out) == os.path.abspath(args.base_file):
+        raise InputError(f"{args.out}: refusing to write over the input file")
+    return run, inputs, base, answer_ids
+
+
+def score(args, run, inputs, base, answer_ids):
+    # The pinned stack (SPEC §6a), imported only here so --check runs on the standard library.
+    try:
+        import torch
+        from peft import PeftModel
+        from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
+    except ImportError as e:
+        print(f"predict.py: scoring needs torch, transformers, peft and bitsandbytes (pip install -r requirements.txt): {e}", file=sys.stderr)
+        sys.exit(EXIT_STACK)
+
+    adapter = os.path.join(args.bundle, run["save_dir"])
+    quantization = None
+    if run["load_in_4bit"]:
+        quantization = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_use_double_quant=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16
+        )
+    model = AutoModelForCausalLM.from_pretrained(
+        run["model_id"], torch_dtype=torch.bfloat16, device_map=args.device, quantization_config=quantization
+    )
+    model = PeftModel.from_pretrained(model, adapter)
+    model.eval()
+    tokenizer = AutoTokenizer.from_pretrained(adapter)
+    vocab = tokenizer.get_vocab()
+    for letter, expected in zip(LETTERS, answer_ids):
+        if vocab.get(letter) != expected:
+            raise InputError(f"{adapter}: vocab[{letter!r}] is {vocab.get(letter)}, but the prompts were built with {expected}")
+
+    def last_logits(row):
+        if "input_ids" in row:
+            ids = torch.tensor([row["input_ids"]], dtype=torch.long, device=model.device)
+        else:
+            ids = tokenizer.apply_chat_template(row["messages"], add_generation_prompt=True, return_tensors="pt").to(model.device)
+        with torch.no_grad():
+            logits = model(ids).logits[0, -1]
+        # bf16 logits are exact in float64: the rule then runs as lib/infer/rule.ts does.
+        return [float(logits[i]) for i in answer_ids]
+
+    def progress(n):
+        if n % 25 == 0 or n == len(inputs):
+            print(f"predict.py: {run['name']}: {n}/{len(inputs)}", file=sys.stderr, flush=True)
+
+    journal = Journal(journal_path(args.out), {"backend": "faithful", "bundle": run["name"], "inputs": file_sha256(args.inputs), "answer_ids": answer_ids}, fresh=args.fresh)
+    if journal.done:
+        print(f"predict.py: resuming: {len(journal.done)} examples already scored in {journal.path}", file=sys.stderr)
+    probs, answers = score_rows(last_logits, inputs, progress, journal)
+    write_outputs(args.out, base, answers, probs)
+    journal.remove()
+    print(f"predict.py: wrote {args.out} and {probs_path(args.out)}", file=sys.stderr)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--check", action="store_true", help="validate arguments and files with the standard library only, then exit")
+    ap.add_argument("--bundle", help="run bundle folder (run.json, adapter/)")
+    ap.add_argument("--inputs", help='JSONL of prompts: {"id", "input_ids"} (or {"id", "messages"}) per line, in base-file order')
+    ap.add_argument("--base-file", help="the raw split file (e.g. resource/data/test.json) whose outputs are filled")
+    ap.add_argument("--out", help="prediction file to write (the .probs.json sidecar goes beside it)")
+    ap.add_argument("--answer-ids", help="token ids of A,B,C (vocab['A'], vocab['B'], vocab['C'])")
+    ap.add_argument("--device", default="cuda:0", help="device_map for the model (default cuda:0, as the original)")
+    ap.add_argument("--fresh", action="store_true", help="ignore (delete) the journal of an interrupted run instead of resuming it")
+    args = ap.parse_args(argv)
+    try:
+        run, inputs, base, answer_ids = validate(args)
+        if args.check:
+            given = [k for k in ("bundle", "inputs", "base_file", "answer_ids") if getattr(args, k)]
+            print(f"predict.py: ok (python {sys.version.split()[0]}, standard-library check{': ' + ', '.join(given) if given else ''})")
+            return 0
+        missing = [f"--{k.replace('_', '-')}" for k in ("bundle", "inputs", "base_file", "out", "answer_ids") if not getattr(args, k)]
+        if missing:
+            raise InputError(f"scoring needs {', '.join(missing)}")
+        score(args, run, inputs, base, answer_ids)
+        return 0
+    except InputError as e:
+        print(f"predict.py: {e}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
