@@ -15,6 +15,14 @@ export function pythonJsonLine(value: unknown): string {
   return pythonJsonDumps(value, null);
 }
 
+/** Top-level array items of `json.dump(list, indent=4)`, one at a time: `[\n    ITEM,\n    ITEM\n]`. */
+export const ITEM_SEPARATOR = ",\n    ";
+
+/** One item of a top-level array as `pythonJsonDumps(list)` writes it (its first line unindented). */
+export function pythonJsonItem(value: unknown): string {
+  return write(value, "    ", "    ");
+}
+
 /** `unit` null writes one line, as Python does without an indent. */
 function write(value: unknown, pad: string, unit: string | null): string {
   if (value === null) return "null";

@@ -1,11 +1,25 @@
-/** Refinement at the file-system edge: files and folders in, refined files and stats out. */
+/**
+ * Refinement at the file-system edge: files and folders in, refined files and stats out.
+ *
+ * Streaming: a file is read, refined and written one batch of examples at a time, in the bytes
+ * `pythonJsonDumps` gives for the whole list, so memory stays flat whatever the file's size.
+ * All or nothing: outputs are staged beside their targets and moved into place only when every
+ * file of the run is done; bad input anywhere leaves no output. The CLI uses the asynchronous
+ * forms, which can spread large files over worker threads (`pool.ts`) and stop cleanly on
+ * SIGINT/SIGTERM; notebooks and the report call the synchronous ones.
+ */
+import { existsSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { loadCorpus } from "../corpus/load";
-import { writeCorpus } from "../corpus/write";
 import { corpusFiles } from "../corpus/locate";
-import { assertNotInput } from "../util/atomic";
+import { fileChunks, inputSize, streamCorpus, streamFileSync } from "../corpus/stream";
+import { CorpusWriter } from "../corpus/stream-write";
+import type { Batch } from "../corpus/elements";
+import { OutputSet } from "../util/staging";
+import { UserError } from "../util/errors";
 import { FAITHFUL_RULES, type RefineRule } from "./rules";
-import { addStats, emptyStats, refineExample, type RefineStats } from "./refine";
+import { addStats, emptyStats, type RefineStats } from "./refine";
+import { portableRuleNames, refineBatch, type RefinedBatch } from "./batch";
+import { WorkerPool, workersFor, type Threads } from "./pool";
 import { progress } from "../util/progress";
 
 export interface FileRefined {
@@ -14,24 +28,88 @@ export interface FileRefined {
   stats: RefineStats;
 }
 
+export interface RefineOptions {
+  /** Worker threads: "auto" (default) uses every core for files of 32 MiB and more. */
+  threads?: Threads;
+}
+
+const MiB = 1 << 20;
+
+/** A progress bar over a file's bytes (MiB). */
+function byteProgress(label: string, bytes: number) {
+  const bar = progress(`${label} (MiB)`, Math.ceil(bytes / MiB));
+  let seen = 0;
+  let shown = 0;
+  return {
+    chunk(c: Buffer) {
+      seen += c.length;
+      const now = Math.floor(seen / MiB);
+      if (now > shown) bar.tick(now - shown);
+      shown = now;
+    },
+    done: () => bar.done(),
+  };
+}
+
+/** Refine `input` into the staged temp file `temp`. */
+function refineIntoSync(input: string, temp: string, rules: readonly RefineRule[]): RefineStats {
+  const writer = new CorpusWriter(temp);
+  let stats = emptyStats(rules);
+  const bar = byteProgress(`refine ${basename(input)}`, inputSize(input));
+  try {
+    streamFileSync(input, (b) => refineBatch(b, rules), (r) => {
+      writer.writeItems(r.items, r.ids.length);
+      stats = addStats(stats, r.stats);
+    }, { onChunk: bar.chunk });
+    writer.close();
+  } catch (err) {
+    writer.abandon();
+    throw err;
+  } finally {
+    bar.done();
+  }
+  return stats;
+}
+
+async function refineInto(input: string, temp: string, rules: readonly RefineRule[], pool: () => WorkerPool | undefined): Promise<RefineStats> {
+  const size = inputSize(input);
+  const names = portableRuleNames(rules);
+  const workers = names ? pool() : undefined;
+  const work = workers ? (b: Batch) => workers.refine(b, names!) : (b: Batch) => refineBatch(b, rules);
+  const writer = new CorpusWriter(temp);
+  let stats = emptyStats(rules);
+  const bar = byteProgress(`refine ${basename(input)}`, size);
+  try {
+    await streamCorpus<RefinedBatch>(fileChunks(input), input, work, (r) => {
+      writer.writeItems(r.items, r.ids.length);
+      stats = addStats(stats, r.stats);
+    }, { onChunk: bar.chunk, inflight: workers?.inflight ?? 1 });
+    writer.close();
+  } catch (err) {
+    writer.abandon();
+    throw err;
+  } finally {
+    bar.done();
+  }
+  return stats;
+}
+
 /** Refine one corpus file into `output`; the input is never overwritten. */
 export function refineFile(input: string, output: string, rules: readonly RefineRule[] = FAITHFUL_RULES): FileRefined {
-  assertNotInput(output, [input]);
-  const corpus = loadCorpus(input);
-  const stats = emptyStats(rules);
-  const bar = progress(`refine ${basename(input)}`, corpus.length);
-  const examples = corpus.map((ex) => {
-    bar.tick();
-    return refineExample(ex, rules, stats);
-  });
-  bar.done();
-  writeCorpus(output, examples);
-  return { input, output, stats };
+  return new OutputSet([input]).runSync((out) => ({ input, output, stats: refineIntoSync(input, out.stage(output), rules) }));
+}
+
+/** The corpus files of a folder, or one line saying why there are none. */
+export function folderInputs(inDir: string): string[] {
+  if (existsSync(inDir) && !statSync(inDir).isDirectory()) throw new UserError(`${inDir}: is a file, not a folder; refine one file with \`cci refine ${inDir} --out FILE\``);
+  const inputs = corpusFiles(inDir);
+  if (inputs.length === 0) throw new UserError(`${inDir}: no corpus files (*.json) found; nothing to refine`);
+  return inputs;
 }
 
 /**
  * Refine every *.json of a folder into the same names under `outDir`, one file at a time so only
- * one file's examples are held in memory.
+ * a few batches are held in memory; the outputs appear together at the end, or not at all.
  */
 export function refineFolder(
   inDir: string,
@@ -39,17 +117,72 @@ export function refineFolder(
   rules: readonly RefineRule[] = FAITHFUL_RULES,
   onFile: (done: FileRefined) => void = () => {},
 ): { files: FileRefined[]; total: RefineStats } {
-  const inputs = corpusFiles(inDir);
-  for (const f of inputs) assertNotInput(join(outDir, basename(f)), inputs);
-  const files: FileRefined[] = [];
-  let total = emptyStats(rules);
-  for (const input of inputs) {
-    const done = refineFile(input, join(outDir, basename(input)), rules);
-    files.push(done);
-    total = addStats(total, done.stats);
-    onFile(done);
+  const inputs = folderInputs(inDir);
+  return new OutputSet(inputs).runSync((out) => {
+    const targets = inputs.map((f) => [f, join(outDir, basename(f)), out.stage(join(outDir, basename(f)))] as const);
+    const files: FileRefined[] = [];
+    let total = emptyStats(rules);
+    for (const [input, output, temp] of targets) {
+      const done = { input, output, stats: refineIntoSync(input, temp, rules) };
+      files.push(done);
+      total = addStats(total, done.stats);
+      onFile(done);
+    }
+    return { files, total };
+  });
+}
+
+/** A pool made on first need (a large file), shared by every file of the run. */
+function lazyPool(threads: Threads, inputs: readonly string[]) {
+  let pool: WorkerPool | undefined;
+  const sizes = new Map(inputs.map((f) => [f, inputSize(f)]));
+  return {
+    for(input: string): WorkerPool | undefined {
+      const n = workersFor(threads, sizes.get(input) ?? 0);
+      if (n === 0) return undefined;
+      pool ??= new WorkerPool(n);
+      return pool;
+    },
+    close: () => pool?.close(),
+  };
+}
+
+/** `refineFile` for the CLI: large files on worker threads, interruptible. */
+export async function refineFileAsync(input: string, output: string, rules: readonly RefineRule[] = FAITHFUL_RULES, opts: RefineOptions = {}): Promise<FileRefined> {
+  const pools = lazyPool(opts.threads ?? "auto", [input]);
+  try {
+    return await new OutputSet([input]).run(async (out) => ({ input, output, stats: await refineInto(input, out.stage(output), rules, () => pools.for(input)) }));
+  } finally {
+    await pools.close();
   }
-  return { files, total };
+}
+
+/** `refineFolder` for the CLI: large files on worker threads, interruptible, all or nothing. */
+export async function refineFolderAsync(
+  inDir: string,
+  outDir: string,
+  rules: readonly RefineRule[] = FAITHFUL_RULES,
+  onFile: (done: FileRefined) => void = () => {},
+  opts: RefineOptions = {},
+): Promise<{ files: FileRefined[]; total: RefineStats }> {
+  const inputs = folderInputs(inDir);
+  const pools = lazyPool(opts.threads ?? "auto", inputs);
+  try {
+    return await new OutputSet(inputs).run(async (out) => {
+      const targets = inputs.map((f) => [f, join(outDir, basename(f)), out.stage(join(outDir, basename(f)))] as const);
+      const files: FileRefined[] = [];
+      let total = emptyStats(rules);
+      for (const [input, output, temp] of targets) {
+        const done = { input, output, stats: await refineInto(input, temp, rules, () => pools.for(input)) };
+        files.push(done);
+        total = addStats(total, done.stats);
+        onFile(done);
+      }
+      return { files, total };
+    });
+  } finally {
+    await pools.close();
+  }
 }
 
 /** Per-rule effects and before/after sizes as rows, for a table. */

@@ -1,0 +1,123 @@
+/**
+ * All or nothing for commands with several outputs (`import`, `refine --in`): each output is
+ * written to a temp file beside its target (`stage`), and all are moved into place together in
+ * `commit()`, after everything that can fail has run. On failure (`abort()`), SIGINT, SIGTERM or
+ * exit, the temp files are removed — an interrupted run leaves no partial file at any output path.
+ *
+ * The API is a subset of the output-guard module's `OutputSet` being written for issue 12
+ * (lib/util/outputs.ts), so that callers can switch to it by changing their import.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { assertNotInput } from "./atomic";
+import { UserError } from "./errors";
+
+const liveTemps = new Set<string>();
+let exitHooked = false;
+let signalsHooked = false;
+let serial = 0;
+
+function removeLiveTemps(): void {
+  for (const t of liveTemps) rmSync(t, { force: true });
+  liveTemps.clear();
+}
+
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on("exit", removeLiveTemps);
+}
+
+/**
+ * Only asynchronous work (`run`) takes over SIGINT/SIGTERM: a handler cannot run while
+ * synchronous work blocks the thread, and Ctrl-C must still stop that at once (leaving at most
+ * a hidden temp file, never a partial output).
+ */
+function hookSignals(): void {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    process.on(signal, () => {
+      removeLiveTemps();
+      process.stderr.write(`cci: interrupted (${signal}); no output written\n`);
+      process.exit(code);
+    });
+  }
+}
+
+export class OutputSet {
+  private readonly staged = new Map<string, string>();
+
+  constructor(readonly inputs: readonly string[] = []) {}
+
+  /** A temp path to fill (e.g. with a stream); `commit()` moves it to `path`. */
+  stage(path: string, _flag = "--out"): string {
+    assertNotInput(path, this.inputs);
+    const target = resolve(path);
+    const prior = this.staged.get(target);
+    if (prior) return prior;
+    const dir = dirname(target);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw new UserError(`${path}: cannot create its folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    const temp = join(dir, `.${basename(target)}.cci-${process.pid}-${++serial}.tmp`);
+    hookExit();
+    liveTemps.add(temp);
+    this.staged.set(target, temp);
+    return temp;
+  }
+
+  /** Stage `data` for `path`. */
+  write(path: string, data: string | Uint8Array, flag = "--out"): void {
+    writeFileSync(this.stage(path, flag), data);
+  }
+
+  /** Move every staged file into place. */
+  commit(): void {
+    try {
+      for (const [target, temp] of this.staged) {
+        renameSync(temp, target);
+        liveTemps.delete(temp);
+      }
+      this.staged.clear();
+    } finally {
+      this.abort();
+    }
+  }
+
+  /** Remove every temp file not yet committed. */
+  abort(): void {
+    for (const temp of this.staged.values()) {
+      rmSync(temp, { force: true });
+      liveTemps.delete(temp);
+    }
+    this.staged.clear();
+  }
+
+  /** Run `work` with this set; commit when it returns, abort when it throws. */
+  async run<T>(work: (out: OutputSet) => Promise<T> | T): Promise<T> {
+    hookSignals();
+    try {
+      const result = await work(this);
+      this.commit();
+      return result;
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+  }
+
+  /** `run` for synchronous work. */
+  runSync<T>(work: (out: OutputSet) => T): T {
+    try {
+      const result = work(this);
+      this.commit();
+      return result;
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+  }
+}
