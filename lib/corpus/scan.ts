@@ -74,98 +74,105 @@ export class ArrayScanner {
   /** Feed the next chunk; `onElement` receives each complete element's bytes and offset. */
   push(chunk: Buffer, onElement: (bytes: Buffer, offset: number) => void): void {
     const n = chunk.length;
-    let i = 0;
-    if (this.offset === 0) i = this.checkStart(chunk);
-    let start = this.state === State.InValue ? 0 : -1; // where the current element starts in this chunk
-    let nextBackslash = -2;
+    let i = this.offset === 0 ? this.checkStart(chunk) : 0;
     const base = this.offset;
-    while (i < n) {
-      if (this.state === State.InValue) {
-        if (this.inString) {
-          if (this.escaped) {
-            this.escaped = false;
+    // The hot loop works on locals; they are saved back at the end.
+    let state = this.state;
+    let depth = this.depth;
+    let inString = this.inString;
+    let escaped = this.escaped;
+    let scalar = this.scalar;
+    let start = state === State.InValue ? 0 : -1; // where the current element starts in this chunk
+    const finish = (end: number) => {
+      this.finish(chunk, start, end, onElement);
+      state = State.AfterValue;
+      scalar = false;
+      start = -1;
+    };
+    outer: while (i < n) {
+      if (state === State.InValue) {
+        if (inString) {
+          // A plain loop: Buffer#indexOf costs more per call than most strings take to walk.
+          for (; i < n; i++) {
+            const b = chunk[i];
+            if (escaped) escaped = false;
+            else if (b === BACKSLASH) escaped = true;
+            else if (b === QUOTE) {
+              i++;
+              inString = false;
+              if (depth === 0) finish(i);
+              continue outer;
+            }
+          }
+          break;
+        }
+        if (scalar) {
+          for (; i < n; i++) {
+            const b = chunk[i];
+            if (b === 0x2c || b === 0x5d || isSpace(b)) {
+              finish(i);
+              continue outer; // the delimiter is read in AfterValue
+            }
+          }
+          break;
+        }
+        for (; i < n; i++) {
+          const b = chunk[i];
+          if (b === QUOTE) {
+            inString = true;
             i++;
-            continue;
+            continue outer;
           }
-          const q = chunk.indexOf(QUOTE, i);
-          if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = chunk.indexOf(BACKSLASH, i);
-          if (nextBackslash !== -1 && (q === -1 || nextBackslash < q)) {
-            i = nextBackslash + 1;
-            this.escaped = true;
-            continue;
-          }
-          if (q === -1) {
-            i = n;
-            break;
-          }
-          i = q + 1;
-          this.inString = false;
-          if (this.depth === 0) this.finish(chunk, start, i, onElement);
-          continue;
-        }
-        const b = chunk[i];
-        if (this.scalar) {
-          if (b === 0x2c || b === 0x5d || isSpace(b)) {
-            this.finish(chunk, start, i, onElement);
-            continue; // the delimiter is read in AfterValue
-          }
-          i++;
-          continue;
-        }
-        if (b === QUOTE) this.inString = true;
-        else if (b === 0x7b || b === 0x5b) {
-          if (++this.depth > MAX_DEPTH) throw new ScanError(`nested deeper than ${MAX_DEPTH} levels`, base + i);
-        } else if (b === 0x7d || b === 0x5d) {
-          if (--this.depth === 0) {
+          if (b === 0x7b || b === 0x5b) {
+            if (++depth > MAX_DEPTH) throw new ScanError(`nested deeper than ${MAX_DEPTH} levels`, base + i);
+          } else if ((b === 0x7d || b === 0x5d) && --depth === 0) {
+            finish(i + 1);
             i++;
-            this.finish(chunk, start, i, onElement);
-            continue;
+            continue outer;
           }
         }
-        i++;
-        continue;
+        break;
       }
       const b = chunk[i];
       if (isSpace(b)) {
         i++;
         continue;
       }
-      switch (this.state) {
+      switch (state) {
         case State.Start:
           if (b !== 0x5b) throw new ScanError(`expected a JSON array of examples, got ${topKind(b)}`, base + i);
-          this.state = State.FirstValue;
+          state = State.FirstValue;
           this.openEnd = this.lastEnd = base + i + 1;
           i++;
           continue;
         case State.FirstValue:
         case State.Value:
           if (b === 0x5d) {
-            if (this.state === State.Value) throw new ScanError("a comma before the closing bracket", base + i);
-            this.state = State.Done;
+            if (state === State.Value) throw new ScanError("a comma before the closing bracket", base + i);
+            state = State.Done;
             i++;
             continue;
           }
           if (b === 0x2c) throw new ScanError("a missing value (two commas)", base + i);
-          this.state = State.InValue;
+          state = State.InValue;
           this.elementStart = base + i;
           start = i;
           this.parts = [];
-          this.scalar = false;
+          scalar = false;
+          depth = 0;
           if (b === QUOTE) {
-            this.inString = true;
-            this.depth = 0;
+            inString = true;
             i++;
           } else if (b === 0x7b || b === 0x5b) {
-            this.depth = 1;
+            depth = 1;
             i++;
           } else {
-            this.scalar = true;
-            this.depth = 0;
+            scalar = true;
           }
           continue;
         case State.AfterValue:
-          if (b === 0x2c) this.state = State.Value;
-          else if (b === 0x5d) this.state = State.Done;
+          if (b === 0x2c) state = State.Value;
+          else if (b === 0x5d) state = State.Done;
           else throw new ScanError(`expected ',' or ']' after example #${this.count}, found ${showByte(b)}`, base + i);
           i++;
           continue;
@@ -173,7 +180,12 @@ export class ArrayScanner {
           throw new ScanError(`unexpected ${showByte(b)} after the closing bracket`, base + i);
       }
     }
-    if (this.state === State.InValue && start >= 0) this.parts.push(chunk.subarray(start));
+    if (state === State.InValue && start >= 0) this.parts.push(chunk.subarray(start));
+    this.state = state;
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    this.scalar = scalar;
     this.offset += n;
   }
 
@@ -188,8 +200,6 @@ export class ArrayScanner {
     const tail = chunk.subarray(start, end);
     const bytes = this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail]);
     this.parts = [];
-    this.state = State.AfterValue;
-    this.scalar = false;
     this.count++;
     this.lastEnd = this.elementStart + bytes.length;
     onElement(bytes, this.elementStart);

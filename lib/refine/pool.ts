@@ -42,7 +42,9 @@ export class WorkerPool {
 
   constructor(readonly size: number) {
     for (let w = 0; w < size; w++) {
-      const worker = new Worker(workerUrl());
+      // A larger young generation: refinement makes many short-lived strings, and the default
+      // spends a fifth of the worker's time in scavenges.
+      const worker = new Worker(workerUrl(), { resourceLimits: { maxYoungGenerationSizeMb: 48 } });
       worker.on("message", (m: { id: number; result?: unknown; error?: { message: string; stack?: string; user: boolean } }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
