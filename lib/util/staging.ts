@@ -7,7 +7,7 @@
  * The API is a subset of the output-guard module's `OutputSet` being written for issue 12
  * (lib/util/outputs.ts), so that callers can switch to it by changing their import.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { assertNotInput } from "./atomic";
 import { UserError } from "./errors";
@@ -45,8 +45,26 @@ function hookSignals(): void {
   }
 }
 
+/** Remove `top` and the folders under it, all only if empty. */
+function removeEmptyTree(top: string): void {
+  try {
+    rmdirSync(top);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOTEMPTY") return;
+    // mkdir -p made top/a/b: remove the deepest empty ones first.
+    for (const d of readdirSync(top, { withFileTypes: true })) if (d.isDirectory()) removeEmptyTree(join(top, d.name));
+    try {
+      rmdirSync(top);
+    } catch {
+      /* holds something: keep it */
+    }
+  }
+}
+
 export class OutputSet {
   private readonly staged = new Map<string, string>();
+  /** Folders this set created (outermost first), removed again by `abort` when left empty. */
+  private readonly madeDirs: string[] = [];
 
   constructor(readonly inputs: readonly string[] = []) {}
 
@@ -58,7 +76,8 @@ export class OutputSet {
     if (prior) return prior;
     const dir = dirname(target);
     try {
-      mkdirSync(dir, { recursive: true });
+      const made = mkdirSync(dir, { recursive: true });
+      if (made) this.madeDirs.push(made);
     } catch (err) {
       throw new UserError(`${path}: cannot create its folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
@@ -82,6 +101,7 @@ export class OutputSet {
         liveTemps.delete(temp);
       }
       this.staged.clear();
+      this.madeDirs.length = 0;
     } finally {
       this.abort();
     }
@@ -94,6 +114,7 @@ export class OutputSet {
       liveTemps.delete(temp);
     }
     this.staged.clear();
+    for (const top of this.madeDirs.splice(0).reverse()) removeEmptyTree(top);
   }
 
   /** Run `work` with this set; commit when it returns, abort when it throws. */
