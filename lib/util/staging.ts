@@ -14,7 +14,6 @@ import { UserError } from "./errors";
 
 const liveTemps = new Set<string>();
 let exitHooked = false;
-let signalsHooked = false;
 let serial = 0;
 
 function removeLiveTemps(): void {
@@ -29,20 +28,22 @@ function hookExit(): void {
 }
 
 /**
- * Only asynchronous work (`run`) takes over SIGINT/SIGTERM: a handler cannot run while
- * synchronous work blocks the thread, and Ctrl-C must still stop that at once (leaving at most
- * a hidden temp file, never a partial output).
+ * Only asynchronous work (`run`) takes over SIGINT/SIGTERM, and only while it runs: a handler
+ * cannot run while synchronous work blocks the thread, and Ctrl-C must still stop that at once
+ * (leaving at most a hidden temp file, never a partial output).
  */
-function hookSignals(): void {
-  if (signalsHooked) return;
-  signalsHooked = true;
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    process.on(signal, () => {
-      removeLiveTemps();
-      process.stderr.write(`cci: interrupted (${signal}); no output written\n`);
-      process.exit(code);
-    });
-  }
+let activeRuns = 0;
+const onSignal = (signal: NodeJS.Signals) => {
+  removeLiveTemps();
+  process.stderr.write(`cci: interrupted (${signal}); no output written\n`);
+  process.exit(signal === "SIGINT" ? 130 : 143);
+};
+
+function hookSignals(): () => void {
+  if (activeRuns++ === 0) for (const s of ["SIGINT", "SIGTERM"] as const) process.on(s, onSignal);
+  return () => {
+    if (--activeRuns === 0) for (const s of ["SIGINT", "SIGTERM"] as const) process.off(s, onSignal);
+  };
 }
 
 /** Remove `top` and the folders under it, all only if empty. */
@@ -119,7 +120,7 @@ export class OutputSet {
 
   /** Run `work` with this set; commit when it returns, abort when it throws. */
   async run<T>(work: (out: OutputSet) => Promise<T> | T): Promise<T> {
-    hookSignals();
+    const unhook = hookSignals();
     try {
       const result = await work(this);
       this.commit();
@@ -127,6 +128,8 @@ export class OutputSet {
     } catch (err) {
       this.abort();
       throw err;
+    } finally {
+      unhook();
     }
   }
 

@@ -80,7 +80,10 @@ export function register(program: Command): void {
       } else {
         const ws = defaultWorkspace();
         if (!opts.in) info(describeWorkspace(ws));
-        total = (await refineFolderAsync(opts.in ?? ws.data, opts.out ?? ws.refined, rules, report, { threads: opts.threads })).total;
+        // Reported once all are written: the outputs appear together or not at all.
+        const done = await refineFolderAsync(opts.in ?? ws.data, opts.out ?? ws.refined, rules, undefined, { threads: opts.threads });
+        done.files.forEach(report);
+        total = done.total;
       }
       console.table(statsRows(total));
       console.table([statsSummary(total)]);
