@@ -11,7 +11,8 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { corpusFiles } from "../corpus/locate";
-import { fileChunks, inputSize, streamCorpus, streamFileSync } from "../corpus/stream";
+import { fileChunks, inputSize, streamCorpus, streamFileSync, type ScanSummary } from "../corpus/stream";
+import { spliceRefinedTrainDev, trainDevOf, type RefinedSource } from "./derived";
 import { CorpusWriter } from "../corpus/stream-write";
 import type { Batch } from "../corpus/elements";
 import { OutputSet } from "../util/staging";
@@ -26,6 +27,8 @@ export interface FileRefined {
   input: string;
   output: string;
   stats: RefineStats;
+  /** Spliced from the refined train and dev files rather than refined again (derived.ts). */
+  spliced?: boolean;
 }
 
 export interface RefineOptions {
@@ -71,18 +74,27 @@ function refineIntoSync(input: string, temp: string, rules: readonly RefineRule[
   return stats;
 }
 
-async function refineInto(input: string, temp: string, rules: readonly RefineRule[], pool: () => WorkerPool | undefined): Promise<RefineStats> {
+interface RefinedInto {
+  stats: RefineStats;
+  scan: ScanSummary;
+  ids: Set<string>;
+}
+
+async function refineInto(input: string, temp: string, rules: readonly RefineRule[], pool: () => WorkerPool | undefined, keepIds = false): Promise<RefinedInto> {
   const size = inputSize(input);
   const names = portableRuleNames(rules);
   const workers = names ? pool() : undefined;
   const work = workers ? (b: Batch) => workers.refine(b, names!) : (b: Batch) => refineBatch(b, rules);
   const writer = new CorpusWriter(temp);
   let stats = emptyStats(rules);
+  const ids = new Set<string>();
   const bar = byteProgress(`refine ${basename(input)}`, size);
+  let scan: ScanSummary;
   try {
-    await streamCorpus<RefinedBatch>(fileChunks(input), input, work, (r) => {
+    scan = await streamCorpus<RefinedBatch>(fileChunks(input), input, work, (r) => {
       writer.writeItems(r.items, r.ids.length);
       stats = addStats(stats, r.stats);
+      if (keepIds) for (const id of r.ids) ids.add(id);
     }, { onChunk: bar.chunk, inflight: workers?.inflight ?? 1 });
     writer.close();
   } catch (err) {
@@ -91,7 +103,7 @@ async function refineInto(input: string, temp: string, rules: readonly RefineRul
   } finally {
     bar.done();
   }
-  return stats;
+  return { stats, scan, ids };
 }
 
 /** Refine one corpus file into `output`; the input is never overwritten. */
@@ -151,7 +163,7 @@ function lazyPool(threads: Threads, inputs: readonly string[]) {
 export async function refineFileAsync(input: string, output: string, rules: readonly RefineRule[] = FAITHFUL_RULES, opts: RefineOptions = {}): Promise<FileRefined> {
   const pools = lazyPool(opts.threads ?? "auto", [input]);
   try {
-    return await new OutputSet([input]).run(async (out) => ({ input, output, stats: await refineInto(input, out.stage(output), rules, () => pools.for(input)) }));
+    return await new OutputSet([input]).run(async (out) => ({ input, output, stats: (await refineInto(input, out.stage(output), rules, () => pools.for(input))).stats }));
   } finally {
     await pools.close();
   }
@@ -169,16 +181,29 @@ export async function refineFolderAsync(
   const pools = lazyPool(opts.threads ?? "auto", inputs);
   try {
     return await new OutputSet(inputs).run(async (out) => {
-      const targets = inputs.map((f) => [f, join(outDir, basename(f)), out.stage(join(outDir, basename(f)))] as const);
-      const files: FileRefined[] = [];
-      let total = emptyStats(rules);
-      for (const [input, output, temp] of targets) {
-        const done = { input, output, stats: await refineInto(input, temp, rules, () => pools.for(input)) };
-        files.push(done);
-        total = addStats(total, done.stats);
-        onFile(done);
+      const targets = new Map(inputs.map((f) => [f, { output: join(outDir, basename(f)), temp: out.stage(join(outDir, basename(f))) }]));
+      // train+dev last, so it can be spliced from train's and dev's outputs (derived.ts).
+      const trio = trainDevOf(inputs);
+      const order = trio ? [...inputs.filter((f) => f !== trio.trainDev), trio.trainDev] : inputs;
+      const done = new Map<string, FileRefined>();
+      const sources = new Map<string, RefinedSource>();
+      for (const input of order) {
+        const { output, temp } = targets.get(input)!;
+        let stats: RefineStats;
+        let spliced = false;
+        if (trio && input === trio.trainDev && spliceRefinedTrainDev(input, sources.get(trio.train)!, sources.get(trio.dev)!, temp)) {
+          stats = addStats(done.get(trio.train)!.stats, done.get(trio.dev)!.stats);
+          spliced = true;
+        } else {
+          const r = await refineInto(input, temp, rules, () => pools.for(input), trio !== undefined && (input === trio.train || input === trio.dev));
+          stats = r.stats;
+          sources.set(input, { input, scan: r.scan, ids: r.ids, temp });
+        }
+        done.set(input, spliced ? { input, output, stats, spliced } : { input, output, stats });
+        onFile(done.get(input)!);
       }
-      return { files, total };
+      const files = inputs.map((f) => done.get(f)!);
+      return { files, total: files.reduce((t, f) => addStats(t, f.stats), emptyStats(rules)) };
     });
   } finally {
     await pools.close();

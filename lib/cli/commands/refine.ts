@@ -69,7 +69,7 @@ export function register(program: Command): void {
       const rules = rulesFromOptions(opts.disable, opts.alt);
       const rel = (p: string) => relative(process.cwd(), p) || ".";
       const report = (f: FileRefined) =>
-        info(`refine: ${rel(f.input)} → ${rel(f.output)}  ${f.stats.examples} examples, turns ${f.stats.turnsBefore} → ${f.stats.turnsAfter}`);
+        info(`refine: ${rel(f.input)} → ${rel(f.output)}  ${f.stats.examples} examples, turns ${f.stats.turnsBefore} → ${f.stats.turnsAfter}${f.spliced ? "  (train's then dev's, spliced)" : ""}`);
       let total: RefineStats;
       if (file) {
         if (!opts.out) throw new UserError("refine FILE needs --out FILE");
