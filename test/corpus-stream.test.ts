@@ -32,9 +32,9 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 /** Elements of `text` as the scanner cuts them when fed `size`-byte chunks. */
 function scan(text: string | Buffer, size: number): string[] {
   const bytes = typeof text === "string" ? Buffer.from(text) : text;
-  const s = new ArrayScanner();
   const out: string[] = [];
-  for (let o = 0; o < bytes.length; o += size) s.push(bytes.subarray(o, o + size), (el) => out.push(el.toString()));
+  const s = new ArrayScanner((el) => out.push(el.toString()));
+  for (let o = 0; o < bytes.length; o += size) s.push(bytes.subarray(o, o + size));
   s.end();
   return out;
 }
@@ -48,8 +48,8 @@ describe("ArrayScanner", () => {
 
   it("records where the array's content starts and ends (for splicing)", () => {
     const text = "\uFEFF \r\n[\r\n  {\"a\": 1},\r\n  {\"b\": 2}\r\n]\r\n";
-    const s = new ArrayScanner();
-    s.push(Buffer.from(text), () => {});
+    const s = new ArrayScanner(() => {});
+    s.push(Buffer.from(text));
     s.end();
     const b = Buffer.from(text);
     expect(b.subarray(0, s.openEnd).toString()).toBe("\uFEFF \r\n[");

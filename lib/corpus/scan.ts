@@ -71,8 +71,11 @@ export class ArrayScanner {
   private parts: Buffer[] = [];
   private elementStart = 0;
 
-  /** Feed the next chunk; `onElement` receives each complete element's bytes and offset. */
-  push(chunk: Buffer, onElement: (bytes: Buffer, offset: number) => void): void {
+  /** `onElement` receives each complete element's bytes and file offset. */
+  constructor(private readonly onElement: (bytes: Buffer, offset: number) => void) {}
+
+  /** Feed the next chunk. */
+  push(chunk: Buffer): void {
     const n = chunk.length;
     let i = this.offset === 0 ? this.checkStart(chunk) : 0;
     const base = this.offset;
@@ -83,12 +86,6 @@ export class ArrayScanner {
     let escaped = this.escaped;
     let scalar = this.scalar;
     let start = state === State.InValue ? 0 : -1; // where the current element starts in this chunk
-    const finish = (end: number) => {
-      this.finish(chunk, start, end, onElement);
-      state = State.AfterValue;
-      scalar = false;
-      start = -1;
-    };
     outer: while (i < n) {
       if (state === State.InValue) {
         if (inString) {
@@ -100,7 +97,11 @@ export class ArrayScanner {
             else if (b === QUOTE) {
               i++;
               inString = false;
-              if (depth === 0) finish(i);
+              if (depth === 0) {
+                this.finish(chunk, start, i);
+                state = State.AfterValue;
+                start = -1;
+              }
               continue outer;
             }
           }
@@ -110,7 +111,10 @@ export class ArrayScanner {
           for (; i < n; i++) {
             const b = chunk[i];
             if (b === 0x2c || b === 0x5d || isSpace(b)) {
-              finish(i);
+              this.finish(chunk, start, i);
+              state = State.AfterValue;
+              scalar = false;
+              start = -1;
               continue outer; // the delimiter is read in AfterValue
             }
           }
@@ -126,8 +130,10 @@ export class ArrayScanner {
           if (b === 0x7b || b === 0x5b) {
             if (++depth > MAX_DEPTH) throw new ScanError(`nested deeper than ${MAX_DEPTH} levels`, base + i);
           } else if ((b === 0x7d || b === 0x5d) && --depth === 0) {
-            finish(i + 1);
             i++;
+            this.finish(chunk, start, i);
+            state = State.AfterValue;
+            start = -1;
             continue outer;
           }
         }
@@ -196,13 +202,13 @@ export class ArrayScanner {
     throw new ScanError(what, this.offset);
   }
 
-  private finish(chunk: Buffer, start: number, end: number, onElement: (bytes: Buffer, offset: number) => void): void {
+  private finish(chunk: Buffer, start: number, end: number): void {
     const tail = chunk.subarray(start, end);
     const bytes = this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail]);
     this.parts = [];
     this.count++;
     this.lastEnd = this.elementStart + bytes.length;
-    onElement(bytes, this.elementStart);
+    this.onElement(bytes, this.elementStart);
   }
 
   /** The file's first bytes: skip a UTF-8 BOM; refuse UTF-16 and UTF-32 with a hint. */

@@ -89,7 +89,6 @@ function* readChunksSync(fd: number): Iterable<Buffer> {
 
 /** The synchronous reader over any chunks (one whole buffer included). */
 export function streamChunksSync<R extends BatchOutcome>(chunks: Iterable<Buffer>, file: string, work: (b: Batch) => R, onResult: (r: R) => void, opts: StreamOptions = {}): ScanSummary {
-  const scanner = new ArrayScanner();
   const batcher = new Batcher(file, opts.batchBytes);
   const ids = new IdCheck();
   const handle = (b: Batch | undefined) => {
@@ -98,10 +97,11 @@ export function streamChunksSync<R extends BatchOutcome>(chunks: Iterable<Buffer
     ids.add(r.ids, file);
     onResult(r);
   };
+  const scanner = new ArrayScanner((el, off) => handle(batcher.add(el, off)));
   try {
     for (const chunk of chunks) {
       opts.onChunk?.(chunk);
-      scanner.push(chunk, (el, off) => handle(batcher.add(el, off)));
+      scanner.push(chunk);
     }
     scanner.end();
     handle(batcher.flush());
@@ -127,12 +127,15 @@ export async function streamCorpus<R extends BatchOutcome>(
   onResult: (r: R) => void,
   opts: AsyncStreamOptions = {},
 ): Promise<ScanSummary> {
-  const scanner = new ArrayScanner();
   const batcher = new Batcher(file, opts.batchBytes);
   const ids = new IdCheck();
+  const ready: Batch[] = [];
+  const scanner = new ArrayScanner((el, off) => {
+    const b = batcher.add(el, off);
+    if (b) ready.push(b);
+  });
   const limit = Math.max(1, opts.inflight ?? 1);
   const queue: Promise<R>[] = [];
-  const ready: Batch[] = [];
   const consume = async () => {
     const r = await queue.shift()!;
     ids.add(r.ids, file);
@@ -147,10 +150,7 @@ export async function streamCorpus<R extends BatchOutcome>(
   try {
     for await (const chunk of source) {
       opts.onChunk?.(chunk);
-      scanner.push(chunk, (el, off) => {
-        const b = batcher.add(el, off);
-        if (b) ready.push(b);
-      });
+      scanner.push(chunk);
       for (const b of ready.splice(0)) await start(b);
     }
     scanner.end();
