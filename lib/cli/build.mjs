@@ -9,7 +9,7 @@
  * someone editing lib/ never runs stale code. Notebooks and vitest import the sources directly.
  */
 import { build } from "esbuild";
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -51,7 +51,10 @@ try {
     metafile: true,
     logLevel: "warning",
   });
-  const inputs = Object.keys(result.metafile.inputs).map((p) => relative(root, join(root, p)));
+  // The lock files too: npm keeps packages' own (old) file times, so an install is seen by its
+  // rewrite of node_modules/.package-lock.json, not by the bundled files themselves.
+  const locks = ["package.json", "package-lock.json", "node_modules/.package-lock.json"].filter((p) => existsSync(join(root, p)));
+  const inputs = [...Object.keys(result.metafile.inputs).map((p) => relative(root, join(root, p))), ...locks];
   writeFileSync(join(staging, "build.json"), `${JSON.stringify({ builtAt, inputs }, null, 1)}\n`);
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dirname(dist), { recursive: true });

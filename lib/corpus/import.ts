@@ -11,6 +11,7 @@
 import { closeSync, openSync, readdirSync, readSync, statSync, writeSync } from "node:fs";
 import { join, posix, resolve } from "node:path";
 import yauzl from "yauzl";
+import { createInflateRaw } from "node:zlib";
 import iconv from "iconv-lite";
 import { streamCorpus, fileChunks, type ScanSummary } from "./stream";
 import type { Batch } from "./elements";
@@ -120,13 +121,26 @@ async function listZip(path: string): Promise<{ zip: yauzl.ZipFile; entries: { n
 
 function zipEntryChunks(zip: yauzl.ZipFile, path: string, name: string, entry: yauzl.Entry): AsyncIterable<Buffer> {
   const fail = (e: Error) => new UserError(`${path}: cannot read entry "${printable(name)}" (${printable(e.message)})`);
+  // Deflated entries are inflated here in 1 MiB pieces: yauzl's own inflater works in 16 KiB
+  // ones, and their callbacks cost more than the inflating on a large entry.
+  const deflated = entry.compressionMethod === 8;
   return (async function* () {
-    const stream = await new Promise<NodeJS.ReadableStream>((ok, no) => zip.openReadStream(entry, (err, s) => (err || !s ? no(fail(err ?? new Error("no stream"))) : ok(s))));
+    const raw = await new Promise<NodeJS.ReadableStream>((ok, no) =>
+      zip.openReadStream(entry, { decompress: deflated ? false : null } as yauzl.ZipFileOptions, (err, s) => (err || !s ? no(fail(err ?? new Error("no stream"))) : ok(s))),
+    );
+    const stream = deflated ? (raw as NodeJS.ReadableStream & { pipe<T extends NodeJS.WritableStream>(d: T): T }).pipe(createInflateRaw({ chunkSize: 1 << 20 })) : raw;
+    if (deflated) raw.on("error", (e: Error) => (stream as unknown as { destroy(e: Error): void }).destroy(e));
+    let size = 0;
     try {
-      for await (const chunk of stream) yield chunk as Buffer;
+      for await (const chunk of stream) {
+        size += (chunk as Buffer).length;
+        if (size > entry.uncompressedSize) throw new Error(`more bytes than the ${entry.uncompressedSize} its header declares`);
+        yield chunk as Buffer;
+      }
     } catch (err) {
       throw err instanceof UserError ? err : fail(err as Error);
     }
+    if (size !== entry.uncompressedSize) throw fail(new Error(`${size} bytes, not the ${entry.uncompressedSize} its header declares`));
   })();
 }
 

@@ -16,6 +16,14 @@ export const PARALLEL_MIN_BYTES = 32 << 20;
 /** `auto`: every core for large files, none for small ones; a number: that many workers (0 or 1: inline). */
 export type Threads = number | "auto";
 
+/** `--threads`: "auto" or a whole number. */
+export function parseThreads(v: string): Threads {
+  if (v === "auto") return "auto";
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 256) throw new UserError(`--threads: expected "auto" or a whole number of worker threads, got ${JSON.stringify(v)}`);
+  return n;
+}
+
 export function workersFor(threads: Threads, bytes: number): number {
   if (threads === "auto") return bytes >= PARALLEL_MIN_BYTES ? Math.max(0, availableParallelism() >= 2 ? availableParallelism() : 0) : 0;
   return threads >= 2 ? Math.floor(threads) : 0;

@@ -4,7 +4,7 @@ import { relative } from "node:path";
 import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
 import { ALTERNATIVE_RULES, FAITHFUL_RULES, replaceRule, withoutRules, type RefineRule } from "../../refine/rules";
 import { refineFileAsync, refineFolderAsync, statsRows, statsSummary, type FileRefined } from "../../refine/run";
-import type { Threads } from "../../refine/pool";
+import { parseThreads, type Threads } from "../../refine/pool";
 import type { RefineStats } from "../../refine/refine";
 import { writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
@@ -20,12 +20,6 @@ interface RefineOpts {
   threads: Threads;
 }
 
-function threadsOption(v: string): Threads {
-  if (v === "auto") return "auto";
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 256) throw new UserError(`--threads: expected "auto" or a whole number of worker threads, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 
@@ -59,7 +53,7 @@ export function register(program: Command): void {
     .option("--disable <rules>", "switch rules off (comma-separated names; see --list-rules)", list)
     .option("--alt <rules>", "swap a rule for its alternative (e.g. newline-to-space → collapse-whitespace)", list)
     .option("--stats <file>", "also write what each rule changed as JSON")
-    .option("--threads <n>", "worker threads: auto (every core for files of 32 MiB and more), or a number (0 or 1: none)", threadsOption, "auto" as Threads)
+    .option("--threads <n>", "worker threads: auto (every core for files of 32 MiB and more), or a number (0 or 1: none)", parseThreads, "auto" as Threads)
     .option("--list-rules", "print the rule table and exit")
     .action(async (file: string | undefined, opts: RefineOpts) => {
       if (opts.listRules) {
