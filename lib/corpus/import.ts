@@ -13,7 +13,7 @@ import { join, posix, resolve } from "node:path";
 import yauzl from "yauzl";
 import { createInflateRaw } from "node:zlib";
 import iconv from "iconv-lite";
-import { streamCorpus, fileChunks, type ScanSummary } from "./stream";
+import { byteProgress, streamCorpus, fileChunks, type ScanSummary } from "./stream";
 import type { Batch } from "./elements";
 import { printable } from "./elements";
 import { OutputSet } from "../util/staging";
@@ -285,6 +285,7 @@ export async function importCorpus(source: string, outDir: string, opts: ImportO
         const fd = openSync(temps[split], "w");
         let seen = 0;
         let scan: ScanSummary;
+        const bar = byteProgress(`import ${split}`, f.size);
         try {
           scan = await streamCorpus<CheckedBatch>(
             f.open(),
@@ -298,11 +299,13 @@ export async function importCorpus(source: string, outDir: string, opts: ImportO
               onChunk: (chunk) => {
                 seen += chunk.length;
                 if (seen > maxBytes) throw new UserError(`${f.where}: more than ${showSize(maxBytes)} uncompressed, over the limit for one split (raise it with --max-entry-size)`);
+                bar.chunk(chunk);
                 for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
               },
             },
           );
         } finally {
+          bar.done();
           closeSync(fd);
         }
         if (split === "dev") {

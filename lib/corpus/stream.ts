@@ -9,6 +9,7 @@ import { closeSync, createReadStream, openSync, readSync, statSync } from "node:
 import { ArrayScanner, ScanError } from "./scan";
 import { Batcher, IdCheck, type Batch } from "./elements";
 import { UserError } from "../util/errors";
+import { progress } from "../util/progress";
 
 export interface BatchOutcome {
   /** Ids of the batch's examples, in order (checked for duplicates across the file). */
@@ -33,6 +34,23 @@ export interface StreamOptions {
 }
 
 const CHUNK = 1 << 20;
+const MiB = 1 << 20;
+
+/** A progress bar over a file's bytes, in MiB (silent when stderr is not a terminal). */
+export function byteProgress(label: string, bytes: number): { chunk(c: Buffer): void; done(): void } {
+  const bar = progress(`${label} (MiB)`, Math.ceil(bytes / MiB));
+  let seen = 0;
+  let shown = 0;
+  return {
+    chunk(c: Buffer) {
+      seen += c.length;
+      const now = Math.floor(seen / MiB);
+      if (now > shown) bar.tick(now - shown);
+      shown = now;
+    },
+    done: () => bar.done(),
+  };
+}
 
 export function scanError(file: string, err: unknown): unknown {
   if (!(err instanceof ScanError)) return err;

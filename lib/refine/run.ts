@@ -11,7 +11,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { corpusFiles } from "../corpus/locate";
-import { fileChunks, inputSize, streamCorpus, streamFileSync, type ScanSummary } from "../corpus/stream";
+import { byteProgress, fileChunks, inputSize, streamCorpus, streamFileSync, type ScanSummary } from "../corpus/stream";
 import { spliceRefinedTrainDev, trainDevOf, type RefinedSource } from "./derived";
 import { CorpusWriter } from "../corpus/stream-write";
 import type { Batch } from "../corpus/elements";
@@ -21,7 +21,6 @@ import { FAITHFUL_RULES, type RefineRule } from "./rules";
 import { addStats, emptyStats, type RefineStats } from "./refine";
 import { portableRuleNames, refineBatch, type RefinedBatch } from "./batch";
 import { WorkerPool, workersFor, type Threads } from "./pool";
-import { progress } from "../util/progress";
 
 export interface FileRefined {
   input: string;
@@ -34,24 +33,6 @@ export interface FileRefined {
 export interface RefineOptions {
   /** Worker threads: "auto" (default) uses every core for files of 32 MiB and more. */
   threads?: Threads;
-}
-
-const MiB = 1 << 20;
-
-/** A progress bar over a file's bytes (MiB). */
-function byteProgress(label: string, bytes: number) {
-  const bar = progress(`${label} (MiB)`, Math.ceil(bytes / MiB));
-  let seen = 0;
-  let shown = 0;
-  return {
-    chunk(c: Buffer) {
-      seen += c.length;
-      const now = Math.floor(seen / MiB);
-      if (now > shown) bar.tick(now - shown);
-      shown = now;
-    },
-    done: () => bar.done(),
-  };
 }
 
 /** Refine `input` into the staged temp file `temp`. */
