@@ -4,23 +4,17 @@
  * interrupted run leaves no file at any output path; worker threads give the same bytes.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { scratch } from "./helpers/scratch";
 import { pythonJsonDumps } from "../lib/corpus/pyjson";
 import { corpusText, example, makeZip } from "./helpers/corpus";
 
 const ROOT = resolve(__dirname, "..");
 const CCI = join(ROOT, "lib", "cli", "cci.mjs");
 const cci = (...args: string[]) => spawnSync(process.execPath, [CCI, ...args], { encoding: "utf8", cwd: ROOT });
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "cci-clistream-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = scratch("cci-clistream-");
 
 /** Exactly one line on stderr, `cci: …`, no stack, no raw control bytes; non-zero exit. */
 function expectOneLine(r: ReturnType<typeof cci>, message: RegExp): void {

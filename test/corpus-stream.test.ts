@@ -4,11 +4,11 @@
  * numbers, duplicate keys, lone surrogates, very long utterances, empty arrays) comparing
  * streaming refinement — inline and on worker threads — with whole-file refinement byte for byte.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import seedrandom from "seedrandom";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { scratch } from "./helpers/scratch";
 import { ArrayScanner, MAX_DEPTH } from "../lib/corpus/scan";
 import { firstInvalidUtf8, printable } from "../lib/corpus/elements";
 import { streamChunksSync } from "../lib/corpus/stream";
@@ -21,13 +21,7 @@ import { FAITHFUL_RULES } from "../lib/refine/rules";
 import { refineFile, refineFileAsync } from "../lib/refine/run";
 import type { Example } from "../lib/corpus/schema";
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "cci-stream-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = scratch("cci-stream-");
 
 /** Elements of `text` as the scanner cuts them when fed `size`-byte chunks. */
 function scan(text: string | Buffer, size: number): string[] {

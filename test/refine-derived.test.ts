@@ -3,23 +3,17 @@
  * whole-file refinement of train+dev gives — and must not be used when the file is not
  * exactly train's examples then dev's.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { scratch } from "./helpers/scratch";
 import { importCorpus } from "../lib/corpus/import";
 import { pythonJsonDumps } from "../lib/corpus/pyjson";
 import { fileEquals } from "../lib/refine/derived";
 import { refineFolder, refineFolderAsync } from "../lib/refine/run";
 import { corpusText, example } from "./helpers/corpus";
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "cci-derived-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = scratch("cci-derived-");
 
 /** A download folder whose examples refinement actually changes, imported into `data`. */
 async function imported(train: number, dev: number, crlf = false): Promise<string> {

@@ -35,56 +35,74 @@ export interface RefineOptions {
   threads?: Threads;
 }
 
-/** Refine `input` into the staged temp file `temp`. */
-function refineIntoSync(input: string, temp: string, rules: readonly RefineRule[]): RefineStats {
-  const writer = new CorpusWriter(temp);
-  let stats = emptyStats(rules);
-  const bar = byteProgress(`refine ${basename(input)}`, inputSize(input));
-  try {
-    streamFileSync(input, (b) => refineBatch(b, rules), (r) => {
-      writer.writeItems(r.items, r.ids.length);
-      stats = addStats(stats, r.stats);
-    }, { onChunk: bar.chunk });
-    writer.close();
-  } catch (err) {
-    writer.abandon();
-    throw err;
-  } finally {
-    bar.done();
-  }
-  return stats;
-}
-
 interface RefinedInto {
   stats: RefineStats;
   scan: ScanSummary;
   ids: Set<string>;
 }
 
+/** Where refined batches go: the staged output, the running stats, the ids (when kept), a progress bar. */
+class RefinedOutput {
+  private readonly writer: CorpusWriter;
+  private readonly bar: ReturnType<typeof byteProgress>;
+  stats: RefineStats;
+  readonly ids = new Set<string>();
+
+  constructor(input: string, temp: string, rules: readonly RefineRule[], private readonly keepIds = false) {
+    this.bar = byteProgress(`refine ${basename(input)}`, inputSize(input));
+    this.writer = new CorpusWriter(temp);
+    this.stats = emptyStats(rules);
+  }
+
+  readonly add = (r: RefinedBatch): void => {
+    this.writer.writeItems(r.items, r.ids.length);
+    this.stats = addStats(this.stats, r.stats);
+    if (this.keepIds) for (const id of r.ids) this.ids.add(id);
+  };
+
+  readonly chunk = (c: Buffer): void => this.bar.chunk(c);
+
+  /** `finishSync` for asynchronous reading. */
+  async finish(read: () => Promise<ScanSummary>): Promise<RefinedInto> {
+    let scan: ScanSummary;
+    try {
+      scan = await read();
+    } catch (err) {
+      return this.finishSync(() => {
+        throw err;
+      });
+    }
+    return this.finishSync(() => scan);
+  }
+
+  /** Run the reading; close the output when it succeeds, drop it when it throws. */
+  finishSync(read: () => ScanSummary): RefinedInto {
+    try {
+      const scan = read();
+      this.writer.close();
+      return { stats: this.stats, scan, ids: this.ids };
+    } catch (err) {
+      this.writer.abandon();
+      throw err;
+    } finally {
+      this.bar.done();
+    }
+  }
+}
+
+/** Refine `input` into the staged temp file `temp`, on this thread. */
+function refineIntoSync(input: string, temp: string, rules: readonly RefineRule[]): RefineStats {
+  const out = new RefinedOutput(input, temp, rules);
+  return out.finishSync(() => streamFileSync(input, (b) => refineBatch(b, rules), out.add, { onChunk: out.chunk })).stats;
+}
+
+/** Refine `input` into `temp`, on the pool's worker threads when it gives one (rules from the built-in tables only). */
 async function refineInto(input: string, temp: string, rules: readonly RefineRule[], pool: () => WorkerPool | undefined, keepIds = false): Promise<RefinedInto> {
-  const size = inputSize(input);
   const names = portableRuleNames(rules);
   const workers = names ? pool() : undefined;
   const work = workers ? (b: Batch) => workers.refine(b, names!) : (b: Batch) => refineBatch(b, rules);
-  const writer = new CorpusWriter(temp);
-  let stats = emptyStats(rules);
-  const ids = new Set<string>();
-  const bar = byteProgress(`refine ${basename(input)}`, size);
-  let scan: ScanSummary;
-  try {
-    scan = await streamCorpus<RefinedBatch>(fileChunks(input), input, work, (r) => {
-      writer.writeItems(r.items, r.ids.length);
-      stats = addStats(stats, r.stats);
-      if (keepIds) for (const id of r.ids) ids.add(id);
-    }, { onChunk: bar.chunk, inflight: workers?.inflight ?? 1 });
-    writer.close();
-  } catch (err) {
-    writer.abandon();
-    throw err;
-  } finally {
-    bar.done();
-  }
-  return { stats, scan, ids };
+  const out = new RefinedOutput(input, temp, rules, keepIds);
+  return out.finish(() => streamCorpus<RefinedBatch>(fileChunks(input), input, work, out.add, { onChunk: out.chunk, inflight: workers?.inflight ?? 1 }));
 }
 
 /** Refine one corpus file into `output`; the input is never overwritten. */
