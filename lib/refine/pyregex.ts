@@ -100,9 +100,25 @@ export function pySub(pattern: string, repl: string): (text: string) => string {
   return literal ? (text) => (text.includes(literal) ? replace(text) : text) : replace;
 }
 
+/** A `|` outside every group and class: the pattern is an alternation as a whole. */
+function hasTopLevelAlternation(p: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i];
+    if (c === "\\") i++;
+    else if (inClass) inClass = c !== "]";
+    else if (c === "[") inClass = true;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "|" && depth === 0) return true;
+  }
+  return false;
+}
+
 /**
  * Characters every match must contain, read from the start of a pattern: after leading `\b` or
- * lookbehinds, the run of plain characters (minus a last one made optional by `?`, `*` or `{0`).
+ * lookbehinds, the run of plain characters (minus a last one made optional by `?`, `*`, `{0` or `{,`).
  * "" when the pattern does not start that simply.
  */
 export function requiredLiteral(pattern: string): string {
@@ -115,11 +131,12 @@ export function requiredLiteral(pattern: string): string {
       p = p.slice(close + 1);
     } else break;
   }
+  if (hasTopLevelAlternation(p)) return ""; // `a|b` matches "b" without the "a"
   const m = /^[^\\.^$*+?()[\]{}|]+/.exec(p);
   if (!m) return "";
   let lit = m[0];
   const next = p.slice(lit.length);
-  if (/^(?:[?*]|\{0)/.test(next)) lit = [...lit].slice(0, -1).join("");
+  if (/^(?:[?*]|\{0|\{,)/.test(next)) lit = [...lit].slice(0, -1).join(""); // Python's {,n} starts at 0
   return lit;
 }
 
