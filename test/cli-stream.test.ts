@@ -124,10 +124,14 @@ describe("interrupted runs leave no file at any output path", () => {
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
   });
 
-  it("SIGKILL: no file at any output path (only hidden temp files can remain)", async () => {
+  it("SIGKILL: no file at any output path; the next run there removes the hidden temp files left", async () => {
     const { out } = await interrupt("SIGKILL");
     const left = existsSync(out) ? readdirSync(out) : [];
     expect(left.filter((f) => !/^\..*\.tmp$/.test(f))).toEqual([]);
+    const input = join(out, "..", "small.json");
+    writeFileSync(input, good());
+    expect(cci("refine", input, "--out", join(out, "small-refined.json")).status).toBe(0);
+    expect(readdirSync(out)).toEqual(["small-refined.json"]);
   });
 });
 

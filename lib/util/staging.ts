@@ -46,6 +46,37 @@ function hookSignals(): () => void {
   };
 }
 
+const TEMP_NAME = /^\..+\.cci-(\d+)-\d+\.tmp$/;
+const sweptDirs = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Temp files a killed run (SIGKILL, power loss) left in `dir` — hidden, never at an output
+ * path, but gigabytes on a large corpus — are removed by the next run that writes there.
+ */
+function sweepStaleTemps(dir: string): void {
+  if (sweptDirs.has(dir)) return;
+  sweptDirs.add(dir);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (m && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) rmSync(join(dir, name), { force: true });
+  }
+}
+
 /** Remove `top` and the folders under it, all only if empty. */
 function removeEmptyTree(top: string): void {
   try {
@@ -82,6 +113,7 @@ export class OutputSet {
     } catch (err) {
       throw new UserError(`${path}: cannot create its folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
+    sweepStaleTemps(dir);
     const temp = join(dir, `.${basename(target)}.cci-${process.pid}-${++serial}.tmp`);
     hookExit();
     liveTemps.add(temp);
