@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { BASELINE_MEMBER_NAMES } from "../baseline/members";
 import type { BenchCase } from "./bench";
 
-export const BASELINE_CASE_NAME = "baseline: train + predict + vote ×1";
+export const BASELINE_CASE_NAME = "baseline";
 
 export const baselineCase: BenchCase = {
   name: BASELINE_CASE_NAME,

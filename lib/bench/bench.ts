@@ -4,18 +4,16 @@
  * Benchmarks measure; they never assert.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { loadCorpus } from "../corpus/load";
-import { writeCorpus } from "../corpus/write";
 import { holdsCorpus } from "../corpus/locate";
-import type { Example } from "../corpus/schema";
 import { UserError } from "../util/errors";
 import { info } from "../util/progress";
 import { promptsCase } from "./prompts";
 import { edaCase } from "./eda";
 import { baselineCase } from "./baseline";
 import { inferCase } from "./infer";
+import { scaledCase, startupCase } from "./scale";
 
 export interface StepResult {
   case: string;
@@ -23,6 +21,8 @@ export interface StepResult {
   seconds: number;
   peakMiB: number;
   cpuSeconds: number;
+  /** Size of the step's input corpus, where it has one (to judge how time scales). */
+  inputMiB?: number;
 }
 
 export interface BenchContext {
@@ -40,42 +40,18 @@ export interface BenchCase {
   run: (ctx: BenchContext) => StepResult[];
 }
 
-/** Copy a corpus `times` times with new example ids (`…#r7`), as a benchmark input. */
-export function scaleCorpus(examples: readonly Example[], times: number): Example[] {
-  const out: Example[] = [];
-  for (let k = 0; k < times; k++) for (const ex of examples) out.push({ ...ex, id: k === 0 ? ex.id : `${ex.id}#r${k}` });
-  return out;
-}
-
-/** Write a scaled copy of an imported corpus folder (train, dev, test) into `dir`. */
-export function writeScaledCorpus(from: string, dir: string, times: number): void {
-  mkdirSync(dir, { recursive: true });
-  for (const split of ["train", "dev", "test"]) writeCorpus(join(dir, `${split}.json`), scaleCorpus(loadCorpus(join(from, `${split}.json`)), times));
-}
-
 /** The benchmark cases; later stages add theirs. */
 export const BENCH_CASES: BenchCase[] = [
   {
-    name: "import+refine ×1",
+    name: "import-refine-x1",
     run: (ctx) => [
-      ctx.cci("import+refine ×1", "import", ["import", ctx.source, "--out", join(ctx.work, "x1-data")]),
-      ctx.cci("import+refine ×1", "refine", ["refine", "--in", join(ctx.work, "x1-data"), "--out", join(ctx.work, "x1-refined")]),
+      ctx.cci("import-refine-x1", "import", ["import", ctx.source, "--out", join(ctx.work, "x1-data")]),
+      ctx.cci("import-refine-x1", "refine", ["refine", "--in", join(ctx.work, "x1-data"), "--out", join(ctx.work, "x1-refined")]),
     ],
   },
-  {
-    name: "import+refine ×100",
-    run: (ctx) => {
-      const scaled = join(ctx.work, "x100-source");
-      if (!existsSync(join(scaled, "test.json"))) {
-        info("bench: writing the ×100 corpus …");
-        writeScaledCorpus(join(ctx.work, "x1-data"), scaled, 100);
-      }
-      return [
-        ctx.cci("import+refine ×100", "import", ["import", scaled, "--out", join(ctx.work, "x100-data")]),
-        ctx.cci("import+refine ×100", "refine", ["refine", "--in", join(ctx.work, "x100-data"), "--out", join(ctx.work, "x100-refined")]),
-      ];
-    },
-  },
+  startupCase,
+  scaledCase(100),
+  scaledCase(300),
   edaCase,
   promptsCase,
   baselineCase,
@@ -112,12 +88,33 @@ export function benchSource(root: string, given?: string): string {
   return found;
 }
 
+/** The cases `--only` names (whole names), or one line listing the names there are. */
+export function selectCases(only?: readonly string[]): BenchCase[] {
+  if (!only || only.length === 0) return BENCH_CASES;
+  const unknown = only.filter((o) => !BENCH_CASES.some((c) => c.name === o));
+  if (unknown.length > 0) throw new UserError(`bench: no case named ${unknown.join(", ")} (cases: ${BENCH_CASES.map((c) => c.name).join(", ")})`);
+  return BENCH_CASES.filter((c) => only.includes(c.name));
+}
+
+/** The compiled start-up build is what users run; build it first when it is missing or stale. */
+function ensureBuild(root: string): void {
+  try {
+    const { builtAt, inputs } = JSON.parse(readFileSync(join(root, "dist", "build.json"), "utf8")) as { builtAt: number; inputs: string[] };
+    if (inputs.every((p) => statSync(join(root, p)).mtimeMs <= builtAt)) return;
+  } catch {
+    /* no build */
+  }
+  info("bench: building dist/ first (the start-up build users run)");
+  spawnSync(process.execPath, [join(root, "lib", "cli", "build.mjs")], { stdio: "inherit" });
+}
+
 export function runBench(root: string, source: string, only?: string[]): StepResult[] {
+  const cases = selectCases(only);
+  ensureBuild(root);
   const work = join(root, ".bench");
   rmSync(join(work, "x1-data"), { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const ctx: BenchContext = { root, work, source, cci: (c, s, a) => runCci(root, c, s, a) };
-  const cases = only ? BENCH_CASES.filter((c) => only.some((o) => c.name.includes(o))) : BENCH_CASES;
   // Cases after the first reuse its imported corpus.
   if (!cases.includes(BENCH_CASES[0])) BENCH_CASES[0].run(ctx);
   return cases.flatMap((c) => c.run(ctx));

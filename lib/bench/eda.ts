@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { BenchCase } from "./bench";
 
-export const EDA_CASE_NAME = "eda ×1 (raw+refined, html+png+svg)";
+export const EDA_CASE_NAME = "eda";
 
 export const edaCase: BenchCase = {
   name: EDA_CASE_NAME,

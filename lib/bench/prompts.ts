@@ -10,7 +10,7 @@ import { VARIANT_NAMES } from "../prompts/variants";
 import { writeCorpusTinyTokenizer } from "../tokenize/tiny";
 import type { BenchCase } from "./bench";
 
-export const PROMPTS_CASE_NAME = "prompts: all variants × train+dev+test";
+export const PROMPTS_CASE_NAME = "prompts";
 
 export const promptsCase: BenchCase = {
   name: PROMPTS_CASE_NAME,

@@ -3,8 +3,6 @@
  * runs in Node), and the placed words become a plotly scatter of text. All words horizontal,
  * as the original's `prefer_horizontal=1`.
  */
-import cloud from "d3-cloud";
-import { createCanvas } from "@napi-rs/canvas";
 import seedrandom from "seedrandom";
 import type { WordCount } from "../eda/words";
 import { baseLayout, FONT_FAMILY, PAGE, type Figure } from "./figure";
@@ -45,7 +43,9 @@ export function fontSizes(words: readonly WordCount[], minSize: number, maxSize:
 }
 
 /** Place the most frequent words; those that do not fit are left out (PlacedWord[] is shorter). */
-export function layoutWordCloud(words: readonly WordCount[], options: CloudOptions = {}): Promise<PlacedWord[]> {
+export async function layoutWordCloud(words: readonly WordCount[], options: CloudOptions = {}): Promise<PlacedWord[]> {
+  // Loaded here, not at the top: the native canvas would slow every `cci` start.
+  const [{ default: cloud }, { createCanvas }] = await Promise.all([import("d3-cloud"), import("@napi-rs/canvas")]);
   const o = { ...DEFAULTS, ...options };
   const top = words.slice(0, o.maxWords);
   const sizes = fontSizes(top, o.minSize, o.maxSize);

@@ -1,40 +1,38 @@
-import { readFileSync } from "node:fs";
 import type { Example } from "./schema";
-import { isObject, kind, validateExample } from "./validate";
-import { UserError } from "../util/errors";
+import { examplesOf } from "./elements";
+import { streamChunksSync, streamFileSync } from "./stream";
 
 /**
  * Parse and validate a corpus file. Bad input raises a UserError whose one line names the
  * file, the example id (or index) and the field, e.g.
  * `dev.json: example nikluge-…-dev-000003: input.conversation[4].speaker: expected 1 or 2, got "x"`.
+ *
+ * Same reader as the streaming commands (`stream.ts`): each example is `JSON.parse`d on its own
+ * bytes, so whole-file and streaming reads agree exactly; nesting deeper than `MAX_DEPTH`,
+ * UTF-16 and invalid UTF-8 are refused in one line.
  */
-export function parseCorpus(text: string, file: string): Example[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (err) {
-    throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  if (!Array.isArray(data)) throw new UserError(`${file}: expected a JSON array of examples, got ${kind(data)}`);
-  const seen = new Set<string>();
-  data.forEach((ex, i) => {
-    const where = `${file}: example ${isObject(ex) && typeof ex.id === "string" && ex.id ? ex.id : `#${i + 1}`}`;
-    validateExample(ex, (field, problem) => new UserError(`${where}: ${field}: ${problem}`));
-    const id = (ex as Example).id;
-    if (seen.has(id)) throw new UserError(`${where}: id: duplicate id (also used by an earlier example)`);
-    seen.add(id);
-  });
-  return data as Example[];
+export function parseCorpus(text: string | Buffer, file: string): Example[] {
+  const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+  return collect((work, onResult) => streamChunksSync([bytes], file, work, onResult));
 }
 
 /** Read a corpus file from disk and validate it. */
 export function loadCorpus(path: string): Example[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: cannot read (${code === "ENOENT" ? "no such file" : code ?? (err as Error).message})`);
-  }
-  return parseCorpus(text, path);
+  return collect((work, onResult) => streamFileSync(path, work, onResult));
+}
+
+type Reader = (work: (b: Parameters<typeof examplesOf>[0]) => { ids: string[]; examples: Example[] }, onResult: (r: { examples: Example[] }) => void) => unknown;
+
+function collect(read: Reader): Example[] {
+  const out: Example[] = [];
+  read(
+    (b) => {
+      const examples = examplesOf(b);
+      return { ids: examples.map((e) => e.id), examples };
+    },
+    (r) => {
+      for (const ex of r.examples) out.push(ex);
+    },
+  );
+  return out;
 }

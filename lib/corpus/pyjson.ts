@@ -15,7 +15,15 @@ export function pythonJsonLine(value: unknown): string {
   return pythonJsonDumps(value, null);
 }
 
-/** `unit` null writes one line, as Python does without an indent. */
+/** Top-level array items of `json.dump(list, indent=4)`, one at a time: `[\n    ITEM,\n    ITEM\n]`. */
+export const ITEM_SEPARATOR = ",\n    ";
+
+/** One item of a top-level array as `pythonJsonDumps(list)` writes it (its first line unindented). */
+export function pythonJsonItem(value: unknown): string {
+  return write(value, "    ", "    ");
+}
+
+/** `unit` null writes one line, as Python does without an indent. Plain loops: this runs over every example of a corpus. */
 function write(value: unknown, pad: string, unit: string | null): string {
   if (value === null) return "null";
   switch (typeof value) {
@@ -27,14 +35,24 @@ function write(value: unknown, pad: string, unit: string | null): string {
       return pythonNumber(value);
     case "object": {
       const inner = unit === null ? "" : pad + unit;
-      const [open, sep, close] = unit === null ? ["", ", ", ""] : [`\n${inner}`, `,\n${inner}`, `\n${pad}`];
+      const sep = unit === null ? ", " : `,\n${inner}`;
       if (Array.isArray(value)) {
         if (value.length === 0) return "[]";
-        return `[${open}${value.map((v) => write(v, inner, unit)).join(sep)}${close}]`;
+        let out = unit === null ? "[" : `[\n${inner}`;
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : sep) + write(value[i], inner, unit);
+        return unit === null ? `${out}]` : `${out}\n${pad}]`;
       }
-      const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-      if (entries.length === 0) return "{}";
-      return `{${open}${entries.map(([k, v]) => `${JSON.stringify(k)}: ${write(v, inner, unit)}`).join(sep)}${close}}`;
+      let out = "";
+      let first = true;
+      for (const key in value as Record<string, unknown>) {
+        if (!Object.hasOwn(value as object, key)) continue;
+        const v = (value as Record<string, unknown>)[key];
+        if (v === undefined) continue;
+        out += `${first ? "" : sep}${JSON.stringify(key)}: ${write(v, inner, unit)}`;
+        first = false;
+      }
+      if (first) return "{}";
+      return unit === null ? `{${out}}` : `{\n${inner}${out}\n${pad}}`;
     }
     default:
       throw new TypeError(`cannot write a ${typeof value} as JSON`);

@@ -93,19 +93,81 @@ export function pyRegExp(pattern: string, flags = "g"): RegExp {
 /** Python `re.sub(pattern, repl, text)` for a literal replacement. */
 export function pySub(pattern: string, repl: string): (text: string) => string {
   const re = pyRegExp(pattern, "g");
-  return (text) => text.replace(re, () => repl);
+  const literal = requiredLiteral(pattern);
+  // A replacement without `$` is used as is (faster than a callback); one with `$` must stay literal.
+  const replace = repl.includes("$") ? (text: string) => text.replace(re, () => repl) : (text: string) => text.replace(re, repl);
+  // Text without the pattern's required literal cannot match: skip the regex (most utterances).
+  return literal ? (text) => (text.includes(literal) ? replace(text) : text) : replace;
 }
 
-const STRIP = new RegExp(`^[${PY_STRIP_CLASS}]+|[${PY_STRIP_CLASS}]+$`, "gu");
+/** A `|` outside every group and class: the pattern is an alternation as a whole. */
+function hasTopLevelAlternation(p: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i];
+    if (c === "\\") i++;
+    else if (inClass) inClass = c !== "]";
+    else if (c === "[") inClass = true;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "|" && depth === 0) return true;
+  }
+  return false;
+}
+
+/**
+ * Characters every match must contain, read from the start of a pattern: after leading `\b` or
+ * lookbehinds, the run of plain characters (minus a last one made optional by `?`, `*`, `{0` or `{,`).
+ * "" when the pattern does not start that simply.
+ */
+export function requiredLiteral(pattern: string): string {
+  let p = pattern;
+  for (;;) {
+    if (p.startsWith("\\b")) p = p.slice(2);
+    else if (p.startsWith("(?<=") || p.startsWith("(?<!")) {
+      const close = p.indexOf(")");
+      if (close < 0 || p.slice(4, close).includes("(")) return "";
+      p = p.slice(close + 1);
+    } else break;
+  }
+  if (hasTopLevelAlternation(p)) return ""; // `a|b` matches "b" without the "a"
+  const m = /^[^\\.^$*+?()[\]{}|]+/.exec(p);
+  if (!m) return "";
+  let lit = m[0];
+  const next = p.slice(lit.length);
+  if (/^(?:[?*]|\{0|\{,)/.test(next)) lit = [...lit].slice(0, -1).join(""); // Python's {,n} starts at 0
+  return lit;
+}
+
+// Every strippable character is in the BMP (≤ U+3000): a table built from the class itself
+// replaces a `[…]+$` regex, which retries at every position of the text.
+const STRIP_CHAR = new RegExp(`^[${PY_STRIP_CLASS}]$`, "u");
+const STRIPPABLE = Uint8Array.from({ length: 0x3001 }, (_, c) => (STRIP_CHAR.test(String.fromCharCode(c)) ? 1 : 0));
+const strippable = (c: number) => c <= 0x3000 && STRIPPABLE[c] === 1;
 
 /** Python `str.strip()` with no argument. */
 export function pyStrip(text: string): string {
-  return text.replace(STRIP, "");
+  let a = 0;
+  let b = text.length;
+  while (a < b && strippable(text.charCodeAt(a))) a++;
+  while (b > a && strippable(text.charCodeAt(b - 1))) b--;
+  return a === 0 && b === text.length ? text : text.slice(a, b);
 }
 
 /** Python `len(text)`: code points, not UTF-16 units. */
 export function pyLen(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
+  // UTF-16 length minus one per surrogate pair; a lone surrogate counts one, as in Python.
+  let n = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
   return n;
 }

@@ -1,37 +1,126 @@
-/** Refinement at the file-system edge: files and folders in, refined files and stats out. */
+/**
+ * Refinement at the file-system edge: files and folders in, refined files and stats out.
+ *
+ * Streaming: a file is read, refined and written one batch of examples at a time, in the bytes
+ * `pythonJsonDumps` gives for the whole list, so memory stays flat whatever the file's size.
+ * All or nothing: outputs are staged beside their targets and moved into place only when every
+ * file of the run is done; bad input anywhere leaves no output. The CLI uses the asynchronous
+ * forms, which can spread large files over worker threads (`pool.ts`) and stop cleanly on
+ * SIGINT/SIGTERM; notebooks and the report call the synchronous ones.
+ */
+import { existsSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { loadCorpus } from "../corpus/load";
-import { writeCorpus } from "../corpus/write";
 import { corpusFiles } from "../corpus/locate";
-import { assertNotInput } from "../util/atomic";
+import { byteProgress, fileChunks, inputSize, streamCorpus, streamFileSync, type ScanSummary } from "../corpus/stream";
+import { spliceRefinedTrainDev, trainDevOf, type RefinedSource } from "./derived";
+import { CorpusWriter } from "../corpus/stream-write";
+import type { Batch } from "../corpus/elements";
+import { OutputSet } from "../util/staging";
+import { UserError } from "../util/errors";
 import { FAITHFUL_RULES, type RefineRule } from "./rules";
-import { addStats, emptyStats, refineExample, type RefineStats } from "./refine";
-import { progress } from "../util/progress";
+import { addStats, emptyStats, type RefineStats } from "./refine";
+import { portableRuleNames, refineBatch, type RefinedBatch } from "./batch";
+import { WorkerPool, workersFor, type Threads } from "./pool";
 
 export interface FileRefined {
   input: string;
   output: string;
   stats: RefineStats;
+  /** Spliced from the refined train and dev files rather than refined again (derived.ts). */
+  spliced?: boolean;
+}
+
+export interface RefineOptions {
+  /** Worker threads: "auto" (default) uses every core for files of 32 MiB and more. */
+  threads?: Threads;
+}
+
+interface RefinedInto {
+  stats: RefineStats;
+  scan: ScanSummary;
+  ids: Set<string>;
+}
+
+/** Where refined batches go: the staged output, the running stats, the ids (when kept), a progress bar. */
+class RefinedOutput {
+  private readonly writer: CorpusWriter;
+  private readonly bar: ReturnType<typeof byteProgress>;
+  stats: RefineStats;
+  readonly ids = new Set<string>();
+
+  constructor(input: string, temp: string, rules: readonly RefineRule[], private readonly keepIds = false) {
+    this.bar = byteProgress(`refine ${basename(input)}`, inputSize(input));
+    this.writer = new CorpusWriter(temp);
+    this.stats = emptyStats(rules);
+  }
+
+  readonly add = (r: RefinedBatch): void => {
+    this.writer.writeItems(r.items, r.ids.length);
+    this.stats = addStats(this.stats, r.stats);
+    if (this.keepIds) for (const id of r.ids) this.ids.add(id);
+  };
+
+  readonly chunk = (c: Buffer): void => this.bar.chunk(c);
+
+  /** `finishSync` for asynchronous reading. */
+  async finish(read: () => Promise<ScanSummary>): Promise<RefinedInto> {
+    let scan: ScanSummary;
+    try {
+      scan = await read();
+    } catch (err) {
+      return this.finishSync(() => {
+        throw err;
+      });
+    }
+    return this.finishSync(() => scan);
+  }
+
+  /** Run the reading; close the output when it succeeds, drop it when it throws. */
+  finishSync(read: () => ScanSummary): RefinedInto {
+    try {
+      const scan = read();
+      this.writer.close();
+      return { stats: this.stats, scan, ids: this.ids };
+    } catch (err) {
+      this.writer.abandon();
+      throw err;
+    } finally {
+      this.bar.done();
+    }
+  }
+}
+
+/** Refine `input` into the staged temp file `temp`, on this thread. */
+function refineIntoSync(input: string, temp: string, rules: readonly RefineRule[]): RefineStats {
+  const out = new RefinedOutput(input, temp, rules);
+  return out.finishSync(() => streamFileSync(input, (b) => refineBatch(b, rules), out.add, { onChunk: out.chunk })).stats;
+}
+
+/** Refine `input` into `temp`, on the pool's worker threads when it gives one (rules from the built-in tables only). */
+async function refineInto(input: string, temp: string, rules: readonly RefineRule[], pool: () => WorkerPool | undefined, keepIds = false): Promise<RefinedInto> {
+  const names = portableRuleNames(rules);
+  const workers = names ? pool() : undefined;
+  const work = workers ? (b: Batch) => workers.refine(b, names!) : (b: Batch) => refineBatch(b, rules);
+  const out = new RefinedOutput(input, temp, rules, keepIds);
+  return out.finish(() => streamCorpus<RefinedBatch>(fileChunks(input), input, work, out.add, { onChunk: out.chunk, inflight: workers?.inflight ?? 1 }));
 }
 
 /** Refine one corpus file into `output`; the input is never overwritten. */
 export function refineFile(input: string, output: string, rules: readonly RefineRule[] = FAITHFUL_RULES): FileRefined {
-  assertNotInput(output, [input]);
-  const corpus = loadCorpus(input);
-  const stats = emptyStats(rules);
-  const bar = progress(`refine ${basename(input)}`, corpus.length);
-  const examples = corpus.map((ex) => {
-    bar.tick();
-    return refineExample(ex, rules, stats);
-  });
-  bar.done();
-  writeCorpus(output, examples);
-  return { input, output, stats };
+  return new OutputSet([input]).runSync((out) => ({ input, output, stats: refineIntoSync(input, out.stage(output), rules) }));
+}
+
+/** The corpus files of a folder, or one line saying why there are none. */
+export function folderInputs(inDir: string): string[] {
+  if (existsSync(inDir) && !statSync(inDir).isDirectory()) throw new UserError(`${inDir}: is a file, not a folder; refine one file with \`cci refine ${inDir} --out FILE\``);
+  const inputs = corpusFiles(inDir);
+  if (inputs.length === 0) throw new UserError(`${inDir}: no corpus files (*.json) found; nothing to refine`);
+  return inputs;
 }
 
 /**
  * Refine every *.json of a folder into the same names under `outDir`, one file at a time so only
- * one file's examples are held in memory.
+ * a few batches are held in memory; the outputs appear together at the end, or not at all.
  */
 export function refineFolder(
   inDir: string,
@@ -39,17 +128,85 @@ export function refineFolder(
   rules: readonly RefineRule[] = FAITHFUL_RULES,
   onFile: (done: FileRefined) => void = () => {},
 ): { files: FileRefined[]; total: RefineStats } {
-  const inputs = corpusFiles(inDir);
-  for (const f of inputs) assertNotInput(join(outDir, basename(f)), inputs);
-  const files: FileRefined[] = [];
-  let total = emptyStats(rules);
-  for (const input of inputs) {
-    const done = refineFile(input, join(outDir, basename(input)), rules);
-    files.push(done);
-    total = addStats(total, done.stats);
-    onFile(done);
+  const inputs = folderInputs(inDir);
+  return new OutputSet(inputs).runSync((out) => {
+    const targets = inputs.map((f) => [f, join(outDir, basename(f)), out.stage(join(outDir, basename(f)))] as const);
+    const files: FileRefined[] = [];
+    let total = emptyStats(rules);
+    for (const [input, output, temp] of targets) {
+      const done = { input, output, stats: refineIntoSync(input, temp, rules) };
+      files.push(done);
+      total = addStats(total, done.stats);
+      onFile(done);
+    }
+    return { files, total };
+  });
+}
+
+/** A pool made on first need (a large file), shared by every file of the run. */
+function lazyPool(threads: Threads, inputs: readonly string[]) {
+  let pool: WorkerPool | undefined;
+  const sizes = new Map(inputs.map((f) => [f, inputSize(f)]));
+  return {
+    for(input: string): WorkerPool | undefined {
+      const n = workersFor(threads, sizes.get(input) ?? 0);
+      if (n === 0) return undefined;
+      pool ??= new WorkerPool(n);
+      return pool;
+    },
+    close: () => pool?.close(),
+  };
+}
+
+/** `refineFile` for the CLI: large files on worker threads, interruptible. */
+export async function refineFileAsync(input: string, output: string, rules: readonly RefineRule[] = FAITHFUL_RULES, opts: RefineOptions = {}): Promise<FileRefined> {
+  const pools = lazyPool(opts.threads ?? "auto", [input]);
+  try {
+    return await new OutputSet([input]).run(async (out) => ({ input, output, stats: (await refineInto(input, out.stage(output), rules, () => pools.for(input))).stats }));
+  } finally {
+    await pools.close();
   }
-  return { files, total };
+}
+
+/** `refineFolder` for the CLI: large files on worker threads, interruptible, all or nothing. */
+export async function refineFolderAsync(
+  inDir: string,
+  outDir: string,
+  rules: readonly RefineRule[] = FAITHFUL_RULES,
+  onFile: (done: FileRefined) => void = () => {},
+  opts: RefineOptions = {},
+): Promise<{ files: FileRefined[]; total: RefineStats }> {
+  const inputs = folderInputs(inDir);
+  const pools = lazyPool(opts.threads ?? "auto", inputs);
+  try {
+    return await new OutputSet(inputs).run(async (out) => {
+      const targets = new Map(inputs.map((f) => [f, { output: join(outDir, basename(f)), temp: out.stage(join(outDir, basename(f))) }]));
+      // train+dev last, so it can be spliced from train's and dev's outputs (derived.ts).
+      const trio = trainDevOf(inputs);
+      const order = trio ? [...inputs.filter((f) => f !== trio.trainDev), trio.trainDev] : inputs;
+      const done = new Map<string, FileRefined>();
+      const sources = new Map<string, RefinedSource>();
+      for (const input of order) {
+        const { output, temp } = targets.get(input)!;
+        let stats: RefineStats;
+        let spliced = false;
+        if (trio && input === trio.trainDev && spliceRefinedTrainDev(input, sources.get(trio.train)!, sources.get(trio.dev)!, temp)) {
+          stats = addStats(done.get(trio.train)!.stats, done.get(trio.dev)!.stats);
+          spliced = true;
+        } else {
+          const r = await refineInto(input, temp, rules, () => pools.for(input), trio !== undefined && (input === trio.train || input === trio.dev));
+          stats = r.stats;
+          sources.set(input, { input, scan: r.scan, ids: r.ids, temp });
+        }
+        done.set(input, spliced ? { input, output, stats, spliced } : { input, output, stats });
+        onFile(done.get(input)!);
+      }
+      const files = inputs.map((f) => done.get(f)!);
+      return { files, total: files.reduce((t, f) => addStats(t, f.stats), emptyStats(rules)) };
+    });
+  } finally {
+    await pools.close();
+  }
 }
 
 /** Per-rule effects and before/after sizes as rows, for a table. */

@@ -3,7 +3,7 @@
  * settle which chat template it renders with: its own, or — as transformers 4.41 did when the
  * config has none — the legacy default of its tokenizer class (SPEC §5).
  */
-import { AutoTokenizer, env, type PreTrainedTokenizer } from "@huggingface/transformers";
+import type { PreTrainedTokenizer } from "@huggingface/transformers";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../util/errors";
@@ -45,6 +45,8 @@ export async function loadTokenizer(folder: string): Promise<LoadedTokenizer> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${folder}: no such tokenizer folder`);
   for (const f of REQUIRED) if (!existsSync(join(dir, f))) throw new UserError(`${folder}: missing ${f} (a tokenizer folder needs ${REQUIRED.join(" and ")})`);
   const config = readConfig(dir);
+  // Loaded here, not at the top: transformers.js takes ~0.1 s to import, which every `cci` start would pay.
+  const { AutoTokenizer, env } = await import("@huggingface/transformers");
   // Offline only: never reach for the Hub, never write a cache.
   env.allowRemoteModels = false;
   env.allowLocalModels = true;

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { refineFolder } from "../../lib/refine/run";
+import { refineFolder, refineFolderAsync } from "../../lib/refine/run";
 import { loadCorpus } from "../../lib/corpus/load";
 import { readZipEntries } from "../../lib/corpus/import";
 import { CORPUS_ZIP, REFERENCE, hasShared, importedCorpus } from "./shared";
@@ -26,6 +26,17 @@ describe.skipIf(!hasShared)("real corpus", () => {
   it("refines byte-identically to the original's refined_data", async () => {
     const out = mkdtempSync(join(tmpdir(), "cci-refined-"));
     refineFolder(await importedCorpus(), out);
+    for (const split of SPLITS) {
+      const ours = readFileSync(join(out, `${split}.json`));
+      const theirs = readFileSync(join(REFERENCE, "refined_data", `${split}.json`));
+      expect(ours.equals(theirs), `${split}.json differs from the reference`).toBe(true);
+    }
+  });
+
+  it("refines byte-identically the way the CLI does (streaming, worker threads, train+dev spliced)", async () => {
+    const out = mkdtempSync(join(tmpdir(), "cci-refined-"));
+    const { files } = await refineFolderAsync(await importedCorpus(), out, undefined, undefined, { threads: 2 });
+    expect(files.find((f) => f.output.endsWith("train+dev.json"))?.spliced).toBe(true);
     for (const split of SPLITS) {
       const ours = readFileSync(join(out, `${split}.json`));
       const theirs = readFileSync(join(REFERENCE, "refined_data", `${split}.json`));

@@ -3,7 +3,8 @@ import { statSync } from "node:fs";
 import { relative } from "node:path";
 import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
 import { ALTERNATIVE_RULES, FAITHFUL_RULES, replaceRule, withoutRules, type RefineRule } from "../../refine/rules";
-import { refineFile, refineFolder, statsRows, statsSummary, type FileRefined } from "../../refine/run";
+import { refineFileAsync, refineFolderAsync, statsRows, statsSummary, type FileRefined } from "../../refine/run";
+import { parseThreads, type Threads } from "../../refine/pool";
 import type { RefineStats } from "../../refine/refine";
 import { writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
@@ -16,7 +17,9 @@ interface RefineOpts {
   alt?: string[];
   stats?: string;
   listRules?: boolean;
+  threads: Threads;
 }
+
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 
@@ -50,8 +53,9 @@ export function register(program: Command): void {
     .option("--disable <rules>", "switch rules off (comma-separated names; see --list-rules)", list)
     .option("--alt <rules>", "swap a rule for its alternative (e.g. newline-to-space → collapse-whitespace)", list)
     .option("--stats <file>", "also write what each rule changed as JSON")
+    .option("--threads <n>", "worker threads: auto (every core for files of 32 MiB and more), or a number (0 or 1: none)", parseThreads, "auto" as Threads)
     .option("--list-rules", "print the rule table and exit")
-    .action((file: string | undefined, opts: RefineOpts) => {
+    .action(async (file: string | undefined, opts: RefineOpts) => {
       if (opts.listRules) {
         console.table([...FAITHFUL_RULES, ...Object.values(ALTERNATIVE_RULES)].map((r) => ({ name: r.name, description: r.description })));
         return;
@@ -59,18 +63,21 @@ export function register(program: Command): void {
       const rules = rulesFromOptions(opts.disable, opts.alt);
       const rel = (p: string) => relative(process.cwd(), p) || ".";
       const report = (f: FileRefined) =>
-        info(`refine: ${rel(f.input)} → ${rel(f.output)}  ${f.stats.examples} examples, turns ${f.stats.turnsBefore} → ${f.stats.turnsAfter}`);
+        info(`refine: ${rel(f.input)} → ${rel(f.output)}  ${f.stats.examples} examples, turns ${f.stats.turnsBefore} → ${f.stats.turnsAfter}${f.spliced ? "  (train's then dev's, spliced)" : ""}`);
       let total: RefineStats;
       if (file) {
         if (!opts.out) throw new UserError("refine FILE needs --out FILE");
         if (isDir(file)) throw new UserError(`${file}: is a folder; use --in ${file}`);
-        const done = refineFile(file, opts.out, rules);
+        const done = await refineFileAsync(file, opts.out, rules, { threads: opts.threads });
         report(done);
         total = done.stats;
       } else {
         const ws = defaultWorkspace();
         if (!opts.in) info(describeWorkspace(ws));
-        total = refineFolder(opts.in ?? ws.data, opts.out ?? ws.refined, rules, report).total;
+        // Reported once all are written: the outputs appear together or not at all.
+        const done = await refineFolderAsync(opts.in ?? ws.data, opts.out ?? ws.refined, rules, undefined, { threads: opts.threads });
+        done.files.forEach(report);
+        total = done.total;
       }
       console.table(statsRows(total));
       console.table([statsSummary(total)]);
