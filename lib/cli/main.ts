@@ -13,6 +13,15 @@ const program = new Command("cci")
 
 for (const register of COMMANDS) register(program);
 
+// A closed pipe (`cci … | head`) ends our tables, not the command: its files are still written.
+// Without a listener the stream's EPIPE would end the process with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED") throw err;
+    stream.destroy();
+  });
+}
+
 // Benchmarks ask a child process to report its own peak memory and CPU time at exit.
 if (process.env.CCI_REPORT_RESOURCES) {
   process.on("exit", () => process.stderr.write(`CCI_RESOURCES ${JSON.stringify(process.resourceUsage())}\n`));
