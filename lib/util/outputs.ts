@@ -91,7 +91,7 @@ function kindOf(path: string): Kind {
 
 /** Kernel file systems that hold no user files (statfs magic numbers, linux/magic.h). */
 const PSEUDO_FS: Record<number, string> = {
-  0x9fa0: "/proc",
+  0x9fa0: "procfs",
   0x62656572: "sysfs",
   0x27e0eb: "cgroup",
   0x63677270: "cgroup2",
@@ -125,7 +125,7 @@ function nearestFolder(path: string, shown: string): string {
 /** Refuse folders where files cannot be made: pseudo file systems and read-only folders. */
 function assertWritableFolder(folder: string, shown: string): void {
   const fs = pseudoFs(folder);
-  if (fs) throw new UserError(`${shown}: cannot write under ${folder} (a ${fs} kernel file system, not a place for files)`);
+  if (fs) throw new UserError(`${shown}: cannot write under ${folder} (${fs}, a kernel file system, holds no files)`);
   try {
     accessSync(folder, constants.W_OK | constants.X_OK);
   } catch {
@@ -302,6 +302,7 @@ let serial = 0;
 export class OutputSet {
   private readonly staged = new Map<string, Staged>();
   private readonly declared = new Map<string, string>();
+  private readonly folders = new Map<string, string>();
   private readonly madeDirs: string[] = [];
 
   constructor(readonly inputs: readonly string[] = []) {}
@@ -312,6 +313,8 @@ export class OutputSet {
     const key = t.stream ? `stream:${t.target}` : canonical(t.target);
     const prior = this.declared.get(key);
     if (prior !== undefined && prior !== flag) throw new UserError(`${path}: ${prior} and ${flag} name the same file; give each its own`);
+    const folder = this.folders.get(key);
+    if (folder !== undefined) throw new UserError(`${path}: ${flag} names the ${folder} folder; give it a file name of its own`);
     this.declared.set(key, flag);
     return t;
   }
@@ -319,6 +322,7 @@ export class OutputSet {
   /** Check an output folder before any work. */
   declareFolder(dir: string, flag = "--out"): void {
     checkOutputFolder(dir, { flag });
+    this.folders.set(canonical(dir), flag);
   }
 
   /** A temp path to fill (e.g. with a stream); `commit()` moves it to `path`. */

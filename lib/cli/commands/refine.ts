@@ -6,6 +6,7 @@ import { ALTERNATIVE_RULES, FAITHFUL_RULES, replaceRule, withoutRules, type Refi
 import { refineFile, refineFolder, statsRows, statsSummary, type FileRefined } from "../../refine/run";
 import type { RefineStats } from "../../refine/refine";
 import { writeFileAtomic } from "../../util/atomic";
+import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -61,20 +62,23 @@ export function register(program: Command): void {
       const report = (f: FileRefined) =>
         info(`refine: ${rel(f.input)} → ${rel(f.output)}  ${f.stats.examples} examples, turns ${f.stats.turnsBefore} → ${f.stats.turnsAfter}`);
       let total: RefineStats;
+      let inputs: readonly string[]; // every output (refined files, --stats) checked against these before any work
       if (file) {
         if (!opts.out) throw new UserError("refine FILE needs --out FILE");
         if (isDir(file)) throw new UserError(`${file}: is a folder; use --in ${file}`);
+        inputs = openOutputs(IO.refineFile(file, opts.out, opts.stats)).inputs;
         const done = refineFile(file, opts.out, rules);
         report(done);
         total = done.stats;
       } else {
         const ws = defaultWorkspace();
         if (!opts.in) info(describeWorkspace(ws));
+        inputs = openOutputs(IO.refineFolder(opts.in ?? ws.data, opts.out ?? ws.refined, opts.stats)).inputs;
         total = refineFolder(opts.in ?? ws.data, opts.out ?? ws.refined, rules, report).total;
       }
       console.table(statsRows(total));
       console.table([statsSummary(total)]);
-      if (opts.stats) writeFileAtomic(opts.stats, `${JSON.stringify({ rules: rules.map((r) => r.name), stats: total }, null, 2)}\n`);
+      if (opts.stats) writeFileAtomic(opts.stats, `${JSON.stringify({ rules: rules.map((r) => r.name), stats: total }, null, 2)}\n`, inputs, "--stats");
     });
 }
 
