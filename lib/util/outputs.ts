@@ -15,7 +15,7 @@
  * are removed. Streaming writers (large corpora) take a temp path with `stage()` and write it
  * themselves.
  */
-import { accessSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, statfsSync, writeFileSync, writeSync, type Stats } from "node:fs";
+import { accessSync, closeSync, mkdtempSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, statfsSync, writeFileSync, writeSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "./errors";
@@ -246,9 +246,13 @@ const liveTemps = new Set<string>();
 const liveDirs: string[] = [];
 let exitHooked = false;
 
+const liveFolders = new Set<string>();
+
 function removeLive(): void {
   for (const t of liveTemps) rmSync(t, { force: true });
   liveTemps.clear();
+  for (const f of liveFolders) rmSync(f, { recursive: true, force: true });
+  liveFolders.clear();
   for (const d of liveDirs.splice(0).reverse()) {
     try {
       rmdirSync(d);
@@ -286,7 +290,36 @@ function unhookSignals(): void {
 }
 
 function settle(): void {
-  if (liveTemps.size === 0) unhookSignals();
+  if (liveTemps.size === 0 && liveFolders.size === 0) unhookSignals();
+}
+
+/** A scratch folder (in `near`, default the system temp folder), removed by `dispose()`, on failure, signals and exit. */
+export function tempFolder(near = tmpdir(), shown = near): { path: string; dispose: () => void } {
+  makeDirs(near, shown);
+  let path: string;
+  try {
+    path = mkdtempSync(join(near, `.cci-${process.pid}-`));
+  } catch (err) {
+    throw fsError(err, shown, "cannot create a scratch folder");
+  }
+  hookSignals();
+  liveFolders.add(path);
+  return {
+    path,
+    dispose: () => {
+      rmSync(path, { recursive: true, force: true });
+      liveFolders.delete(path);
+      settle();
+    },
+  };
+}
+
+/**
+ * Let the event loop handle a pending SIGINT/SIGTERM. Signals are only seen when the loop turns;
+ * long work that awaits only resolved promises never lets it, so call this between steps.
+ */
+export function yieldToSignals(): Promise<void> {
+  return new Promise((ok) => setImmediate(ok));
 }
 
 interface Staged extends OutputTarget {
@@ -341,6 +374,19 @@ export class OutputSet {
     liveTemps.add(temp);
     this.staged.set(t.target, { ...t, temp });
     return temp;
+  }
+
+  /**
+   * Stage a file already written elsewhere (on the same file system as `path`'s folder) as the
+   * content of `path`: `commit()` renames it into place.
+   */
+  adopt(path: string, file: string, flag = "--out"): void {
+    const temp = this.stage(path, flag);
+    try {
+      renameSync(file, temp);
+    } catch (err) {
+      throw fsError(err, path);
+    }
   }
 
   /** Stage `data` for `path`. */
@@ -399,10 +445,11 @@ export class OutputSet {
     settle();
   }
 
-  /** Run `work` with this set; commit when it returns, abort when it throws. */
+  /** Run `work` with this set; commit when it returns, abort when it throws (or is interrupted). */
   async run<T>(work: (out: OutputSet) => Promise<T> | T): Promise<T> {
     try {
       const result = await work(this);
+      await yieldToSignals(); // an interrupt that came during the work wins over the commit
       this.commit();
       return result;
     } catch (err) {
