@@ -157,7 +157,7 @@ export async function importCorpus(source: string, outDir: string): Promise<Impo
 
   // Validate every split first (nothing is written on bad input), keeping only ids, not examples.
   const ids = {} as Record<SourceSplit, string[]>;
-  for (const split of SOURCE_SPLITS) ids[split] = idsOf(parseCorpus(picked[split].data.toString("utf8"), where(picked[split])));
+  for (const split of SOURCE_SPLITS) ids[split] = idsOf(parseCorpus(picked[split].data.toString("utf8"), where(picked[split]), { references: "every" }));
   const trainIds = new Set(ids.train);
   const dup = ids.dev.find((id) => trainIds.has(id));
   if (dup !== undefined) throw new UserError(`${where(picked.dev)}: example ${dup}: id: also used in the train split, so train+dev would hold it twice`);

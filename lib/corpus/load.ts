@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Example } from "./schema";
-import { isObject, kind, validateExample } from "./validate";
+import { isObject, kind, validateExample, type ValidateOptions } from "./validate";
 import { UserError } from "../util/errors";
 
 /**
@@ -8,7 +8,7 @@ import { UserError } from "../util/errors";
  * file, the example id (or index) and the field, e.g.
  * `dev.json: example nikluge-…-dev-000003: input.conversation[4].speaker: expected 1 or 2, got "x"`.
  */
-export function parseCorpus(text: string, file: string): Example[] {
+export function parseCorpus(text: string, file: string, opts: ValidateOptions = {}): Example[] {
   let data: unknown;
   try {
     data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
@@ -19,7 +19,7 @@ export function parseCorpus(text: string, file: string): Example[] {
   const seen = new Set<string>();
   data.forEach((ex, i) => {
     const where = `${file}: example ${isObject(ex) && typeof ex.id === "string" && ex.id ? ex.id : `#${i + 1}`}`;
-    validateExample(ex, (field, problem) => new UserError(`${where}: ${field}: ${problem}`));
+    validateExample(ex, (field, problem) => new UserError(`${where}: ${field}: ${problem}`), opts);
     const id = (ex as Example).id;
     if (seen.has(id)) throw new UserError(`${where}: id: duplicate id (also used by an earlier example)`);
     seen.add(id);

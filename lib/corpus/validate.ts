@@ -6,7 +6,17 @@ import { ANSWERS, isCategory } from "./schema";
 
 export type Fail = (field: string, problem: string) => Error;
 
-export function validateExample(ex: unknown, fail: Fail): void {
+export interface ValidateOptions {
+  /**
+   * Which references must name an utterance of their conversation. `every` for the download
+   * (import); `some` (default) for every other reader, because the original's refinement drops
+   * emptied utterances, references among them (6 examples of the real corpus keep a reference
+   * to a dropped utterance), while an example none of whose references remain is broken.
+   */
+  references?: "every" | "some";
+}
+
+export function validateExample(ex: unknown, fail: Fail, opts: ValidateOptions = {}): void {
   if (!isObject(ex)) throw fail("(example)", `expected an object, got ${kind(ex)}`);
   if (typeof ex.id !== "string" || ex.id === "") throw fail("id", `expected a non-empty string, got ${show(ex.id)}`);
   const input = ex.input;
@@ -28,6 +38,10 @@ export function validateExample(ex: unknown, fail: Fail): void {
   const refs = input.reference_id;
   if (!Array.isArray(refs) || refs.length === 0 || !refs.every((r) => typeof r === "string" && r !== ""))
     throw fail("input.reference_id", `expected a non-empty array of strings, got ${show(refs)}`);
+  const named = new Set(conv.flatMap((u: { utterance_id: string | string[] }) => (Array.isArray(u.utterance_id) ? u.utterance_id : [u.utterance_id])));
+  const dangling = (refs as string[]).findIndex((r) => !named.has(r));
+  if (dangling >= 0 && (opts.references === "every" || (refs as string[]).every((r) => !named.has(r))))
+    throw fail(`input.reference_id[${dangling}]`, `${show(refs[dangling])} names no utterance of this conversation`);
   if (!isCategory(input.category)) throw fail("input.category", `unknown category ${show(input.category)} (expected 원인, 후행사건, 전제, 동기 or 반응)`);
   for (const key of ANSWERS) {
     if (typeof input[key] !== "string") throw fail(`input.${key}`, `expected a string, got ${show(input[key])}`);

@@ -7,6 +7,7 @@ import { assertNotInput } from "../util/atomic";
 import { FAITHFUL_RULES, type RefineRule } from "./rules";
 import { addStats, emptyStats, refineExample, type RefineStats } from "./refine";
 import { progress } from "../util/progress";
+import { UserError } from "../util/errors";
 
 export interface FileRefined {
   input: string;
@@ -22,11 +23,20 @@ export function refineFile(input: string, output: string, rules: readonly Refine
   const bar = progress(`refine ${basename(input)}`, corpus.length);
   const examples = corpus.map((ex) => {
     bar.tick();
-    return refineExample(ex, rules, stats);
+    return inFile(input, () => refineExample(ex, rules, stats));
   });
   bar.done();
   writeCorpus(output, examples);
   return { input, output, stats };
+}
+
+/** Name the file in a per-example refusal (`example X: …` → `FILE: example X: …`). */
+function inFile<T>(file: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    throw err instanceof UserError ? new UserError(`${file}: ${err.message}`, err.exitCode) : err;
+  }
 }
 
 /**
