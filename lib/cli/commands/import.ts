@@ -3,6 +3,7 @@ import { relative } from "node:path";
 import { importCorpus } from "../../corpus/import";
 import { realWorkspace } from "../../corpus/locate";
 import { info } from "../../util/progress";
+import { IO, openOutputs } from "../io";
 
 export function register(program: Command): void {
   program
@@ -16,6 +17,7 @@ export function register(program: Command): void {
     .argument("<source>", "the downloaded zip, or a folder holding *_train.json, *_dev.json, *_test.json")
     .option("--out <dir>", "output folder", relative(process.cwd(), realWorkspace().data) || ".")
     .action(async (source: string, opts: { out: string }) => {
+      openOutputs(IO.import(source, opts.out)); // every output checked (never the source zip, a folder, /proc …) before any work
       const files = await importCorpus(source, opts.out);
       for (const f of files) info(`import: ${relative(process.cwd(), f.path)}  ${f.examples} examples  (from ${f.from})`);
     });
