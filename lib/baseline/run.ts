@@ -63,6 +63,8 @@ export interface TrainedRow {
 export function trainMembers(opts: BaselineOptions): { models: Model[]; rows: TrainedRow[] } {
   const train = loadSplit(opts.data, "train");
   assertTrainable(train, join(opts.data, "train.json"));
+  // Validate the splits prediction will read now, so a bad one fails before any training.
+  for (const split of ["dev", "test"] as const) if (existsSync(join(opts.data, `${split}.json`))) loadSplit(opts.data, split);
   const models: Model[] = [];
   const rows: TrainedRow[] = [];
   for (const spec of selectMembers(opts.members)) {
