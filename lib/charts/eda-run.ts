@@ -52,8 +52,7 @@ const needsBrowser = (formats: readonly Format[]) => formats.some((f) => f !== "
  * rest, else nothing is written outside `out`.
  */
 export async function runEda(opts: EdaRunOptions): Promise<EdaRun> {
-  const inputs = [opts.data, ...(opts.refined ? [opts.refined] : [])].flatMap((dir) => presentSplits(dir).map((s) => join(dir, `${s}.json`)));
-  const outputs = new OutputSet(inputs);
+  const outputs = new OutputSet(edaInputs(opts.data, opts.refined));
   outputs.declareFolder(opts.out);
   const toRefine = opts.refined !== undefined && !holdsCorpus(opts.refined);
   if (toRefine && opts.keepRefined) outputs.declareFolder(opts.refined!, "--refined");
@@ -77,6 +76,11 @@ export async function runEda(opts: EdaRunOptions): Promise<EdaRun> {
 }
 
 const rel = (p: string) => relative(process.cwd(), p) || ".";
+
+/** What eda reads: the split files of the raw and refined folders (no output may be one of them). */
+export function edaInputs(data: string, refined?: string): string[] {
+  return [data, ...(refined ? [refined] : [])].flatMap((dir) => presentSplits(dir).map((s) => join(dir, `${s}.json`)));
+}
 
 async function analyseAndDraw(opts: EdaRunOptions, refinedDir: string | undefined, renderer: ChartRenderer | null, outputs: OutputSet): Promise<EdaRun> {
   const write = (path: string, data: string | Uint8Array) => outputs.write(path, data);

@@ -3,8 +3,9 @@
  * `IoPlan` here and opens its outputs with `openOutputs`, which checks every output path
  * against every input (and against the other outputs) before any work starts, by the single
  * rule of `lib/util/outputs.ts`. Files a command writes inside an output folder pass the same
- * rule when staged. (`vote` is the library's own: `voteInputs` in lib/ensemble/ensemble.ts, as
- * `voteFiles` is also called from notebooks.)
+ * rule when staged. Two commands keep theirs in the library, because notebooks and the report
+ * call them directly: `vote` (`voteInputs`, lib/ensemble/ensemble.ts) and `eda` (`edaInputs`,
+ * lib/charts/eda-run.ts); both build the same OutputSet.
  */
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -30,6 +31,8 @@ const plan = (inputs: (string | undefined)[], files: [string | undefined, string
 /** The corpus files a folder holds (its splits; train+dev may be built from train and dev). */
 const splitFiles = (dir: string) => (existsSync(dir) ? presentSplits(dir).map((s) => join(dir, `${s}.json`)).filter((f) => existsSync(f)) : []);
 
+const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"];
+
 export const IO = {
   import: (source: string, out: string) => plan([source], [...SOURCE_SPLITS, "train+dev"].map((s) => [join(out, `${s}.json`), "--out"] as [string, string]), [[out, "--out"]]),
 
@@ -40,13 +43,11 @@ export const IO = {
     return plan(inputs, [...inputs.map((f) => [join(out, basename(f)), "--out"] as [string, string]), [stats, "--stats"]], [[out, "--out"]]);
   },
 
-  eda: (data: string, out: string, refined?: string) => plan([...splitFiles(data), ...(refined ? splitFiles(refined) : [])], [], [[out, "--out"]]),
-
   prompts: (file: string, out: string) => plan([file], [[out, "--out"]]),
 
-  /** export-sft: the corpus file and a --template file are inputs; its three files are outputs. */
-  exportSft: (file: string, outs: { tokens?: string; text: string; config: string }, template?: string) =>
-    plan([file, template !== undefined && existsSync(template) ? template : undefined], [
+  /** export-sft: the corpus file, the tokenizer's files or a --template file are inputs; its three files are outputs. */
+  exportSft: (file: string, outs: { tokens?: string; text: string; config: string }, source: { tokenizer?: string; template?: string }) =>
+    plan([file, ...(source.tokenizer ? TOKENIZER_FILES.map((f) => join(source.tokenizer!, f)) : []), source.template !== undefined && existsSync(source.template) ? source.template : undefined], [
       [outs.tokens, "--out"],
       [outs.text, "--out"],
       [outs.config, "--out"],

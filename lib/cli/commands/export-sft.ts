@@ -85,7 +85,7 @@ export function register(program: Command): void {
       if (!opts.out) throw new UserError("export-sft needs --out OUT.jsonl");
       const paths = exportPaths(opts.out);
       // The corpus file and a --template file are inputs; all three outputs are staged and land together at the end.
-      const outputs = openOutputs(IO.exportSft(file, opts.tokenizer ? paths : { text: paths.text, config: paths.config }, opts.tokenizer ? undefined : opts.template));
+      const outputs = openOutputs(IO.exportSft(file, opts.tokenizer ? paths : { text: paths.text, config: paths.config }, opts.tokenizer ? { tokenizer: opts.tokenizer } : { template: opts.template }));
       await outputs.run(() => exportSft(file, paths, opts, variant, mode, outputs));
     });
 }
