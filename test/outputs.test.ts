@@ -1,6 +1,7 @@
 /** The one rule every output path passes, and all-or-nothing staging (lib/util/outputs.ts). */
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkOutputFile, checkOutputFolder, makeDirs, OutputSet, sameFile, tempFolder, writeOutput } from "../lib/util/outputs";
@@ -114,6 +115,26 @@ describe("OutputSet", () => {
     const set = new OutputSet([join(d, "data", "train.json")]);
     expect(() => set.write(join(d, "data", "train.json"), "x")).toThrow(/refusing to write over the input file/);
     expect(readFileSync(join(d, "data", "train.json"), "utf8")).toBe("[]");
+  });
+
+  it("sweeps the temp files of a killed run (dead pid) but not those of a live one", () => {
+    const d = tmp();
+    const dead = spawnSync("true").pid!;
+    writeFileSync(join(d, `.a.json.cci-${dead}-1.tmp`), "left by SIGKILL");
+    writeFileSync(join(d, `.a.json.cci-${process.ppid}-1.tmp`), "someone alive");
+    writeOutput(join(d, "a.json"), "new");
+    expect(readdirSync(d).sort()).toEqual([`.a.json.cci-${process.ppid}-1.tmp`, "a.json"]);
+  });
+
+  it("removes a stale companion at commit, and only then", () => {
+    const d = tmp();
+    writeFileSync(join(d, "v.probs.json"), "{}");
+    const set = new OutputSet();
+    set.write(join(d, "v.json"), "[]");
+    set.remove(join(d, "v.probs.json"));
+    expect(existsSync(join(d, "v.probs.json"))).toBe(true);
+    set.commit();
+    expect(readdirSync(d)).toEqual(["v.json"]);
   });
 
   it("adopts a file written elsewhere on the same file system", () => {

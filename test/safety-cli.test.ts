@@ -412,6 +412,16 @@ describe("hostile content that must simply work", () => {
     expect(existsSync(join(d, "s.json"))).toBe(false);
   });
 
+  it("a hard vote over an earlier soft vote's output drops its now stale .probs.json", () => {
+    const d = tmp();
+    const [a, b] = members(d);
+    const out = join(d, "v.json");
+    expect(cci(["vote", a, b, "--method", "soft", "--out", out]).status).toBe(0);
+    expect(existsSync(join(d, "v.probs.json"))).toBe(true);
+    expect(cci(["vote", a, b, "--out", out]).status).toBe(0);
+    expect(existsSync(join(d, "v.probs.json"))).toBe(false);
+  });
+
   it("passes notebook paths to nbconvert literally ([ ] * ? are not glob patterns)", () => {
     expect(globLiteral("/x/a[1]*?.ipynb")).toBe("/x/a[[]1][*][?].ipynb");
   });

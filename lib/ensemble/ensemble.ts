@@ -3,6 +3,7 @@
  * the members' verdict. `hard` is the original's rule (SPEC §7); `soft` sums probabilities.
  * Weights, when given, scale each member's vote (hard) or probabilities (soft).
  */
+import { existsSync } from "node:fs";
 import { loadCorpus } from "../corpus/load";
 import { ANSWERS, type Answer, type Example } from "../corpus/schema";
 import { OutputSet } from "../util/outputs";
@@ -115,6 +116,8 @@ export function voteFiles(files: readonly string[], opts: VoteFilesOptions): Vot
   const outputs = new OutputSet(voteInputs(files, opts));
   outputs.declare(opts.out);
   if (method === "soft") outputs.declare(probsPath(opts.out), "--out (its .probs.json sidecar)");
+  // A hard vote has no probabilities: a sidecar left by an earlier soft vote would describe other answers.
+  else if (existsSync(probsPath(opts.out))) outputs.remove(probsPath(opts.out), "--out (its stale .probs.json sidecar)");
   const probs = method === "soft";
   const members = files.map((f) => loadMember(f, { probs }));
   const base = opts.base ? loadMember(opts.base, { allowEmpty: true, probs: false }) : members[0];

@@ -15,7 +15,7 @@
  * are removed. Streaming writers (large corpora) take a temp path with `stage()` and write it
  * themselves.
  */
-import { accessSync, closeSync, mkdtempSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, statfsSync, writeFileSync, writeSync, type Stats } from "node:fs";
+import { accessSync, closeSync, mkdtempSync, readdirSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, statfsSync, writeFileSync, writeSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "./errors";
@@ -296,6 +296,7 @@ function settle(): void {
 /** A scratch folder (in `near`, default the system temp folder), removed by `dispose()`, on failure, signals and exit. */
 export function tempFolder(near = tmpdir(), shown = near): { path: string; dispose: () => void } {
   makeDirs(near, shown);
+  sweepStale(near, /^\.cci-(\d+)-[A-Za-z0-9]{6}$/);
   let path: string;
   try {
     path = mkdtempSync(join(near, `.cci-${process.pid}-`));
@@ -322,6 +323,35 @@ export function yieldToSignals(): Promise<void> {
   return new Promise((ok) => setImmediate(ok));
 }
 
+/** Whether a process id is alive (a temp name carries its writer's pid). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Remove what a killed run (SIGKILL, power loss) left in `dir`: temp names of ours whose writer
+ * is gone. Only names made by this module, only for dead pids.
+ */
+function sweepStale(dir: string, pattern: RegExp): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 interface Staged extends OutputTarget {
   temp: string;
 }
@@ -337,6 +367,7 @@ export class OutputSet {
   private readonly declared = new Map<string, string>();
   private readonly folders = new Map<string, string>();
   private readonly madeDirs: string[] = [];
+  private readonly removals: string[] = [];
 
   constructor(readonly inputs: readonly string[] = []) {}
 
@@ -369,6 +400,7 @@ export class OutputSet {
       this.madeDirs.push(...made);
       liveDirs.push(...made);
     }
+    sweepStale(dir, new RegExp(`^\\.${escapeRe(basename(t.target))}\\.cci-(\\d+)-\\d+\\.tmp$`));
     const temp = join(dir, `.${basename(t.target)}.cci-${process.pid}-${++serial}.tmp`);
     hookSignals();
     liveTemps.add(temp);
@@ -387,6 +419,12 @@ export class OutputSet {
     } catch (err) {
       throw fsError(err, path);
     }
+  }
+
+  /** Delete `path` at commit (a stale companion of an output, e.g. the sidecar of a vote that now has none). */
+  remove(path: string, flag = "--out"): void {
+    const t = checkOutputFile(path, { inputs: this.inputs, flag });
+    if (!t.stream) this.removals.push(t.target);
   }
 
   /** Stage `data` for `path`. */
@@ -418,6 +456,7 @@ export class OutputSet {
         }
         liveTemps.delete(s.temp);
       }
+      for (const r of this.removals.splice(0)) rmSync(r, { force: true });
       for (const d of this.madeDirs) liveDirs.splice(liveDirs.indexOf(d), 1);
       this.madeDirs.length = 0;
       this.staged.clear();
@@ -433,6 +472,7 @@ export class OutputSet {
       liveTemps.delete(s.temp);
     }
     this.staged.clear();
+    this.removals.length = 0;
     for (const d of this.madeDirs.splice(0).reverse()) {
       const i = liveDirs.indexOf(d);
       if (i >= 0) liveDirs.splice(i, 1);
