@@ -253,6 +253,26 @@ const CASES: Case[] = [
     },
     message: /resource\/data: the corpus holds no examples .*nothing to report$/,
   },
+  {
+    name: "deep junk in an extra field (the writer used to overflow the stack)",
+    setup: (d) => {
+      const f = join(d, "dev.json");
+      const deep = "[".repeat(50_000) + "]".repeat(50_000);
+      writeFileSync(f, readFileSync(join(SAMPLE, "dev.json"), "utf8").replace('"output": "', `"junk": ${deep}, "output": "`));
+      return { args: ["refine", f, "--out", join(d, "r.json")], inputs: [f], absent: [join(d, "r.json")] };
+    },
+    message: /dev\.json: example cci-sample-dev-000001: junk\[0\]\[0\].*…: nested more than 64 levels deep/,
+  },
+  {
+    name: "a deeply nested value in a checked field (the message used to overflow the stack)",
+    setup: (d) => {
+      const f = join(d, "dev.json");
+      const deep = "[".repeat(50_000) + "]".repeat(50_000);
+      writeFileSync(f, readFileSync(join(SAMPLE, "dev.json"), "utf8").replace('"output": "inference', `"output": ${deep}, "x": "inference`));
+      return { args: ["prompts", "--variant", "CustomRefDataset", f, "--out", join(d, "p.jsonl")], inputs: [f], absent: [join(d, "p.jsonl")] };
+    },
+    message: /dev\.json: example cci-sample-dev-000001: output.*: nested more than 64 levels deep/,
+  },
   // 6. Validation gaps.
   {
     name: "a reference_id naming no utterance of its conversation (import)",

@@ -18,6 +18,8 @@ export interface ValidateOptions {
 
 export function validateExample(ex: unknown, fail: Fail, opts: ValidateOptions = {}): void {
   if (!isObject(ex)) throw fail("(example)", `expected an object, got ${kind(ex)}`);
+  const deep = tooDeep(ex, MAX_DEPTH);
+  if (deep) throw fail(deep, `nested more than ${MAX_DEPTH} levels deep (an example is a few levels; this is not corpus data)`);
   if (typeof ex.id !== "string" || ex.id === "") throw fail("id", `expected a non-empty string, got ${show(ex.id)}`);
   const input = ex.input;
   if (!isObject(input)) throw fail("input", `expected an object, got ${show(input)}`);
@@ -51,6 +53,25 @@ export function validateExample(ex: unknown, fail: Fail, opts: ValidateOptions =
     throw fail("output", `expected "inference_1", "inference_2", "inference_3" or "", got ${show(ex.output)}`);
 }
 
+/**
+ * How deep any value of an example may nest. The schema needs 4 levels; extra fields are kept
+ * and written back, and a writer recursing thousands of levels would overflow the stack.
+ */
+export const MAX_DEPTH = 64;
+
+/** The path of the first value nested deeper than `limit`, found without recursion; undefined if none. */
+export function tooDeep(root: unknown, limit: number): string | undefined {
+  const stack: [unknown, number, string][] = [[root, 0, ""]];
+  while (stack.length > 0) {
+    const [v, depth, path] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth >= limit) return path.length > 40 ? `${path.slice(0, 40)}…` : path || "(example)";
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, depth + 1, `${path}[${i}]`]));
+    else for (const [k, x] of Object.entries(v)) stack.push([x, depth + 1, path ? `${path}.${k}` : k]);
+  }
+  return undefined;
+}
+
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -61,6 +82,11 @@ export function kind(v: unknown): string {
 
 function show(v: unknown): string {
   if (v === undefined) return "nothing (missing)";
-  const s = JSON.stringify(v);
+  let s: string;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    return `${kind(v)} nested too deeply to show`; // hostile input: a value thousands of levels deep
+  }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
