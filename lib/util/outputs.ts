@@ -15,7 +15,7 @@
  * are removed. Streaming writers (large corpora) take a temp path with `stage()` and write it
  * themselves.
  */
-import { accessSync, closeSync, mkdtempSync, readdirSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, statfsSync, writeFileSync, writeSync, type Stats } from "node:fs";
+import { accessSync, chmodSync, closeSync, mkdtempSync, readdirSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, statfsSync, writeFileSync, writeSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "./errors";
@@ -204,6 +204,7 @@ export interface GuardOptions {
 /** The single rule every output path passes (see the module comment). */
 export function checkOutputFile(path: string, opts: GuardOptions = {}): OutputTarget {
   const flag = opts.flag ?? "--out";
+  if (path.trim() === "") throw new UserError(`${flag}: empty path`);
   for (const input of opts.inputs ?? []) {
     if (sameFile(path, input))
       throw new UserError(`${path}: refusing to write over the input file${resolve(input) === resolve(path) ? "" : ` ${input}`}; choose another ${flag}`);
@@ -449,6 +450,7 @@ export class OutputSet {
         if (s.stream) streamInto(s.temp, s.target, s.path);
         else {
           try {
+            keepMode(s.temp, s.target);
             renameSync(s.temp, s.target);
           } catch (err) {
             throw fsError(err, s.path);
@@ -496,6 +498,15 @@ export class OutputSet {
       this.abort();
       throw err;
     }
+  }
+}
+
+/** A file replaced keeps its permissions (a read-only or shared file stays so). */
+function keepMode(temp: string, target: string): void {
+  try {
+    chmodSync(temp, statSync(target).mode & 0o7777);
+  } catch {
+    /* a new file: the umask's mode */
   }
 }
 
