@@ -240,6 +240,8 @@ const CASES: Case[] = [
   },
   { name: "notebooks --timeout abc", setup: () => ({ args: ["notebooks", "--check", "--timeout", "abc"] }), message: /notebooks --timeout: expected a positive number of seconds, got "abc"$/ },
   { name: "a notebook that does not exist", setup: (d) => ({ args: ["notebooks", "--check", join(d, "x[1].ipynb")] }), message: /x\[1\]\.ipynb: no such notebook$/ },
+  { name: "an input that never ends (/dev/zero)", setup: (d) => ({ args: ["prompts", "--variant", "CustomRefDataset", "/dev/zero", "--out", join(d, "p.jsonl")], absent: [join(d, "p.jsonl")] }), message: /\/dev\/zero: is a character device, not a file to read$/ },
+  { name: "a --template that never ends (/dev/zero)", setup: (d) => ({ args: ["export-sft", "--variant", "CustomRefDataset", join(SAMPLE, "dev.json"), "--template", "/dev/zero", "--out", join(d, "o.jsonl")], absent: [join(d, "o.text.jsonl")] }), message: /\/dev\/zero: is a character device, not a file to read$/ },
   // 5. Hostile content.
   {
     name: "report on a corpus of 0 examples",

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Example } from "./schema";
 import { isObject, kind, validateExample, type ValidateOptions } from "./validate";
 import { UserError } from "../util/errors";
+import { assertReadableInput } from "../util/output-rule";
 
 /**
  * Parse and validate a corpus file. Bad input raises a UserError whose one line names the
@@ -30,6 +31,7 @@ export function parseCorpus(text: string, file: string, opts: ValidateOptions = 
 /** Read a corpus file from disk and validate it. */
 export function loadCorpus(path: string): Example[] {
   let text: string;
+  assertReadableInput(path);
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {

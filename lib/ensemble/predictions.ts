@@ -14,6 +14,7 @@ import { ANSWERS, type Answer, type Example } from "../corpus/schema";
 import { pythonJsonDumps } from "../corpus/pyjson";
 import { writeFileAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
+import { assertReadableInput } from "../util/output-rule";
 
 /** One member of an ensemble: a prediction file read from disk. */
 export interface Member {
@@ -103,6 +104,7 @@ export function writePrediction(file: string, base: readonly Example[], answers:
 }
 
 function readText(file: string): string {
+  assertReadableInput(file);
   try {
     return readFileSync(file, "utf8");
   } catch (err) {

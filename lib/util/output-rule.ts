@@ -230,3 +230,17 @@ export function checkOutputFolder(dir: string, opts: Pick<GuardOptions, "flag"> 
   if (k !== "missing") throw new UserError(`${dir}: is ${KIND_TEXT[k]}, not a folder; ${flag} needs a folder`);
   assertWritableFolder(nearestFolder(dir, dir), dir);
 }
+
+/**
+ * An input must be something that ends: a regular file, or a pipe (`<(…)`, a FIFO). A device
+ * such as /dev/zero never ends and /dev/random never stops; reading one would fill memory.
+ */
+export function assertReadableInput(path: string): void {
+  let k: Kind;
+  try {
+    k = kindOf(path);
+  } catch {
+    return; // the read reports it
+  }
+  if (k === "char-device" || k === "block-device" || k === "socket") throw new UserError(`${path}: is ${KIND_TEXT[k]}, not a file to read`);
+}

@@ -7,6 +7,7 @@ import { answerTokenIds } from "../../tokenize/answer-ids";
 import { legacyTemplate, type LegacyTemplateName } from "../../tokenize/legacy-templates";
 import { sftExamples, textExamples } from "../../tokenize/sft";
 import type { OutputSet } from "../../util/outputs";
+import { assertReadableInput } from "../../util/output-rule";
 import { compileChatTemplate } from "../../tokenize/template";
 import type { Mode, VariantName } from "../../prompts";
 import { IO, openOutputs } from "../io";
@@ -37,6 +38,7 @@ export function exportPaths(out: string): { tokens: string; text: string; config
 function templateFromOption(value: string): { name: string; template: string } {
   if ((TEMPLATE_NAMES as readonly string[]).includes(value)) return { name: `legacy default (${value})`, template: legacyTemplate(value as LegacyTemplateName) };
   if (!existsSync(value)) throw new UserError(`--template: expected ${TEMPLATE_NAMES.join(", ")} or a Jinja file, got "${value}"`);
+  assertReadableInput(value);
   return { name: value, template: readFileSync(value, "utf8") };
 }
 
