@@ -8,8 +8,8 @@ import { COMMANDS } from "./commands";
 
 const program = new Command("cci")
   .description("cci-workbench: reproduce and extend the NIKL 2024 Conversation Context Inference (type B) winning entry")
-  .showHelpAfterError("(run with --help for usage)")
-  .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, "cci: ")) });
+  // Usage errors are one line too, the hint on the same line.
+  .configureOutput({ outputError: (s, write) => write(`${s.trimEnd().replace(/^error: /, "cci: ")} (run with --help for usage)\n`) });
 
 for (const register of COMMANDS) register(program);
 
