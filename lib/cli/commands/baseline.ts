@@ -51,10 +51,18 @@ function predict(o: BaselineOptions, models?: Parameters<typeof predictMembers>[
   info("baseline: chance is 33.3 %");
 }
 
-/** All or nothing: models and predictions are staged and land together when every member is done. */
+/**
+ * All or nothing: models and predictions land together when every member is done. They wait in
+ * memory (a few MB) until then, so Ctrl-C during the CPU-bound training stops at once with
+ * nothing on disk.
+ */
 async function staged(o: BaselineOptions, work: (o: BaselineOptions) => void): Promise<void> {
   const outputs = openOutputs(IO.baseline(o.data, o.results));
-  await outputs.run(() => work({ ...o, write: (path, data) => outputs.write(path, data) }));
+  const files = new Map<string, string>();
+  work({ ...o, write: (path, data) => files.set(path, data) });
+  await outputs.run(() => {
+    for (const [path, data] of files) outputs.write(path, data, "--results");
+  });
 }
 
 const withCommon = (cmd: Command) =>
