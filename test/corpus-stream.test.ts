@@ -156,6 +156,8 @@ function randomCorpus(seed: string): string {
       const uid = rng() < 0.2 ? `[${str(`U${e}.${t}`)}, ${str(`U${e}.${t}b`)}]` : str(`U${e}.${t}`);
       conv.push(`{${ws()}"speaker":${ws()}${1 + Math.floor(rng() * 2)},${ws()}"utterance": ${utt}, "utterance_id": ${uid}${rng() < 0.2 ? `, "extra": ${randomJunk(rng, 0)}` : ""}}`);
     }
+    // One utterance every rule keeps: a conversation refinement empties is refused (issue 12), on both paths alike.
+    conv.push(`{"speaker": 1, "utterance": "마지막 말", "utterance_id": ${str(`U${e}.last`)}}`);
     const ref = str(`U${e}.${Math.floor(rng() * turns)}`);
     const dupId = rng() < 0.1 ? `"id": "shadowed", ` : "";
     examples.push(

@@ -41,9 +41,9 @@ export function modelPath(dir: string): string {
   return join(dir, "model.json");
 }
 
-export function saveModel(dir: string, model: Model, config: Record<string, unknown>): void {
-  writeFileAtomic(modelPath(dir), `${JSON.stringify(model)}\n`);
-  writeFileAtomic(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+export function saveModel(dir: string, model: Model, config: Record<string, unknown>, write: (path: string, data: string) => void = writeFileAtomic): void {
+  write(modelPath(dir), `${JSON.stringify(model)}\n`);
+  write(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
 }
 
 export function loadModel(dir: string): Model {

@@ -9,7 +9,8 @@ import type { Workspace } from "../corpus/locate";
 import { loadSplit } from "../corpus/locate";
 import { ANSWERS, type Answer, type Example } from "../corpus/schema";
 import { predictionFile } from "../ensemble/paths";
-import { writePrediction } from "../ensemble/predictions";
+import { writePrediction, type WriteSink } from "../ensemble/predictions";
+import { UserError } from "../util/errors";
 import { argmax, hardVote, softVote } from "../ensemble/vote";
 import { refineCorpus } from "../refine/refine";
 import { ruleNames } from "../refine/rules";
@@ -26,6 +27,15 @@ export interface BaselineOptions {
   members?: readonly string[];
   /** Called as each member starts a phase. */
   onMember?: (member: string, phase: "train" | "predict") => void;
+  /** Where model and prediction files go: written at once (default) or staged in a command's OutputSet. */
+  write?: WriteSink;
+}
+
+/** Training needs examples, every one with its answer. */
+export function assertTrainable(train: readonly Example[], file: string): void {
+  if (train.length === 0) throw new UserError(`${file}: no examples; the members need a labelled train split`);
+  const blank = train.find((e) => e.output === "");
+  if (blank) throw new UserError(`${file}: example ${blank.id}: output: empty; the members train on answers, so the train split must be labelled`);
 }
 
 export function workspaceOptions(ws: Workspace, members?: readonly string[]): BaselineOptions {
@@ -52,6 +62,9 @@ export interface TrainedRow {
 /** Fit each member on train and save model.json and config.json. */
 export function trainMembers(opts: BaselineOptions): { models: Model[]; rows: TrainedRow[] } {
   const train = loadSplit(opts.data, "train");
+  assertTrainable(train, join(opts.data, "train.json"));
+  // Validate the splits prediction will read now, so a bad one fails before any training.
+  for (const split of ["dev", "test"] as const) if (existsSync(join(opts.data, `${split}.json`))) loadSplit(opts.data, split);
   const models: Model[] = [];
   const rows: TrainedRow[] = [];
   for (const spec of selectMembers(opts.members)) {
@@ -67,7 +80,7 @@ export function trainMembers(opts: BaselineOptions): { models: Model[]; rows: Tr
       vocabulary: model.encoder.vocabulary.length,
       fit: model.fit,
     };
-    saveModel(modelDir(opts.results, spec.name), model, config);
+    saveModel(modelDir(opts.results, spec.name), model, config, opts.write);
     models.push(model);
     rows.push({ member: spec.name, input: spec.input, features: model.fit.dimension, trainAccuracy: model.fit.trainAccuracy, seconds: (performance.now() - t0) / 1000 });
   }
@@ -98,7 +111,7 @@ export function predictMembers(opts: BaselineOptions, models?: readonly Model[])
       const answers = probs.map((p) => ANSWERS[argmax(p)]);
       const file = predictionFile({ results: opts.results }, model.spec.name, split);
       // The prediction is the raw file with outputs filled, whatever input the member read (SPEC §7).
-      writePrediction(file, raw, answers, probs);
+      writePrediction(file, raw, answers, probs, opts.write);
       out.push({ member: model.spec.name, split, answers, probs, file });
     }
   }

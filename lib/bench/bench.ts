@@ -82,7 +82,13 @@ function runCci(root: string, caseName: string, step: string, args: string[]): S
 
 /** Pick the benchmark input: the given path, the shared competition zip, or resource/data. */
 export function benchSource(root: string, given?: string): string {
-  const candidates = [given, join(root, "..", "shared", "corpus", "대화맥락추론_데이터.zip"), join(root, "resource", "data")].filter(Boolean) as string[];
+  // A --source the user named is used or refused, never silently replaced by a default.
+  if (given !== undefined) {
+    if (!existsSync(given)) throw new UserError(`bench --source ${given}: no such file or folder`);
+    if (!given.endsWith(".zip") && !holdsCorpus(given)) throw new UserError(`bench --source ${given}: expected the competition zip or a folder holding train.json, dev.json and test.json`);
+    return given;
+  }
+  const candidates = [join(root, "..", "shared", "corpus", "대화맥락추론_데이터.zip"), join(root, "resource", "data")];
   const found = candidates.find((c) => existsSync(c) && (c.endsWith(".zip") || holdsCorpus(c)));
   if (!found) throw new UserError("bench needs the real corpus: pass --source <zip-or-folder> or import it into resource/data");
   return found;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { loadCorpus } from "../corpus/load";
 import { CorpusWriter } from "../corpus/stream-write";
 import { ITEM_SEPARATOR, pythonJsonItem } from "../corpus/pyjson";
-import { OutputSet } from "../util/staging";
+import { OutputSet } from "../util/outputs";
 import type { Example } from "../corpus/schema";
 import { info } from "../util/progress";
 import type { BenchCase, StepResult } from "./bench";

@@ -3,8 +3,9 @@
  * first when it is missing), every chart of every split exported, and the raw-vs-refined
  * overlays. One browser serves all charts of the run.
  */
-import { join, relative } from "node:path";
-import { holdsCorpus } from "../corpus/locate";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { corpusFiles, holdsCorpus, presentSplits } from "../corpus/locate";
+import { OutputSet, tempFolder, yieldToSignals } from "../util/outputs";
 import { splitShift, type SplitShift } from "../eda/compare";
 import { edaFolder, type FolderEda } from "../eda/run";
 import { refineFolder } from "../refine/run";
@@ -24,6 +25,8 @@ export interface EdaRunOptions {
   formats: readonly Format[];
   plotly?: "inline" | "cdn";
   cloud?: CloudOptions;
+  /** When `refined` holds no corpus: keep the refined files there (the workspace layout) rather than only in a scratch folder. */
+  keepRefined?: boolean;
 }
 
 export interface EdaRun {
@@ -42,29 +45,51 @@ export const comparisonOut = (out: string) => join(out, "raw_vs_refined");
 
 const needsBrowser = (formats: readonly Format[]) => formats.some((f) => f !== "html");
 
+/**
+ * All or nothing: every CSV and chart is staged and moved into place only when the whole run
+ * has succeeded. A refined folder that holds no corpus is refined into a scratch folder first;
+ * with `keepRefined` (the workspace's own layout) its files then land in `refined` with the
+ * rest, else nothing is written outside `out`.
+ */
 export async function runEda(opts: EdaRunOptions): Promise<EdaRun> {
-  // The browser first: where it is required but missing, fail before writing anything.
+  const outputs = new OutputSet(edaInputs(opts.data, opts.refined));
+  outputs.declareFolder(opts.out);
+  const toRefine = opts.refined !== undefined && !holdsCorpus(opts.refined);
+  if (toRefine && opts.keepRefined) outputs.declareFolder(opts.refined!, "--refined");
+  // The browser first: where it is required but missing, fail before any work.
   const renderer = needsBrowser(opts.formats) ? await ChartRenderer.open() : null;
+  const scratch = toRefine ? tempFolder(opts.keepRefined ? dirname(resolve(opts.refined!)) : undefined, opts.refined) : undefined;
   try {
-    return await analyseAndDraw(opts, renderer);
+    return await outputs.run(async () => {
+      if (scratch) {
+        info(`eda: ${rel(opts.refined!)} holds no refined corpus; refining ${rel(opts.data)} first${opts.keepRefined ? "" : " (in a scratch folder, not kept)"}`);
+        refineFolder(opts.data, scratch.path);
+      }
+      const run = await analyseAndDraw(opts, scratch?.path ?? opts.refined, renderer, outputs);
+      if (scratch && opts.keepRefined) for (const f of corpusFiles(scratch.path)) outputs.adopt(join(opts.refined!, basename(f)), f, "--refined");
+      return run;
+    });
   } finally {
+    scratch?.dispose();
     await renderer?.close();
   }
 }
 
-async function analyseAndDraw(opts: EdaRunOptions, renderer: ChartRenderer | null): Promise<EdaRun> {
-  const rel = (p: string) => relative(process.cwd(), p) || ".";
-  if (opts.refined && !holdsCorpus(opts.refined)) {
-    info(`eda: ${rel(opts.refined)} holds no refined corpus; refining ${rel(opts.data)} first`);
-    refineFolder(opts.data, opts.refined);
-  }
-  const raw = edaFolder(opts.data, opts.out);
-  const refined = opts.refined ? edaFolder(opts.refined, refinedOut(opts.out)) : undefined;
+const rel = (p: string) => relative(process.cwd(), p) || ".";
+
+/** What eda reads: the split files of the raw and refined folders (no output may be one of them). */
+export function edaInputs(data: string, refined?: string): string[] {
+  return [data, ...(refined ? [refined] : [])].flatMap((dir) => presentSplits(dir).map((s) => join(dir, `${s}.json`)));
+}
+
+async function analyseAndDraw(opts: EdaRunOptions, refinedDir: string | undefined, renderer: ChartRenderer | null, outputs: OutputSet): Promise<EdaRun> {
+  const write = (path: string, data: string | Uint8Array) => outputs.write(path, data);
+  const raw = edaFolder(opts.data, opts.out, undefined, write);
+  const refined = refinedDir ? { ...edaFolder(refinedDir, refinedOut(opts.out), undefined, write), data: opts.refined! } : undefined;
   const shifts = refined ? raw.splits.filter((s) => refined.splits.some((r) => r.split === s.split)).map((s) => splitShift(s, refined.splits.find((r) => r.split === s.split)!)) : undefined;
 
   const jobs: { base: string; build: () => ReturnType<(typeof EDA_ARTIFACTS)[number]["build"]> }[] = [];
   const folders: [FolderEda, Variant][] = refined ? [[raw, "raw"], [refined, "refined"]] : [[raw, "raw"]];
-  const inputs = folders.flatMap(([f]) => f.splits.map((s) => join(f.data, `${s.split}.json`)));
   for (const [folder, variant] of folders)
     for (const s of folder.splits) for (const a of EDA_ARTIFACTS) jobs.push({ base: join(folder.out, `${s.split}_${a.name}`), build: () => a.build(s, variant, opts.cloud) });
   if (refined)
@@ -78,8 +103,9 @@ async function analyseAndDraw(opts: EdaRunOptions, renderer: ChartRenderer | nul
   try {
     for (const job of jobs) {
       const fig = await job.build();
-      if (fig) charts.push(...(await exportFigure(fig, job.base, { formats: opts.formats, renderer, plotly: opts.plotly, inputs })));
+      if (fig) charts.push(...(await exportFigure(fig, job.base, { formats: opts.formats, renderer, plotly: opts.plotly, write })));
       bar.tick();
+      await yieldToSignals();
     }
   } finally {
     bar.done();

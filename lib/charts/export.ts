@@ -19,6 +19,8 @@ export interface ExportOptions {
   /** Files the figure must never overwrite (the command's inputs). */
   inputs?: readonly string[];
   plotly?: "inline" | "cdn";
+  /** Where files go: written at once (default), or staged in a command's OutputSet. */
+  write?: (path: string, data: string | Uint8Array) => void;
 }
 
 /** Write the figure in each requested format; returns the files written. */
@@ -27,7 +29,7 @@ export async function exportFigure(fig: Figure, base: string, opts: ExportOption
   const written: string[] = [];
   const write = (path: string, data: string | Uint8Array) => {
     assertNotInput(path, opts.inputs ?? []);
-    writeFileAtomic(path, data);
+    (opts.write ?? writeFileAtomic)(path, data);
     written.push(path);
   };
   if (formats.includes("html")) write(`${base}.html`, figureHtml(fig, { plotly: opts.plotly }));

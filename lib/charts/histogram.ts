@@ -2,7 +2,7 @@
  * Histograms with dashed min (red), mean (green) and max (blue) lines and labels, as the
  * original's `plot_histogram`, and overlays of several series on shared bins.
  */
-import { histogramBins, summarize, type Bin } from "../eda/stats";
+import { fitBinWidth, histogramBins, summarize, topCount, type Bin } from "../eda/stats";
 import { axis, baseLayout, MARKER_COLORS, SERIES_COLORS, type Figure, type PlotlyObject } from "./figure";
 
 /**
@@ -66,14 +66,15 @@ function barTrace(bins: readonly Bin[], opts: HistogramOptions, extra: PlotlyObj
   };
 }
 
-export function histogramFigure(values: readonly number[], opts: HistogramOptions): Figure {
+export function histogramFigure(values: readonly number[], options: HistogramOptions): Figure {
+  const opts = { ...options, binWidth: fitBinWidth(values, options.binWidth) };
   const bins = histogramBins(values, opts.binWidth);
   const { shapes, annotations } = markers(values);
   return {
     data: [barTrace(bins, opts)],
     layout: baseLayout(opts.title, {
       xaxis: xAxis(opts),
-      yaxis: axis(opts.yTitle ?? "Frequency", { range: [0, Math.max(1, ...bins.map((b) => b.count)) * 1.2] }),
+      yaxis: axis(opts.yTitle ?? "Frequency", { range: [0, topCount(bins) * 1.2] }),
       bargap: 0,
       showlegend: false,
       shapes,
@@ -91,8 +92,9 @@ export interface Series {
  * Several series on the same bins, overlaid half-transparent, each with a dashed line at its mean.
  * Bins span all series so the bars line up.
  */
-export function overlayHistogramFigure(series: readonly Series[], opts: HistogramOptions): Figure {
+export function overlayHistogramFigure(series: readonly Series[], options: HistogramOptions): Figure {
   const all = series.flatMap((s) => s.values);
+  const opts = { ...options, binWidth: fitBinWidth(all, options.binWidth) };
   const grid = histogramBins(all, opts.binWidth);
   const binsOf = (values: readonly number[]) => {
     const counts = new Map(histogramBins(values, opts.binWidth).map((b) => [b.start, b.count]));
@@ -102,7 +104,7 @@ export function overlayHistogramFigure(series: readonly Series[], opts: Histogra
     const color = SERIES_COLORS[i % SERIES_COLORS.length];
     return markerLine(summarize(s.values).mean, color, `${s.name} mean: ${summarize(s.values).mean.toFixed(2)}`, i % 2 ? "right" : "left", 0.93 - 0.07 * i);
   });
-  const top = Math.max(1, ...series.flatMap((s) => binsOf(s.values).map((b) => b.count)));
+  const top = series.reduce((m, s) => topCount(binsOf(s.values), m), 1);
   return {
     data: series.map((s, i) =>
       barTrace(binsOf(s.values), opts, { name: s.name, opacity: 0.55, marker: { color: SERIES_COLORS[i % SERIES_COLORS.length], line: { color: "white", width: 0.5 } } }),

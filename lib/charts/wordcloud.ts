@@ -37,8 +37,8 @@ const DEFAULTS: Required<CloudOptions> = { maxWords: 200, minSize: 12, maxSize: 
 /** Font size of a word: square-root scale between minSize and maxSize over the counts shown. */
 export function fontSizes(words: readonly WordCount[], minSize: number, maxSize: number): number[] {
   if (words.length === 0) return [];
-  const hi = Math.max(...words.map((w) => w.count));
-  const lo = Math.min(...words.map((w) => w.count));
+  const hi = words.reduce((m, w) => Math.max(m, w.count), -Infinity);
+  const lo = words.reduce((m, w) => Math.min(m, w.count), Infinity);
   return words.map((w) => Math.round(minSize + (maxSize - minSize) * (hi === lo ? 1 : Math.sqrt((w.count - lo) / (hi - lo)))));
 }
 
@@ -50,7 +50,8 @@ export async function layoutWordCloud(words: readonly WordCount[], options: Clou
   const top = words.slice(0, o.maxWords);
   const sizes = fontSizes(top, o.minSize, o.maxSize);
   type Item = { text: string; size: number; count: number; x?: number; y?: number };
-  const items: Item[] = top.map((w, i) => ({ text: w.word, size: sizes[i], count: w.count }));
+  // Control characters (a NUL inside an utterance) cannot be measured on a canvas, nor seen: shown as U+FFFD.
+  const items: Item[] = top.map((w, i) => ({ text: w.word.replace(/[\u0000-\u001f\u007f]/g, "\ufffd"), size: sizes[i], count: w.count }));
   return new Promise((resolve) => {
     cloud<Item>()
       .size([o.width, o.height])

@@ -8,10 +8,19 @@ import { COMMANDS } from "./commands";
 
 const program = new Command("cci")
   .description("cci-workbench: reproduce and extend the NIKL 2024 Conversation Context Inference (type B) winning entry")
-  .showHelpAfterError("(run with --help for usage)")
-  .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, "cci: ")) });
+  // Usage errors are one line too, the hint on the same line.
+  .configureOutput({ outputError: (s, write) => write(`${s.trimEnd().replace(/^error: /, "cci: ")} (run with --help for usage)\n`) });
 
 for (const register of COMMANDS) register(program);
+
+// A closed pipe (`cci … | head`) ends our tables, not the command: its files are still written.
+// Without a listener the stream's EPIPE would end the process with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED") throw err;
+    stream.destroy();
+  });
+}
 
 // Benchmarks ask a child process to report its own peak memory and CPU time at exit.
 if (process.env.CCI_REPORT_RESOURCES) {

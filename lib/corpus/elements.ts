@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import type { Example } from "./schema";
-import { isObject, validateExample } from "./validate";
+import { isObject, validateExample, type ValidateOptions } from "./validate";
 import { UserError } from "../util/errors";
 
 /** Consecutive elements of one file: their bytes back to back, where each starts, and its file offset. */
@@ -102,18 +102,18 @@ export function whereIs(file: string, ex: unknown, index: number): string {
 }
 
 /** Check one parsed example against the schema. */
-export function checkExample(ex: unknown, file: string, index: number): Example {
-  validateExample(ex, (field, problem) => new UserError(`${whereIs(file, ex, index)}: ${field}: ${printable(problem)}`));
+export function checkExample(ex: unknown, file: string, index: number, opts: ValidateOptions = {}): Example {
+  validateExample(ex, (field, problem) => new UserError(`${whereIs(file, ex, index)}: ${field}: ${printable(problem)}`), opts);
   return ex as Example;
 }
 
 /** Every example of a batch, parsed and checked. */
-export function examplesOf(batch: Batch): Example[] {
+export function examplesOf(batch: Batch, opts: ValidateOptions = {}): Example[] {
   const out: Example[] = [];
   const data = batch.data;
   for (let k = 0; k + 1 < batch.bounds.length; k++) {
     const index = batch.first + k;
-    out.push(checkExample(parseElement(data.subarray(batch.bounds[k], batch.bounds[k + 1]), batch.file, index, batch.offsets[k]), batch.file, index));
+    out.push(checkExample(parseElement(data.subarray(batch.bounds[k], batch.bounds[k + 1]), batch.file, index, batch.offsets[k]), batch.file, index, opts));
   }
   return out;
 }

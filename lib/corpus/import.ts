@@ -16,7 +16,7 @@ import iconv from "iconv-lite";
 import { byteProgress, streamCorpus, fileChunks, type ScanSummary } from "./stream";
 import type { Batch } from "./elements";
 import { printable } from "./elements";
-import { OutputSet } from "../util/staging";
+import { OutputSet } from "../util/outputs";
 import { UserError } from "../util/errors";
 import { checkBatch, type CheckedBatch } from "../refine/batch";
 import { WorkerPool, workersFor, type Threads } from "../refine/pool";

@@ -5,6 +5,7 @@
  * (`streamCorpus` with an async `work`); results are still consumed in order, so the first
  * error reported is the first in the file and outputs keep the input's order.
  */
+import { assertReadableInput } from "../util/output-rule";
 import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
 import { ArrayScanner, ScanError } from "./scan";
 import { Batcher, IdCheck, type Batch } from "./elements";
@@ -68,6 +69,7 @@ export function readError(path: string, err: unknown): UserError {
 
 /** Size of a file to read, or one line saying why it cannot be read. */
 export function inputSize(path: string): number {
+  assertReadableInput(path); // never a device or socket: /dev/zero would never end
   let size: number;
   try {
     const st = statSync(path);

@@ -30,7 +30,7 @@ export interface FolderEda {
  * train and dev when its file is absent) and write each `{split}_total_utterance_lengths.csv`.
  * One split's examples are held at a time.
  */
-export function edaFolder(data: string, out: string, onSplit: (s: SplitEda) => void = () => {}): FolderEda {
+export function edaFolder(data: string, out: string, onSplit: (s: SplitEda) => void = () => {}, write: (path: string, data: string) => void = writeFileAtomic): FolderEda {
   const splits = presentSplits(data);
   if (splits.length === 0) throw new UserError(`${data}: no corpus files (expected train.json, dev.json and/or test.json)`);
   const inputs = splits.map((s) => join(data, `${s}.json`));
@@ -39,7 +39,7 @@ export function edaFolder(data: string, out: string, onSplit: (s: SplitEda) => v
     const examples = loadSplit(data, split);
     const csv = join(out, `${split}_total_utterance_lengths.csv`);
     assertNotInput(csv, inputs);
-    writeFileAtomic(csv, totalLengthsCsv(examples));
+    write(csv, totalLengthsCsv(examples));
     const s = splitEda(split, examples);
     result.splits.push(s);
     result.csvs.push(csv);

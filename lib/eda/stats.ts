@@ -95,6 +95,27 @@ export function histogramBins(values: readonly number[], width: number): Bin[] {
   return bins;
 }
 
+/**
+ * A histogram never gets more than this many bins: a pathological value (one 10 MB utterance)
+ * widens the bins rather than making a chart of millions of bars. The real corpus needs ~60.
+ */
+export const MAX_BINS = 500;
+
+/** `width`, or the smallest multiple of it that spans the values in at most `maxBins` bins. */
+export function fitBinWidth(values: readonly number[], width: number, maxBins = MAX_BINS): number {
+  const { min, max } = summarize(values);
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return width;
+  const count = (w: number) => Math.floor(max / w) - Math.floor(min / w) + 1;
+  let w = width * Math.max(1, Math.ceil(count(width) / maxBins));
+  while (count(w) > maxBins) w += width;
+  return w;
+}
+
+/** The largest bin count (at least `floor`), without spreading thousands of bins into Math.max. */
+export function topCount(bins: readonly Bin[], floor = 1): number {
+  return bins.reduce((m, b) => (b.count > m ? b.count : m), floor);
+}
+
 /** A conversation's identity: its utterance ids in order (several questions share one conversation). */
 export function conversationKey(example: Example): string {
   return example.input.conversation.flatMap(utteranceIds).join("\u0000");

@@ -3,11 +3,13 @@
  * the members' verdict. `hard` is the original's rule (SPEC §7); `soft` sums probabilities.
  * Weights, when given, scale each member's vote (hard) or probabilities (soft).
  */
-import { ANSWERS, type Answer } from "../corpus/schema";
-import { assertNotInput } from "../util/atomic";
+import { existsSync } from "node:fs";
+import { loadCorpus } from "../corpus/load";
+import { ANSWERS, type Answer, type Example } from "../corpus/schema";
+import { OutputSet } from "../util/outputs";
 import { UserError } from "../util/errors";
-import { assertAligned } from "./align";
-import { loadMember, writePrediction, type Member } from "./predictions";
+import { assertAligned, type Aligned } from "./align";
+import { loadMember, probsPath, writePrediction, type Member } from "./predictions";
 import { hardVote, softVote, weightedHardVote } from "./vote";
 
 export const VOTE_METHODS = ["hard", "soft"] as const;
@@ -47,8 +49,7 @@ export function voteMembers(members: readonly Member[], opts: VoteOptions = {}):
   const method = opts.method ?? "hard";
   if (members.length === 0) throw new UserError("vote: no member files");
   const weights = opts.weights;
-  if (weights && weights.length !== members.length)
-    throw new UserError(`vote: ${weights.length} weights for ${members.length} members (give one per file, in order)`);
+  if (weights) assertWeights(weights, members.length);
   const votes = votesByExample(members);
   let answers: Answer[];
   let probs: number[][] | undefined;
@@ -67,6 +68,15 @@ export function voteMembers(members: readonly Member[], opts: VoteOptions = {}):
   return { answers, probs, summary: summarise(votes, method) };
 }
 
+/** One weight per member, each finite and non-negative, summing to a finite number above 0. */
+export function assertWeights(weights: readonly number[], members: number): void {
+  if (weights.length !== members) throw new UserError(`vote: ${weights.length} weights for ${members} members (give one per file, in order)`);
+  if (weights.some((w) => !Number.isFinite(w) || w < 0)) throw new UserError(`vote: --weights ${weights.join(",")}: expected finite non-negative numbers`);
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (total === 0) throw new UserError(`vote: --weights ${weights.join(",")}: the weights sum to 0, so no member counts`);
+  if (!Number.isFinite(total)) throw new UserError(`vote: --weights ${weights.join(",")}: the weights' sum overflows; scale them down`);
+}
+
 function summarise(votes: readonly Answer[][], method: VoteMethod): VoteSummary {
   let unanimous = 0;
   let tiesBroken = 0;
@@ -83,23 +93,56 @@ export interface VoteFilesOptions extends VoteOptions {
   /** The file whose examples the output copies; defaults to the first member. */
   base?: string;
   out: string;
+  /** A labelled corpus file to score against: checked (aligned, every answer present) before anything is written. */
+  gold?: string;
 }
 
 export interface VoteFilesResult extends VoteResult {
   base: string;
   members: Member[];
   out: string;
+  gold?: Example[];
 }
 
-/** Load, check alignment, vote and write `out` in the original's form (with a probabilities sidecar for soft votes). */
+/**
+ * Load, check alignment, vote and write `out` in the original's form (with a probabilities
+ * sidecar for soft votes). Every input is read and checked before the output is written; the
+ * output may be none of them (members, their sidecars, base, gold).
+ */
 export function voteFiles(files: readonly string[], opts: VoteFilesOptions): VoteFilesResult {
   if (files.length === 0) throw new UserError("vote: no member files");
+  const method = opts.method ?? "hard";
   const baseFile = opts.base ?? files[0];
-  assertNotInput(opts.out, [baseFile, ...files]);
-  const members = files.map((f) => loadMember(f));
-  const base = opts.base ? loadMember(opts.base, { allowEmpty: true }) : members[0];
+  const outputs = new OutputSet(voteInputs(files, opts));
+  outputs.declare(opts.out);
+  if (method === "soft") outputs.declare(probsPath(opts.out), "--out (its .probs.json sidecar)");
+  // A hard vote has no probabilities: a sidecar left by an earlier soft vote would describe other answers.
+  else if (existsSync(probsPath(opts.out))) outputs.remove(probsPath(opts.out), "--out (its stale .probs.json sidecar)");
+  const probs = method === "soft";
+  const members = files.map((f) => loadMember(f, { probs }));
+  const base = opts.base ? loadMember(opts.base, { allowEmpty: true, probs: false }) : members[0];
   assertAligned(base, members);
+  const gold = opts.gold ? loadGold(opts.gold, base) : undefined;
   const result = voteMembers(members, opts);
-  writePrediction(opts.out, base.examples, result.answers, result.probs);
-  return { ...result, base: baseFile, members, out: opts.out };
+  try {
+    writePrediction(opts.out, base.examples, result.answers, result.probs, (p, d) => outputs.write(p, d));
+    outputs.commit();
+  } catch (err) {
+    outputs.abort();
+    throw err;
+  }
+  return { ...result, base: baseFile, members, out: opts.out, gold };
+}
+
+/** What a vote reads: members, their sidecars, the base and the gold file. */
+export function voteInputs(files: readonly string[], opts: Pick<VoteFilesOptions, "base" | "gold">): string[] {
+  return [...files, ...files.map(probsPath), ...(opts.base ? [opts.base, probsPath(opts.base)] : []), ...(opts.gold ? [opts.gold] : [])];
+}
+
+function loadGold(file: string, base: Aligned): Example[] {
+  const gold = loadCorpus(file);
+  assertAligned({ file, examples: gold }, [base]);
+  const blank = gold.find((e) => e.output === "");
+  if (blank) throw new UserError(`${file}: example ${blank.id}: output: empty; --gold needs a labelled file (train or dev)`);
+  return gold;
 }

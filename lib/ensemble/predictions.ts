@@ -11,9 +11,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseCorpus } from "../corpus/load";
 import { ANSWERS, type Answer, type Example } from "../corpus/schema";
-import { writeCorpus } from "../corpus/write";
+import { pythonJsonDumps } from "../corpus/pyjson";
 import { writeFileAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
+import { assertReadableInput } from "../util/output-rule";
 
 /** One member of an ensemble: a prediction file read from disk. */
 export interface Member {
@@ -47,14 +48,15 @@ export function memberName(file: string): string {
  * Read a prediction file (validated as a corpus file) and its probabilities sidecar if present.
  * Unless `allowEmpty`, every example must carry an answer.
  */
-export function loadMember(file: string, opts: { allowEmpty?: boolean } = {}): Member {
+export function loadMember(file: string, opts: { allowEmpty?: boolean; probs?: boolean } = {}): Member {
   const examples = parseCorpus(readText(file), file);
   if (!opts.allowEmpty) {
     const blank = examples.find((ex) => ex.output === "");
     if (blank) throw new UserError(`${file}: example ${blank.id}: output: empty — not a prediction file (every output must be inference_1/2/3)`);
   }
   const side = probsPath(file);
-  const probs = existsSync(side) ? parseProbs(readText(side), side, examples.map((e) => e.id)) : undefined;
+  // A hard vote never reads sidecars (opts.probs false): it needs no probabilities.
+  const probs = opts.probs !== false && existsSync(side) ? parseProbs(readText(side), side, examples.map((e) => e.id)) : undefined;
   return { name: memberName(file), file, examples, probs };
 }
 
@@ -92,13 +94,17 @@ export function fillOutputs(base: readonly Example[], answers: readonly Answer[]
   return base.map((ex, i) => ({ ...ex, output: answers[i] }));
 }
 
+/** Where a writer puts a file: at once (default), or staged in a command's OutputSet. */
+export type WriteSink = (path: string, data: string) => void;
+
 /** Write a prediction file in the original's form, and its probabilities sidecar when given. */
-export function writePrediction(file: string, base: readonly Example[], answers: readonly Answer[], probs?: readonly (readonly number[])[]): void {
-  writeCorpus(file, fillOutputs(base, answers));
-  if (probs) writeFileAtomic(probsPath(file), formatProbs(base.map((e) => e.id), probs));
+export function writePrediction(file: string, base: readonly Example[], answers: readonly Answer[], probs?: readonly (readonly number[])[], write: WriteSink = writeFileAtomic): void {
+  write(file, pythonJsonDumps(fillOutputs(base, answers)));
+  if (probs) write(probsPath(file), formatProbs(base.map((e) => e.id), probs));
 }
 
 function readText(file: string): string {
+  assertReadableInput(file);
   try {
     return readFileSync(file, "utf8");
   } catch (err) {

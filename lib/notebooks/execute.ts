@@ -60,7 +60,7 @@ export function executeNotebooks(root: string, notebooks: string[], opts: { chec
       const t0 = performance.now();
       const r = spawnSync(
         "jupyter",
-        ["nbconvert", "--to", "notebook", "--execute", `--ExecutePreprocessor.timeout=${opts.timeout ?? 1800}`, "--ExecutePreprocessor.kernel_name=tslab", "--output-dir", outDir, nb],
+        ["nbconvert", "--to", "notebook", "--execute", `--ExecutePreprocessor.timeout=${opts.timeout ?? 1800}`, "--ExecutePreprocessor.kernel_name=tslab", "--output-dir", outDir, globLiteral(nb)],
         { env: { ...process.env, JUPYTER_PATH: join(root, "notebooks", "jupyter") }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
       );
       const seconds = (performance.now() - t0) / 1000;
@@ -72,6 +72,11 @@ export function executeNotebooks(root: string, notebooks: string[], opts: { chec
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+/** nbconvert expands its arguments as glob patterns (Python's glob): `[`, `*` and `?` taken literally, as glob.escape does. */
+export function globLiteral(path: string): string {
+  return path.replace(/[[*?]/g, (c) => `[${c}]`);
 }
 
 /** nbconvert prints a Python traceback; the cell and its error are the useful part. */

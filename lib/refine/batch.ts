@@ -7,6 +7,7 @@ import { examplesOf, type Batch } from "../corpus/elements";
 import { ITEM_SEPARATOR, pythonJsonItem } from "../corpus/pyjson";
 import { ALTERNATIVE_RULES, FAITHFUL_RULES, type RefineRule } from "./rules";
 import { emptyStats, refineExample, type RefineStats } from "./refine";
+import { UserError } from "../util/errors";
 
 export interface CheckedBatch {
   ids: string[];
@@ -18,16 +19,16 @@ export interface RefinedBatch extends CheckedBatch {
   stats: RefineStats;
 }
 
-/** Parse and check a batch (import's validation). */
+/** Parse and check a batch (import's validation: the download's every reference_id must name an utterance). */
 export function checkBatch(batch: Batch): CheckedBatch {
-  return { ids: examplesOf(batch).map((e) => e.id) };
+  return { ids: examplesOf(batch, { references: "every" }).map((e) => e.id) };
 }
 
 /** Parse, check and refine a batch. */
 export function refineBatch(batch: Batch, rules: readonly RefineRule[]): RefinedBatch {
   const stats = emptyStats(rules);
   const examples = examplesOf(batch);
-  const text = examples.map((ex) => pythonJsonItem(refineExample(ex, rules, stats))).join(ITEM_SEPARATOR);
+  const text = examples.map((ex) => pythonJsonItem(inFile(batch.file, () => refineExample(ex, rules, stats)))).join(ITEM_SEPARATOR);
   // TextEncoder gives a buffer of its own (never Node's shared pool), safe to transfer.
   return { ids: examples.map((e) => e.id), items: new TextEncoder().encode(text), stats };
 }
@@ -45,4 +46,13 @@ export function rulesFromNames(names: readonly string[]): RefineRule[] {
     if (!rule) throw new Error(`unknown rule ${n}`);
     return rule;
   });
+}
+
+/** Name the file in a per-example refusal (`example X: …` → `FILE: example X: …`). */
+function inFile<T>(file: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    throw err instanceof UserError ? new UserError(`${file}: ${err.message}`, err.exitCode) : err;
+  }
 }

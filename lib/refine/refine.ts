@@ -2,6 +2,7 @@
  * Refinement of a corpus (SPEC §2): the rule table over every utterance, then dropping emptied
  * utterances, then merging consecutive same-speaker utterances that are not references.
  */
+import { UserError } from "../util/errors";
 import { type Example, type Utterance, utteranceIds, utteranceText } from "../corpus/schema";
 import { FAITHFUL_RULES, type RefineRule } from "./rules";
 import { pyLen, pyStrip } from "./pyregex";
@@ -113,6 +114,9 @@ export function refineExample(ex: Example, rules: readonly RefineRule[] = FAITHF
     if (isRef) refsLeft++;
     cleaned.push({ speaker: u.speaker, text, ids });
   }
+  // An example with no utterance left is no example: say which, rather than write `[]` our readers reject.
+  if (cleaned.length === 0)
+    throw new UserError(`example ${ex.id}: refinement empties its whole conversation (${ex.input.conversation.length} utterances); switch off the rule that removes them (--disable)`);
   const conversation = mergeTurns(cleaned, refs);
   if (stats) {
     stats.examples++;

@@ -15,7 +15,7 @@ import { byteProgress, fileChunks, inputSize, streamCorpus, streamFileSync, type
 import { spliceRefinedTrainDev, trainDevOf, type RefinedSource } from "./derived";
 import { CorpusWriter } from "../corpus/stream-write";
 import type { Batch } from "../corpus/elements";
-import { OutputSet } from "../util/staging";
+import { OutputSet } from "../util/outputs";
 import { UserError } from "../util/errors";
 import { FAITHFUL_RULES, type RefineRule } from "./rules";
 import { addStats, emptyStats, type RefineStats } from "./refine";

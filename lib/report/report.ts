@@ -4,7 +4,9 @@
  * Reports hold aggregates only — never corpus text.
  */
 import { join, relative } from "node:path";
-import { describeWorkspace, type Workspace } from "../corpus/locate";
+import { describeWorkspace, loadSplit, type Workspace } from "../corpus/locate";
+import { assertTrainable } from "../baseline/run";
+import { UserError } from "../util/errors";
 import { writeFileAtomic } from "../util/atomic";
 import { info } from "../util/progress";
 import { refinementSection } from "./sections/refinement";
@@ -38,9 +40,18 @@ export async function buildReport(ws: Workspace, sections: readonly ReportSectio
   return `${parts.join("\n")}\n`;
 }
 
+/** Refuse, before any stage runs, a corpus the pipeline cannot report on: no examples, or a train split without answers. */
+export function assertReportable(ws: Workspace): void {
+  const train = loadSplit(ws.data, "train");
+  if (train.length === 0 && loadSplit(ws.data, "dev").length === 0 && loadSplit(ws.data, "test").length === 0)
+    throw new UserError(`${relative(process.cwd(), ws.data) || "."}: the corpus holds no examples (train, dev and test are empty); nothing to report`);
+  assertTrainable(train, join(ws.data, "train.json"));
+}
+
 /** Run every section and write the report; returns its path. */
 export async function writeReport(ws: Workspace): Promise<string> {
   info(describeWorkspace(ws));
+  assertReportable(ws);
   const md = await buildReport(ws);
   const path = join(ws.root, "reports", `report-${ws.kind}.md`);
   writeFileAtomic(path, md);

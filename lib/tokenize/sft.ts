@@ -9,7 +9,7 @@ import type { Category, Example } from "../corpus/schema";
 import { buildPrompt, type Prompt, type PromptOptions } from "../prompts/build";
 import type { VariantName } from "../prompts/variants";
 import type { LoadedTokenizer } from "./load";
-import { renderChat, type SpecialTokens } from "./template";
+import { compileChatTemplate, renderChat, renderOrFail, type SpecialTokens } from "./template";
 
 export const IGNORE_INDEX = -100;
 
@@ -36,7 +36,10 @@ export interface DroppedExample {
 
 /** The rendered prompt text (`apply_chat_template(..., tokenize=False, add_generation_prompt=True)`). */
 export function promptText(tok: LoadedTokenizer, prompt: Prompt): string {
-  return tok.tokenizer.apply_chat_template(prompt.messages, { chat_template: tok.chatTemplate, add_generation_prompt: true, tokenize: false }) as string;
+  return renderOrFail(
+    () => tok.tokenizer.apply_chat_template(prompt.messages, { chat_template: tok.chatTemplate, add_generation_prompt: true, tokenize: false }) as string,
+    `${tok.dir}: chat template (${tok.templateSource})`,
+  );
 }
 
 /** Token ids of a text with no special tokens added (how apply_chat_template tokenizes its render). */
@@ -103,9 +106,10 @@ export function promptTokenLengths(tok: LoadedTokenizer, examples: readonly Exam
 }
 
 /** The text form without a tokenizer: a named template and the given special tokens. */
-export function textExamples(examples: readonly Example[], variant: VariantName, template: string, tokens: SpecialTokens, opts: PromptOptions = {}): TextRow[] {
+export function textExamples(examples: readonly Example[], variant: VariantName, template: string, tokens: SpecialTokens, opts: PromptOptions = {}, source = "chat template"): TextRow[] {
+  compileChatTemplate(template, source);
   return examples.map((ex) => {
     const prompt = buildPrompt(ex, variant, { ...opts, eos: opts.eos ?? tokens.eos_token });
-    return { id: ex.id, prompt: renderChat(template, prompt.messages, tokens), completion: prompt.target };
+    return { id: ex.id, prompt: renderChat(template, prompt.messages, tokens, true, `${source}: example ${ex.id}`), completion: prompt.target };
   });
 }

@@ -8,6 +8,7 @@ import { loadSplit } from "../../corpus/locate";
 import { predictionsDir } from "../../ensemble/paths";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
+import { IO, openOutputs } from "../io";
 
 interface BaselineOpts {
   members?: string[];
@@ -50,6 +51,20 @@ function predict(o: BaselineOptions, models?: Parameters<typeof predictMembers>[
   info("baseline: chance is 33.3 %");
 }
 
+/**
+ * All or nothing: models and predictions land together when every member is done. They wait in
+ * memory (a few MB) until then, so Ctrl-C during the CPU-bound training stops at once with
+ * nothing on disk.
+ */
+async function staged(o: BaselineOptions, work: (o: BaselineOptions) => void): Promise<void> {
+  const outputs = openOutputs(IO.baseline(o.data, o.results));
+  const files = new Map<string, string>();
+  work({ ...o, write: (path, data) => files.set(path, data) });
+  await outputs.run(() => {
+    for (const [path, data] of files) outputs.write(path, data, "--results");
+  });
+}
+
 const withCommon = (cmd: Command) =>
   cmd
     .option("--members <names>", "only these members (comma-separated; see `cci baseline list`)", list)
@@ -66,15 +81,14 @@ export function register(program: Command): void {
         "trained on train.json; predictions for dev and test are written in the original's form with a\n" +
         "{member}.probs.json sidecar. `run` = train + predict. Chance is 33 %.",
     );
-  withCommon(baseline.command("run").description("train every member on train, then predict dev and test")).action((opts: BaselineOpts) => {
-    const o = resolve(opts);
-    predict(o, train(o));
+  withCommon(baseline.command("run").description("train every member on train, then predict dev and test")).action(async (opts: BaselineOpts) => {
+    await staged(resolve(opts), (o) => predict(o, train(o)));
   });
-  withCommon(baseline.command("train").description("train members on train.json; write {results}/baseline/{member}/model.json and config.json")).action((opts: BaselineOpts) => {
-    train(resolve(opts));
+  withCommon(baseline.command("train").description("train members on train.json; write {results}/baseline/{member}/model.json and config.json")).action(async (opts: BaselineOpts) => {
+    await staged(resolve(opts), (o) => train(o));
   });
-  withCommon(baseline.command("predict").description("predict dev and test with trained members; print dev accuracy")).action((opts: BaselineOpts) => {
-    predict(resolve(opts));
+  withCommon(baseline.command("predict").description("predict dev and test with trained members; print dev accuracy")).action(async (opts: BaselineOpts) => {
+    await staged(resolve(opts), (o) => predict(o));
   });
   baseline
     .command("list")

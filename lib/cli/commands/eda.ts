@@ -35,7 +35,7 @@ export function register(program: Command): void {
     )
     .option("--data <dir>", "corpus folder to analyse (default: the workspace's raw corpus)")
     .option("--out <dir>", "output folder (default: the workspace's EDA folder)")
-    .option("--refined <dir>", "also analyse this refined folder into OUT/refined_data and compare it with --data")
+    .option("--refined <dir>", "also analyse this refined folder into OUT/refined_data and compare it with --data (one that holds no corpus is refined from --data in a scratch folder: nothing is written outside --out)")
     .option("--formats <list>", `chart formats, comma-separated (${FORMATS.join(",")})`, list)
     .option("--plotly <mode>", "HTML charts: inline plotly.js (self-contained, ~5 MB each) or cdn (small, needs network to view)", "inline")
     .action(async (opts: EdaOpts) => {
@@ -58,7 +58,9 @@ export function register(program: Command): void {
         else throw new UserError(`eda --data ${data}: also give --out DIR (where the charts and CSVs go)`);
       }
       const rel = (p: string) => relative(process.cwd(), p) || ".";
-      const run = await runEda({ data, out, refined, formats, plotly: opts.plotly });
+      // Only the plain workspace run keeps a refined corpus it had to make; otherwise nothing lands outside --out.
+      const keepRefined = !opts.data && !opts.out && !opts.refined;
+      const run = await runEda({ data, out, refined, formats, plotly: opts.plotly, keepRefined });
       for (const f of [run.raw, ...(run.refined ? [run.refined] : [])]) {
         info(`eda: ${rel(f.data)} → ${rel(f.out)}`);
         console.table(f.splits.map(overviewRow));

@@ -6,7 +6,11 @@ import { DEFAULT_EOS, toJsonl } from "../../prompts";
 import { answerTokenIds } from "../../tokenize/answer-ids";
 import { legacyTemplate, type LegacyTemplateName } from "../../tokenize/legacy-templates";
 import { sftExamples, textExamples } from "../../tokenize/sft";
-import { assertNotInput, writeFileAtomic } from "../../util/atomic";
+import type { OutputSet } from "../../util/outputs";
+import { assertReadableInput } from "../../util/output-rule";
+import { compileChatTemplate } from "../../tokenize/template";
+import type { Mode, VariantName } from "../../prompts";
+import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info, progress } from "../../util/progress";
 import { variantAndMode } from "./prompts";
@@ -34,6 +38,7 @@ export function exportPaths(out: string): { tokens: string; text: string; config
 function templateFromOption(value: string): { name: string; template: string } {
   if ((TEMPLATE_NAMES as readonly string[]).includes(value)) return { name: `legacy default (${value})`, template: legacyTemplate(value as LegacyTemplateName) };
   if (!existsSync(value)) throw new UserError(`--template: expected ${TEMPLATE_NAMES.join(", ")} or a Jinja file, got "${value}"`);
+  assertReadableInput(value);
   return { name: value, template: readFileSync(value, "utf8") };
 }
 
@@ -81,50 +86,58 @@ export function register(program: Command): void {
       if (!file) throw new UserError("export-sft needs a corpus FILE");
       if (!opts.out) throw new UserError("export-sft needs --out OUT.jsonl");
       const paths = exportPaths(opts.out);
-      for (const p of Object.values(paths)) assertNotInput(p, [file]);
-      const maxLength = parseMaxLength(opts.maxLength);
-      const examples = loadCorpus(file);
-      const rel = (p: string) => relative(process.cwd(), p);
-      const config: Record<string, unknown> = { input: rel(file), variant, mode, examples: examples.length };
-
-      if (opts.tokenizer) {
-        // transformers.js takes seconds to import: only when a tokenizer is asked for.
-        const { loadTokenizer } = await import("../../tokenize/load");
-        const tok = await loadTokenizer(opts.tokenizer);
-        info(`export-sft: tokenizer ${rel(tok.dir)} (${tok.tokenizerClass ?? "no tokenizer_class"}), template: ${tok.templateSource}`);
-        const bar = progress("export-sft", examples.length);
-        const result = sftExamples(tok, examples, variant, { mode, eos: opts.eos, lengthRule: opts.lengthRule, maxLength }, () => bar.tick());
-        bar.done();
-        writeFileAtomic(paths.tokens, toJsonl(result.rows));
-        writeFileAtomic(paths.text, toJsonl(result.texts));
-        Object.assign(config, {
-          eos: opts.eos ?? tok.eosToken,
-          tokenizer: { dir: rel(tok.dir), class: tok.tokenizerClass ?? null, model_max_length: Number.isFinite(tok.modelMaxLength) ? tok.modelMaxLength : null, answer_token_ids: answerTokenIds(tok) },
-          template: { source: tok.templateSource, text: tok.chatTemplate },
-          length_rule: opts.lengthRule ? { limit: Number.isFinite(result.limit) ? result.limit : null, rule: "skip when prompt tokens > limit" } : null,
-          written: result.rows.length,
-          dropped: result.dropped,
-          files: { tokens: rel(paths.tokens), text: rel(paths.text) },
-        });
-        info(`export-sft: ${rel(paths.tokens)}  ${result.rows.length} examples (${variant}, ${mode}), ${result.dropped.length} dropped`);
-        if (result.dropped.length) console.table(result.dropped);
-      } else {
-        const { name, template } = templateFromOption(opts.template);
-        const eos = opts.eos ?? DEFAULT_EOS;
-        const texts = textExamples(examples, variant, template, { bos_token: opts.bos, eos_token: eos }, { mode, eos });
-        writeFileAtomic(paths.text, toJsonl(texts));
-        Object.assign(config, {
-          eos,
-          tokenizer: null,
-          template: { source: name, text: template, bos_token: opts.bos, eos_token: eos },
-          length_rule: null,
-          written: texts.length,
-          dropped: [],
-          files: { text: rel(paths.text) },
-        });
-        info(`export-sft: no --tokenizer, so no token ids; text form only`);
-      }
-      writeFileAtomic(paths.config, `${JSON.stringify(config, null, 2)}\n`);
-      info(`export-sft: ${rel(paths.text)}, ${rel(paths.config)}`);
+      // The corpus file and a --template file are inputs; all three outputs are staged and land together at the end.
+      const outputs = openOutputs(IO.exportSft(file, opts.tokenizer ? paths : { text: paths.text, config: paths.config }, opts.tokenizer ? { tokenizer: opts.tokenizer } : { template: opts.template }));
+      await outputs.run(() => exportSft(file, paths, opts, variant, mode, outputs));
     });
+}
+
+async function exportSft(file: string, paths: ReturnType<typeof exportPaths>, opts: ExportOpts, variant: VariantName, mode: Mode, outputs: OutputSet): Promise<void> {
+  const maxLength = parseMaxLength(opts.maxLength);
+  const examples = loadCorpus(file);
+  const rel = (p: string) => relative(process.cwd(), p);
+  const config: Record<string, unknown> = { input: rel(file), variant, mode, examples: examples.length };
+
+  if (opts.tokenizer) {
+    // transformers.js takes seconds to import: only when a tokenizer is asked for.
+    const { loadTokenizer } = await import("../../tokenize/load");
+    const tok = await loadTokenizer(opts.tokenizer);
+    compileChatTemplate(tok.chatTemplate, `${opts.tokenizer}: chat template (${tok.templateSource})`);
+    const answerIds = answerTokenIds(tok);
+    info(`export-sft: tokenizer ${rel(tok.dir)} (${tok.tokenizerClass ?? "no tokenizer_class"}), template: ${tok.templateSource}`);
+    const bar = progress("export-sft", examples.length);
+    const result = sftExamples(tok, examples, variant, { mode, eos: opts.eos, lengthRule: opts.lengthRule, maxLength }, () => bar.tick());
+    bar.done();
+    outputs.write(paths.tokens, toJsonl(result.rows));
+    outputs.write(paths.text, toJsonl(result.texts));
+    Object.assign(config, {
+      eos: opts.eos ?? tok.eosToken,
+      tokenizer: { dir: rel(tok.dir), class: tok.tokenizerClass ?? null, model_max_length: Number.isFinite(tok.modelMaxLength) ? tok.modelMaxLength : null, answer_token_ids: answerIds },
+      template: { source: tok.templateSource, text: tok.chatTemplate },
+      length_rule: opts.lengthRule ? { limit: Number.isFinite(result.limit) ? result.limit : null, rule: "skip when prompt tokens > limit" } : null,
+      written: result.rows.length,
+      dropped: result.dropped,
+      files: { tokens: rel(paths.tokens), text: rel(paths.text) },
+    });
+    info(`export-sft: ${rel(paths.tokens)}  ${result.rows.length} examples (${variant}, ${mode}), ${result.dropped.length} dropped`);
+    if (result.dropped.length) console.table(result.dropped);
+  } else {
+    const value = opts.template;
+    const { name, template } = templateFromOption(value);
+    const eos = opts.eos ?? DEFAULT_EOS;
+    const texts = textExamples(examples, variant, template, { bos_token: opts.bos, eos_token: eos }, { mode, eos }, name === value ? name : `--template ${value}`);
+    outputs.write(paths.text, toJsonl(texts));
+    Object.assign(config, {
+      eos,
+      tokenizer: null,
+      template: { source: name, text: template, bos_token: opts.bos, eos_token: eos },
+      length_rule: null,
+      written: texts.length,
+      dropped: [],
+      files: { text: rel(paths.text) },
+    });
+    info(`export-sft: no --tokenizer, so no token ids; text form only`);
+  }
+  outputs.write(paths.config, `${JSON.stringify(config, null, 2)}\n`);
+  info(`export-sft: ${rel(paths.text)}, ${rel(paths.config)}`);
 }

@@ -4,6 +4,7 @@ import { DEFAULT_MAX_ENTRY_BYTES, importCorpus, parseSize } from "../../corpus/i
 import { realWorkspace } from "../../corpus/locate";
 import { info } from "../../util/progress";
 import { parseThreads, type Threads } from "../../refine/pool";
+import { IO, openOutputs } from "../io";
 
 export function register(program: Command): void {
   program
@@ -19,6 +20,7 @@ export function register(program: Command): void {
     .option("--max-entry-size <size>", `refuse a split larger than this uncompressed (e.g. 500M, 64G)`, `${DEFAULT_MAX_ENTRY_BYTES / 2 ** 30}G`)
     .option("--threads <n>", "worker threads for validating large splits: auto (every core from 32 MiB), or a number (0 or 1: none)", parseThreads, "auto" as Threads)
     .action(async (source: string, opts: { out: string; maxEntrySize: string; threads: Threads }) => {
+      openOutputs(IO.import(source, opts.out)); // every output checked (never the source zip, a folder, /proc …) before any work
       const files = await importCorpus(source, opts.out, { maxEntryBytes: parseSize(opts.maxEntrySize), threads: opts.threads });
       for (const f of files) info(`import: ${relative(process.cwd(), f.path)}  ${f.examples} examples  (from ${f.from})`);
     });

@@ -3,6 +3,8 @@ import { basename, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
 import { assertAllOk, executeNotebooks, notebookFiles } from "../../notebooks/execute";
 import { info } from "../../util/progress";
+import { UserError } from "../../util/errors";
+import { existsSync, statSync } from "node:fs";
 
 export function register(program: Command): void {
   program
@@ -15,13 +17,26 @@ export function register(program: Command): void {
     )
     .argument("[notebooks...]", "only these notebooks (default: all)")
     .option("--check", "execute into a temp folder; leave the notebooks unchanged")
-    .option("--timeout <seconds>", "per-cell timeout", (v) => Number(v), 1800)
+    .option("--timeout <seconds>", "per-cell timeout", parseTimeout, 1800)
     .action((names: string[], opts: { check?: boolean; timeout: number }) => {
       const root = repoRoot();
-      const files = names.length > 0 ? names.map((n) => resolve(n)) : notebookFiles(root);
+      const files = names.length > 0 ? names.map((n) => notebookPath(n)) : notebookFiles(root);
       const results = executeNotebooks(root, files, opts);
       if (!results) return;
       for (const r of results) info(`notebooks: ${basename(r.notebook)} ${r.ok ? "ok" : "FAILED"} in ${r.seconds.toFixed(1)} s`);
       assertAllOk(results);
     });
+}
+
+function parseTimeout(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n <= 0) throw new UserError(`notebooks --timeout: expected a positive number of seconds, got "${v}"`);
+  return n;
+}
+
+function notebookPath(name: string): string {
+  const path = resolve(name);
+  if (!existsSync(path) || !statSync(path).isFile()) throw new UserError(`${name}: no such notebook`);
+  if (!path.endsWith(".ipynb")) throw new UserError(`${name}: not a notebook (.ipynb)`);
+  return path;
 }

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { relative } from "node:path";
 import { loadCorpus } from "../../corpus/load";
 import { DEFAULT_EOS, MODES, VARIANTS, VARIANT_NAMES, buildPrompts, isMode, isVariantName, quirkCounts, toJsonl, type Mode, type VariantName } from "../../prompts";
-import { assertNotInput, writeFileAtomic } from "../../util/atomic";
+import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -52,10 +52,11 @@ export function register(program: Command): void {
       const { variant, mode } = variantAndMode(opts.variant, opts.mode);
       if (!file) throw new UserError("prompts needs a corpus FILE");
       if (!opts.out) throw new UserError("prompts needs --out FILE.jsonl");
-      assertNotInput(opts.out, [file]);
+      const outputs = openOutputs(IO.prompts(file, opts.out));
       const examples = loadCorpus(file);
       const rows = buildPrompts(examples, variant, { mode, eos: opts.eos });
-      writeFileAtomic(opts.out, toJsonl(rows));
+      outputs.write(opts.out, toJsonl(rows));
+      outputs.commit();
       info(`prompts: ${relative(process.cwd(), file)} → ${relative(process.cwd(), opts.out)}  ${rows.length} prompts (${variant}, ${mode})`);
       if (opts.quirks) console.table(quirkCounts(examples, [variant]));
     });

@@ -7,6 +7,7 @@ import { refineFileAsync, refineFolderAsync, statsRows, statsSummary, type FileR
 import { parseThreads, type Threads } from "../../refine/pool";
 import type { RefineStats } from "../../refine/refine";
 import { writeFileAtomic } from "../../util/atomic";
+import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -65,15 +66,18 @@ export function register(program: Command): void {
       const report = (f: FileRefined) =>
         info(`refine: ${rel(f.input)} → ${rel(f.output)}  ${f.stats.examples} examples, turns ${f.stats.turnsBefore} → ${f.stats.turnsAfter}${f.spliced ? "  (train's then dev's, spliced)" : ""}`);
       let total: RefineStats;
+      let inputs: readonly string[]; // every output (refined files, --stats) checked against these before any work
       if (file) {
         if (!opts.out) throw new UserError("refine FILE needs --out FILE");
         if (isDir(file)) throw new UserError(`${file}: is a folder; use --in ${file}`);
+        inputs = openOutputs(IO.refineFile(file, opts.out, opts.stats)).inputs;
         const done = await refineFileAsync(file, opts.out, rules, { threads: opts.threads });
         report(done);
         total = done.stats;
       } else {
         const ws = defaultWorkspace();
         if (!opts.in) info(describeWorkspace(ws));
+        inputs = openOutputs(IO.refineFolder(opts.in ?? ws.data, opts.out ?? ws.refined, opts.stats)).inputs;
         // Reported once all are written: the outputs appear together or not at all.
         const done = await refineFolderAsync(opts.in ?? ws.data, opts.out ?? ws.refined, rules, undefined, { threads: opts.threads });
         done.files.forEach(report);
@@ -81,7 +85,7 @@ export function register(program: Command): void {
       }
       console.table(statsRows(total));
       console.table([statsSummary(total)]);
-      if (opts.stats) writeFileAtomic(opts.stats, `${JSON.stringify({ rules: rules.map((r) => r.name), stats: total }, null, 2)}\n`);
+      if (opts.stats) writeFileAtomic(opts.stats, `${JSON.stringify({ rules: rules.map((r) => r.name), stats: total }, null, 2)}\n`, inputs, "--stats");
     });
 }
 

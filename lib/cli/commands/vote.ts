@@ -2,13 +2,11 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
-import { loadCorpus } from "../../corpus/load";
 import type { Answer } from "../../corpus/schema";
 import { VOTE_METHODS, voteFiles, type VoteMethod } from "../../ensemble/ensemble";
 import { FINAL_RESULT, predictionsDir } from "../../ensemble/paths";
 import { agreementRate } from "../../analysis/agreement";
 import { accuracy } from "../../analysis/metrics";
-import { assertAligned } from "../../ensemble/align";
 import { RECIPE_NAMES } from "../../train/recipes";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
@@ -74,16 +72,12 @@ export function register(program: Command): void {
         throw new UserError("vote: --dir is for voting the eleven recipes; with FILEs leave it out");
       }
       if (!out) throw new UserError("vote: --out OUT.json is required when FILEs are given");
-      const result = voteFiles(files, { out, base: opts.base, method: opts.method as VoteMethod, weights: parseWeights(opts.weights, files.length) });
+      // Gold is read and checked inside voteFiles, before the output is written.
+      const result = voteFiles(files, { out, base: opts.base, gold: opts.gold, method: opts.method as VoteMethod, weights: parseWeights(opts.weights, files.length) });
       const s = result.summary;
       info(`vote: ${s.members} members × ${s.examples} examples (${s.method}) → ${relative(process.cwd(), out)}`);
       info(`vote: unanimous ${s.unanimous}, top count tied (member order decided) ${s.tiesBroken}`);
-      const gold = opts.gold ? loadCorpus(opts.gold) : undefined;
-      if (gold) {
-        assertAligned({ file: opts.gold!, examples: gold }, result.members);
-        if (gold.some((e) => e.output === "")) throw new UserError(`${opts.gold}: has examples without answers; --gold needs a labelled file (train or dev)`);
-      }
-      const truth = gold?.map((e) => e.output as Answer);
+      const truth = result.gold?.map((e) => e.output as Answer);
       console.table([
         ...result.members.map((m) => {
           const answers = m.examples.map((e) => e.output as Answer);

@@ -33,7 +33,7 @@ function chartTable(root: string, charts: readonly string[]): string {
 export const edaSection: ReportSection = {
   title: "Exploratory data analysis",
   build: async (ws) => {
-    const run = await runEda({ data: ws.data, refined: ws.refined, out: ws.eda, formats: FORMATS });
+    const run = await runEda({ data: ws.data, refined: ws.refined, out: ws.eda, formats: FORMATS, keepRefined: true });
     const rel = (p: string) => relative(ws.root, p);
     const folders = [run.raw, ...(run.refined ? [run.refined] : [])];
     const overview = folders.flatMap((f) => f.splits.map((s) => ({ data: f === run.raw ? "raw" : "refined", ...overviewRow(s) })));
