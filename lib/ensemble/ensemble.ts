@@ -96,8 +96,9 @@ export function voteFiles(files: readonly string[], opts: VoteFilesOptions): Vot
   if (files.length === 0) throw new UserError("vote: no member files");
   const baseFile = opts.base ?? files[0];
   assertNotInput(opts.out, [baseFile, ...files]);
-  const members = files.map((f) => loadMember(f));
-  const base = opts.base ? loadMember(opts.base, { allowEmpty: true }) : members[0];
+  // The base first: members holding only {id, output} take every other field from it.
+  const base = loadMember(baseFile, { allowEmpty: !!opts.base });
+  const members = files.map((f) => (f === baseFile && !opts.base ? base : loadMember(f, { base })));
   assertAligned(base, members);
   const result = voteMembers(members, opts);
   writePrediction(opts.out, base.examples, result.answers, result.probs);
