@@ -78,9 +78,9 @@ describe("tables", () => {
 
   it("McNemar rows from the named member's side", () => {
     const rows = mcnemarRows(a.mcnemar, "z");
-    expect(rows.map((r) => r.other)).toEqual(["x", "y", HARD_VOTE]);
+    expect(rows.map((r) => r["z vs"])).toEqual(["x", "y", HARD_VOTE]);
     // z right & x wrong: examples 5 and 6; x right & z wrong: example 2 → p = 2·P(X ≤ 1 | n = 3) = 1
-    expect(rows[0]).toMatchObject({ "only this right": 2, "only other right": 1, "exact p": "1.0000" });
+    expect(rows[0]).toMatchObject({ "only z right": 2, "only the other right": 1, "exact p": "1.0000" });
   });
 
   it("p-values keep small values readable", () => {

@@ -26,7 +26,7 @@ export function mcnemarRows(tests: readonly PairTest[], member: string): Record<
     .filter((t) => t.memberA === member || t.memberB === member)
     .map((t) => {
       const flip = t.memberB === member;
-      return { [member]: "vs", other: flip ? t.memberA : t.memberB, "only this right": flip ? t.c : t.b, "only other right": flip ? t.b : t.c, "exact p": formatP(t.exactP), "χ² (cc)": +t.chi2.toFixed(3), "χ² p": formatP(t.chi2P) };
+      return { [`${member} vs`]: flip ? t.memberA : t.memberB, [`only ${member} right`]: flip ? t.c : t.b, "only the other right": flip ? t.b : t.c, "exact p": formatP(t.exactP), "χ² (cc)": +t.chi2.toFixed(3), "χ² p": formatP(t.chi2P) };
     });
 }
 
