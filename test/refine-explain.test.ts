@@ -37,7 +37,7 @@ describe("display helpers", () => {
 import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { comparisonRows, conversationRows, differingUtterances } from "../lib/refine/explain";
+import { alignedDiffs, comparisonRows, conversationRows, differingUtterances } from "../lib/refine/explain";
 import { compareWithReference } from "../lib/refine/verify";
 import { refineFolder, STEP_COLUMNS, statsBySplitRows, statsRows } from "../lib/refine/run";
 import { refineCorpus } from "../lib/refine/refine";
@@ -118,5 +118,19 @@ describe("per-step effects", () => {
     expect(files).toHaveLength(3);
     expect(total.examples).toBe(2);
     expect(total.charsBefore).toBe(refineCorpus([...tr, ...dv]).stats.charsBefore);
+  });
+});
+
+describe("aligned utterance differences", () => {
+  it("an utterance only one side keeps is one difference; later ones still line up", () => {
+    expect(alignedDiffs(["a", "b", "c", "d"], ["x", "a", "b", "c", "d"])).toEqual([{ base: "—", variant: "x" }]);
+    expect(alignedDiffs(["a", "b", "c"], ["a", "B", "c"])).toEqual([{ base: "b", variant: "B" }]);
+    expect(alignedDiffs(["a", "b"], ["a"])).toEqual([{ base: "b", variant: "—" }]);
+  });
+
+  it("keeping a greeting that faithful refinement drops changes one utterance, not every later one", () => {
+    const ex = example([[1, "안녕하세요"], [2, "밥 먹었어요?"], [1, "네 먹었어요"], [2, "뭐 드셨어요?"]], [2]);
+    const cmp = compareRefinements([ex], FAITHFUL_RULES, withoutRules(FAITHFUL_RULES, ["delete-greetings"]));
+    expect(cmp.utterancesChanged).toBe(1);
   });
 });
