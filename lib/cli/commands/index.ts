@@ -7,6 +7,7 @@ import * as prompts from "./prompts";
 import * as exportSft from "./export-sft";
 import * as baseline from "./baseline";
 import * as vote from "./vote";
+import * as chart from "./chart";
 import * as report from "./report";
 import * as notebooks from "./notebooks";
 import * as bench from "./bench";
@@ -19,6 +20,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   exportSft.register,
   baseline.register,
   vote.register,
+  chart.register,
   report.register,
   notebooks.register,
   bench.register,

@@ -1,0 +1,150 @@
+// Reproducible, portable outputs: SVG attribute order, embedded Hangul font, PNG chunks,
+// `cci chart`, `cci --version`, executed-notebook metadata. Chromium parts skip where it is
+// missing, unless CCI_REQUIRE_SYSTEM=1 (CI).
+import { spawnSync } from "node:child_process";
+import { readFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { crc32 } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { findChromium } from "../lib/charts/browser";
+import { normalisePng, pngChunks } from "../lib/charts/png";
+import { canonicalSvg, embedHangulFont, hangulFontPath, svgTextChars } from "../lib/charts/svg";
+import { CHART_NAMES, withoutTitle } from "../lib/charts/catalog";
+import { chartFormat, dpiAt } from "../lib/cli/commands/chart";
+import { stripVolatile } from "../lib/notebooks/execute";
+import { redirectOutputs } from "../lib/notebooks/workspace";
+import { sampleWorkspace } from "../lib/corpus/locate";
+import { systemToolsRequired } from "../lib/util/system";
+
+const ROOT = resolve(__dirname, "..");
+const CCI = join(ROOT, "lib", "cli", "cci.mjs");
+const cci = (...args: string[]) => spawnSync(process.execPath, [CCI, ...args], { encoding: "utf8", cwd: ROOT });
+
+describe("SVG", () => {
+  it("sorts each tag's attributes, whatever order d3 set them in", () => {
+    const a = '<svg width="2" class="m"><clipPath id="c1" class="axesclip"><rect y="0" x="1"/></clipPath><text style="a" x="3">원인 &amp; 동기</text></svg>';
+    const b = '<svg class="m" width="2"><clipPath class="axesclip" id="c1"><rect x="1" y="0"/></clipPath><text x="3" style="a">원인 &amp; 동기</text></svg>';
+    expect(canonicalSvg(a)).toBe(canonicalSvg(b));
+    expect(canonicalSvg(a)).toContain('<clipPath class="axesclip" id="c1">');
+  });
+
+  it("collects the characters of its text, entities decoded", () => {
+    expect(svgTextChars('<svg><text>원인 &amp;</text><text>A&#xAC00;</text></svg>')).toBe([..." &A가원인"].sort().join(""));
+  });
+
+  it.skipIf(!hangulFontPath())("embeds a small subset of NanumGothic as a @font-face", async () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><defs id="d"></defs><text>후행사건 (subsequent event)</text></svg>';
+    const out = await embedHangulFont(svg);
+    expect(out).toMatch(/^<svg[^>]*><defs id="d"><style>@font-face\{font-family:"NanumGothic";src:url\(data:font\/woff2;base64,/);
+    expect(out.length).toBeLessThan(40_000);
+    expect(await embedHangulFont(svg)).toBe(out);
+  });
+});
+
+describe("PNG", () => {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, "latin1"), data])) >>> 0);
+    return Buffer.concat([len, Buffer.from(type, "latin1"), data, crc]);
+  };
+  const png = (...extra: Buffer[]) =>
+    Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", Buffer.alloc(13)), ...extra, chunk("IDAT", Buffer.from("pixels")), chunk("IEND", Buffer.alloc(0))]);
+
+  it("drops time and text chunks, so the same picture is the same bytes", () => {
+    const a = normalisePng(png(chunk("tIME", Buffer.from([7, 234, 11, 24, 20, 0, 0])), chunk("tEXt", Buffer.from("Software\0x"))));
+    expect(a.equals(normalisePng(png()))).toBe(true);
+    expect(pngChunks(a).map((c) => c.type)).toEqual(["IHDR", "IDAT", "IEND"]);
+  });
+
+  it("records a print resolution in pHYs", () => {
+    const c = pngChunks(normalisePng(png(), { dpi: 300 })).find((x) => x.type === "pHYs")!;
+    expect(c.data.readUInt32BE(0)).toBe(11811);
+    expect(c.data[8]).toBe(1);
+  });
+});
+
+describe("cci chart", () => {
+  it("names its charts", () => {
+    const r = cci("chart", "--list");
+    expect(r.status, r.stderr).toBe(0);
+    for (const n of CHART_NAMES) expect(r.stdout).toContain(n);
+  });
+
+  it.each([
+    [["chart", "no_such_chart", "--out", "x.png"], /^cci: chart: no chart named no_such_chart/],
+    [["chart", "category_distribution", "--out", "x.gif"], /^cci: chart: cannot tell the format from x\.gif/],
+    [["chart", "category_distribution", "--split", "valid", "--out", "x.png"], /^cci: chart: --split valid: expected/],
+    [["chart", "category_distribution"], /^cci: chart: --out FILE is required/],
+  ])("refuses bad input in one line: %j", (args, message) => {
+    const r = cci(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n").at(-1)).toMatch(message);
+  });
+
+  it("formats from --format or the extension; print resolution", () => {
+    expect(chartFormat(undefined, "a/fig.SVG")).toBe("svg");
+    expect(chartFormat("pdf", "fig.out")).toBe("pdf");
+    expect(dpiAt(3200, 3.5)).toBeGreaterThanOrEqual(300);
+    expect(withoutTitle({ data: [], layout: { title: { text: "T" }, margin: { t: 80, l: 5 } } }).layout).toEqual({ title: { text: "" }, margin: { t: 30, l: 5 } });
+  });
+
+  it.skipIf(!(findChromium() !== null || systemToolsRequired()))(
+    "exports an SVG with the font embedded and a print-size PNG, the same bytes twice",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "cci-chart-"));
+      const run = (out: string, ...extra: string[]) => {
+        const r = cci("chart", "prompt_quirks", "--out", out, ...extra);
+        expect(r.status, r.stderr).toBe(0);
+        return readFileSync(out);
+      };
+      const svg = run(join(dir, "a.svg"), "--no-title").toString("utf8");
+      expect(svg).toContain("@font-face");
+      expect(run(join(dir, "b.svg"), "--no-title").toString("utf8")).toBe(svg);
+      const png = run(join(dir, "a.png"));
+      expect(png.readUInt32BE(16)).toBe(3200);
+      expect(run(join(dir, "b.png")).equals(png)).toBe(true);
+    },
+    120_000,
+  );
+});
+
+describe("cci --version", () => {
+  it("prints the package version", () => {
+    const r = cci("--version");
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
+  });
+});
+
+describe("executed notebooks", () => {
+  it("number code cells in run order and drop timing metadata", () => {
+    const nb = stripVolatile({
+      metadata: { widgets: {}, kernelspec: { name: "tslab" } },
+      cells: [
+        { cell_type: "markdown", metadata: {} },
+        { cell_type: "code", metadata: { execution: { "iopub.status.busy": "t" }, tags: ["x"] }, execution_count: null, outputs: [] },
+        { cell_type: "code", metadata: {}, execution_count: null, outputs: [] },
+      ],
+    });
+    expect(nb.metadata).toEqual({ kernelspec: { name: "tslab" } });
+    expect(nb.cells.map((c) => c.execution_count)).toEqual([undefined, 1, 2]);
+    expect(nb.cells[1].metadata).toEqual({ tags: ["x"] });
+  });
+
+  it("under --check write their outputs into the scratch folder, never into the repo", () => {
+    const ws = sampleWorkspace(ROOT);
+    const moved = redirectOutputs(ws, "/scratch");
+    expect(moved.data).toBe(ws.data);
+    for (const k of ["refined", "eda", "results"] as const) expect(moved[k].startsWith("/scratch/")).toBe(true);
+    expect(redirectOutputs(ws, undefined)).toBe(ws);
+  });
+
+  it("the kernel spec finds the checkout from its own folder, not the working directory", () => {
+    const spec = JSON.parse(readFileSync(join(ROOT, "notebooks", "jupyter", "kernels", "tslab", "kernel.json"), "utf8")) as { argv: string[] };
+    expect(spec.argv).toContain("{resource_dir}");
+    expect(spec.argv.join(" ")).not.toContain('git -C "$PWD"');
+  });
+});
