@@ -11,7 +11,7 @@ import { refineFolder } from "../refine/run";
 import { info, progress } from "../util/progress";
 import { ChartRenderer } from "./browser";
 import { COMPARISON_ARTIFACTS, comparisonFigure, EDA_ARTIFACTS, type Variant } from "./eda";
-import { exportFigure, type Format } from "./export";
+import { exportFigure, sharePlotly, type Format } from "./export";
 import type { CloudOptions } from "./wordcloud";
 
 export interface EdaRunOptions {
@@ -22,7 +22,8 @@ export interface EdaRunOptions {
   /** Refined corpus folder to analyse too, into `${out}/refined_data`, and compare with `data`. */
   refined?: string;
   formats: readonly Format[];
-  plotly?: "inline" | "cdn";
+  /** HTML charts: one shared plotly.min.js in `out` (default), inlined, or from the CDN. */
+  plotly?: "inline" | "cdn" | "shared";
   cloud?: CloudOptions;
 }
 
@@ -74,11 +75,14 @@ async function analyseAndDraw(opts: EdaRunOptions, renderer: ChartRenderer | nul
     }
 
   const charts: string[] = [];
+  const plotly = opts.plotly ?? "shared";
+  const sharedPlotly = plotly === "shared" && opts.formats.includes("html") ? sharePlotly(opts.out) : undefined;
+  if (sharedPlotly) charts.push(sharedPlotly);
   const bar = progress("eda: charts", jobs.length);
   try {
     for (const job of jobs) {
       const fig = await job.build();
-      if (fig) charts.push(...(await exportFigure(fig, job.base, { formats: opts.formats, renderer, plotly: opts.plotly, inputs })));
+      if (fig) charts.push(...(await exportFigure(fig, job.base, { formats: opts.formats, renderer, plotly, sharedPlotly, inputs })));
       bar.tick();
     }
   } finally {
