@@ -115,3 +115,27 @@ describe("figures", () => {
     expect((fig.layout.shapes as unknown[]).length).toBe(3);
   });
 });
+
+describe("accuracy per category as a table", () => {
+  it("one row per member, one column per category with its size", async () => {
+    const { categoryAccuracyRows } = await import("../lib/analysis/views");
+    const rows = categoryAccuracyRows([
+      { member: "m", category: "all", estimate: 0.5, low: 0.4, high: 0.6, n: 4 },
+      { member: "m", category: "원인", estimate: 1, low: 1, high: 1, n: 2 },
+    ] as never);
+    expect(rows).toEqual([{ member: "m", "all (n = 4)": "50.0 %", "원인 (n = 2)": "100.0 %" }]);
+  });
+});
+
+describe("vote order", () => {
+  it("changes only tied examples: the earliest member's answer wins a tie", async () => {
+    const { voteOrderRows } = await import("../lib/analysis/views");
+    const m = (name: string, d: string) => ({ name, answers: [...d].map((x) => `inference_${x}` as "inference_1") });
+    const members = [m("a", "11"), m("b", "22"), m("c", "22"), m("d", "12")];
+    const gold = ["inference_1", "inference_2"] as const;
+    expect(voteOrderRows(members, gold, { "a first": ["a", "b", "c", "d"], "b first": ["b", "a", "c", "d"] })).toEqual([
+      { "member order": "a first", "hard-vote accuracy": "100.0 %", "ties broken by order": 1 },
+      { "member order": "b first", "hard-vote accuracy": "50.0 %", "ties broken by order": 1 },
+    ]);
+  });
+});

@@ -1,0 +1,13 @@
+import { loadMemberSet, orderByNames } from "../lib/analysis/load";
+import { listPredictionFiles, predictionsDir } from "../lib/ensemble/paths";
+import { analyzeEnsemble } from "../lib/analysis/analyze";
+import { categoryAccuracyRows } from "../lib/analysis/views";
+import { defaultWorkspace } from "../lib/corpus/locate";
+import { BASELINE_MEMBERS } from "../lib/baseline/members";
+import { join } from "node:path";
+const ws = defaultWorkspace();
+const files = orderByNames(listPredictionFiles(predictionsDir(ws, "dev")), BASELINE_MEMBERS.map((m) => m.name));
+const dev = loadMemberSet(files, join(ws.data, "dev.json"));
+const a = analyzeEnsemble(dev.members, dev.gold, dev.categories);
+console.table(categoryAccuracyRows(a.accuracy));
+const t = a.accuracy.filter(r=>r.category!=="all"); console.log(Math.min(...t.map(r=>r.high-r.low)), Math.max(...t.map(r=>r.high-r.low)));
