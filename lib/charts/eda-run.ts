@@ -35,6 +35,8 @@ export interface EdaRun {
   charts: string[];
   /** Whether PNG/SVG were rendered. */
   images: boolean;
+  /** The plotly.min.js every HTML chart links (plotly "shared"). */
+  sharedPlotly?: string;
 }
 
 /** Where the refined EDA and the raw-vs-refined overlays go, as the original's layout. */
@@ -77,7 +79,6 @@ async function analyseAndDraw(opts: EdaRunOptions, renderer: ChartRenderer | nul
   const charts: string[] = [];
   const plotly = opts.plotly ?? "shared";
   const sharedPlotly = plotly === "shared" && opts.formats.includes("html") ? sharePlotly(opts.out) : undefined;
-  if (sharedPlotly) charts.push(sharedPlotly);
   const bar = progress("eda: charts", jobs.length);
   try {
     for (const job of jobs) {
@@ -88,5 +89,5 @@ async function analyseAndDraw(opts: EdaRunOptions, renderer: ChartRenderer | nul
   } finally {
     bar.done();
   }
-  return { raw, refined, shifts, charts, images: renderer !== null };
+  return { raw, refined, shifts, charts, images: renderer !== null, sharedPlotly };
 }

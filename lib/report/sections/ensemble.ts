@@ -43,11 +43,11 @@ export const ensembleSection: ReportSection = {
     const t = analyzeAgreement(test.members);
     const recipesPresent = RECIPE_NAMES.filter((n) => existsSync(predictionFile(ws, n))).length;
     return [
-      `${run.trained.length} conditional-logit members (\`npx cci baseline run\`, lib/baseline) trained on train (${dev.examples.length} dev examples scored). Chance is 33.3 %.`,
+      `${run.trained.length} conditional-logit members (\`npx cci baseline run\`, lib/baseline) trained on train (${dev.examples.length} dev examples scored). Chance is 33.3 %. These are CPU baselines for the analysis, not the entry: its 98.01 % comes from eleven fine-tuned LLMs, whose prediction files need GPU runs.`,
       "",
       table(memberRows),
       "",
-      `Votes over all ${run.trained.length} members (hard = the original's rule, SPEC §7; soft = mean probabilities):`,
+      `Votes over all ${run.trained.length} members (hard = the original's rule, SPEC §7 *Inference and voting*; soft = mean probabilities):`,
       "",
       table(voteRows),
       "",
@@ -59,7 +59,7 @@ export const ensembleSection: ReportSection = {
         { measure: `McNemar, hard vote vs the best member (${best.member})`, value: vsBest ? mcnemarLine(vsBest, HARD_VOTE, best.member) : "–" },
         { measure: "Fleiss' κ on test (no answers: agreement only)", value: t.fleissKappa.toFixed(3) },
         { measure: "unanimous on test", value: pct(t.unanimous / t.examples) },
-        { measure: "the eleven recipes' predictions (SPEC §6)", value: recipesPresent === RECIPE_NAMES.length ? "present: `npx cci vote` votes them" : `${recipesPresent} of ${RECIPE_NAMES.length} present — their vote needs GPU inference` },
+        { measure: "the eleven recipes' predictions (SPEC §6, the training recipes)", value: recipesPresent === RECIPE_NAMES.length ? "present: `npx cci vote` votes them" : `${recipesPresent} of ${RECIPE_NAMES.length} present — they come from GPU training (notebook 04) and scoring (notebook 05)` },
       ]),
     ].join("\n");
   },
