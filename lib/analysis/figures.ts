@@ -98,7 +98,8 @@ export function ensembleSizeFigure(steps: readonly SelectionStep[], refs: { best
         x: steps.map((s) => s.size),
         y: steps.map((s) => s.accuracy),
         text: steps.map((s) => `+${s.added}`),
-        textposition: "bottom right",
+        // The last label opens to the left, so it is not cut off at the plot's edge.
+        textposition: steps.map((_, i) => (i === steps.length - 1 && steps.length > 1 ? "bottom left" : "bottom right")),
         textfont: { size: 11 },
         hovertemplate: "%{x} members: %{y:.1%}<br>%{text}<extra></extra>",
         marker: { color: SERIES_COLORS[0], size: 8 },
