@@ -148,3 +148,27 @@ describe("executed notebooks", () => {
     expect(spec.argv.join(" ")).not.toContain('git -C "$PWD"');
   });
 });
+
+describe("reports/index.md", () => {
+  it("links every notebook (04 and 05 included), the report and each figure", async () => {
+    const { indexPage, NOTEBOOKS } = await import("../lib/report/index-page");
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    const root = mkdtempSync(join(tmpdir(), "cci-index-"));
+    mkdirSync(join(root, "reports", "figures"), { recursive: true });
+    for (const f of ["eda_dev_total_utterance_length_distribution.png", "eda_dev_total_utterance_length_distribution.svg", "eda_train+dev_category_distribution.png"])
+      writeFileSync(join(root, "reports", "figures", f), "");
+    const md = indexPage(root);
+    expect(NOTEBOOKS.map((n) => n.file.slice(0, 2))).toEqual(["01", "02", "03", "04", "05", "06"]);
+    for (const n of NOTEBOOKS) expect(md).toContain(`](../notebooks/${n.file})`);
+    expect(md).toContain("](report-real.md)");
+    expect(md).toContain("[PNG](figures/eda_dev_total_utterance_length_distribution.png) · [SVG](figures/eda_dev_total_utterance_length_distribution.svg)");
+    expect(md).toContain("[PNG](figures/eda_train+dev_category_distribution.png)");
+    expect(md).toMatch(/not reproduced/);
+    expect(indexPage(root)).toBe(md);
+  });
+
+  it("the committed index is what the report writes from the committed figures", async () => {
+    const { indexPage } = await import("../lib/report/index-page");
+    expect(readFileSync(join(ROOT, "reports", "index.md"), "utf8")).toBe(indexPage(ROOT));
+  });
+});
