@@ -47,9 +47,9 @@ export function register(program: Command): void {
     .command("chart")
     .summary("export one chart at print size for a paper (PNG, SVG or PDF)")
     .description(
-      "Exports one of the workspace's charts from the default corpus, sized for a paper: laid out at\n" +
-        `${PAPER.width} × ${PAPER.height} CSS px; PNG at ×${PAPER.scale} (${PAPER.width * PAPER.scale} px wide: ${dpiAt(PAPER.width * PAPER.scale, PAPER.columnInches)} dpi in a ${PAPER.columnInches}-in column,\n` +
-        `${dpiAt(PAPER.width * PAPER.scale, 7)} dpi across a 7-in text width; the PNG records its dpi); SVG and PDF are vector, with the\n` +
+      `Exports one of the workspace's charts from the default corpus, sized for a paper: laid out at ${PAPER.width} × ${PAPER.height} CSS px; ` +
+        `PNG at ×${PAPER.scale} (${PAPER.width * PAPER.scale} px wide: ${dpiAt(PAPER.width * PAPER.scale, PAPER.columnInches)} dpi in a ${PAPER.columnInches}-in column, ` +
+        `${dpiAt(PAPER.width * PAPER.scale, 7)} dpi across a 7-in text width; the PNG records its dpi). SVG and PDF are vector, with the ` +
         "Hangul font (a NanumGothic subset) embedded so they render where NanumGothic is not installed.\n" +
         "`cci chart --list` names the charts. Needs Chromium (and fonts-nanum for Korean text).",
     )
