@@ -172,3 +172,42 @@ describe("reports/index.md", () => {
     expect(readFileSync(join(ROOT, "reports", "index.md"), "utf8")).toBe(indexPage(ROOT));
   });
 });
+
+describe.skipIf(!(findChromium() && hangulFontPath()))("an exported SVG on a machine without NanumGothic", () => {
+  /** A PNG screenshot of the SVG in a Chromium whose fontconfig sees `fontDirs` only. */
+  async function screenshot(svg: string, fontDirs: string[]): Promise<Buffer> {
+    const { chromium } = await import("playwright-core");
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    const dir = mkdtempSync(join(tmpdir(), "cci-fonts-"));
+    mkdirSync(join(dir, "cache"));
+    writeFileSync(join(dir, "fonts.conf"), `<?xml version="1.0"?><fontconfig>${fontDirs.map((d) => `<dir>${d}</dir>`).join("")}<cachedir>${join(dir, "cache")}</cachedir></fontconfig>`);
+    const browser = await chromium.launch({ executablePath: findChromium()!, args: ["--no-sandbox"], env: { ...process.env, FONTCONFIG_FILE: join(dir, "fonts.conf") } });
+    try {
+      const page = await browser.newPage({ viewport: { width: 400, height: 120 } });
+      await page.setContent(`<html><body style="margin:0"><img src="data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}"></body></html>`);
+      await page.waitForTimeout(1000); // the SVG's web font loads asynchronously
+      return await page.screenshot();
+    } finally {
+      await browser.close();
+    }
+  }
+
+  it("draws its Hangul with the embedded glyphs: the same picture with or without the font installed", async () => {
+    const { readdirSync } = await import("node:fs");
+    const fontDir = join(hangulFontPath()!, "..");
+    // The machine's other fonts (Latin ones such as DejaVu), without the folder NanumGothic is in.
+    const others = ["/usr/share/fonts/truetype", "/usr/share/fonts/opentype"].flatMap((d) => {
+      try {
+        return readdirSync(d).map((x) => join(d, x)).filter((x) => x !== fontDir);
+      } catch {
+        return [];
+      }
+    });
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="400" height="120"><defs></defs><rect width="400" height="120" fill="white"/><text x="10" y="70" style="font-family: NanumGothic, sans-serif; font-size: 40px">후행사건 원인</text></svg>`;
+    const embedded = await embedHangulFont(svg);
+    const without = await screenshot(embedded, others);
+    expect(without.equals(await screenshot(embedded, [...others, fontDir]))).toBe(true);
+    // …and the check can fail: without the embedded glyphs, the picture depends on the installed fonts.
+    expect((await screenshot(svg, others)).equals(await screenshot(svg, [...others, fontDir]))).toBe(false);
+  }, 120_000);
+});
