@@ -77,11 +77,12 @@ export function categoryAccuracyFigure(rows: readonly AccuracyRow[], title: stri
     }),
     layout: baseLayout(title, {
       barmode: "group",
-      xaxis: axis("", { type: "category" }),
+      // Horizontal two-line labels (Korean over English) stay readable at a paper's column width.
+      xaxis: axis("", { type: "category", tickangle: 0, tickfont: { size: 12 } }),
       yaxis: axis("accuracy (95 % bootstrap CI)", { range: [0, 1.05], tickformat: ".0%" }),
       shapes: [chance.shape],
       annotations: [chance.annotation],
-      legend: { orientation: "h", y: -0.18 },
+      legend: { orientation: "h", y: -0.16, yanchor: "top" },
       margin: { l: 70, r: 90, t: 80, b: 140 },
     }),
   };
@@ -94,13 +95,10 @@ export function ensembleSizeFigure(steps: readonly SelectionStep[], refs: { best
     data: [
       {
         type: "scatter",
-        mode: "lines+markers+text",
+        mode: "lines+markers",
         x: steps.map((s) => s.size),
         y: steps.map((s) => s.accuracy),
         text: steps.map((s) => `+${s.added}`),
-        // The last label opens to the left, so it is not cut off at the plot's edge.
-        textposition: steps.map((_, i) => (i === steps.length - 1 && steps.length > 1 ? "bottom left" : "bottom right")),
-        textfont: { size: 11 },
         hovertemplate: "%{x} members: %{y:.1%}<br>%{text}<extra></extra>",
         marker: { color: SERIES_COLORS[0], size: 8 },
         line: { color: SERIES_COLORS[0] },
@@ -108,11 +106,17 @@ export function ensembleSizeFigure(steps: readonly SelectionStep[], refs: { best
       },
     ],
     layout: baseLayout(title, {
-      xaxis: axis("members in the vote (greedy forward selection)", { dtick: 1, range: [0.5, steps.length + 0.5] }),
+      // Each step's added member under its tick: labels that never overlap, at any width.
+      xaxis: axis("members in the vote (greedy forward selection: the member each step adds)", {
+        range: [0.5, steps.length + 0.5],
+        tickvals: steps.map((s) => s.size),
+        ticktext: steps.map((s) => `${s.size}<br><span style="font-size:11px">+${s.added}</span>`),
+      }),
       yaxis: axis("hard-vote accuracy", { range: [0, 1.05], tickformat: ".0%" }),
       shapes: lines.map((l) => l.shape),
       annotations: lines.map((l) => l.annotation),
       showlegend: false,
+      margin: { l: 70, r: 40, t: 80, b: 100 },
     }),
   };
 }
