@@ -42,6 +42,13 @@ export function hangulFontPath(env: NodeJS.ProcessEnv = process.env): string | n
   return HANGUL_FONT_PATHS.find((p) => existsSync(p)) ?? null;
 }
 
+const fontCache = new Map<string, Buffer>();
+const fontBytes = (path: string) => {
+  let b = fontCache.get(path);
+  if (!b) fontCache.set(path, (b = readFileSync(path)));
+  return b;
+};
+
 /** The family name the charts ask for first (lib/charts/figure.ts). */
 export const EMBEDDED_FAMILY = "NanumGothic";
 
@@ -53,7 +60,7 @@ export async function embedHangulFont(svg: string, fontPath: string | null = han
   if (!fontPath) return svg;
   const chars = svgTextChars(svg);
   if (!chars) return svg;
-  const woff2 = await subsetFont(readFileSync(fontPath), chars, { targetFormat: "woff2" });
+  const woff2 = await subsetFont(fontBytes(fontPath), chars, { targetFormat: "woff2" });
   const style = `<style>@font-face{font-family:"${EMBEDDED_FAMILY}";src:url(data:font/woff2;base64,${Buffer.from(woff2).toString("base64")}) format("woff2");}</style>`;
   const defs = /<defs\b[^>]*>/.exec(svg);
   if (defs) return svg.slice(0, defs.index + defs[0].length) + style + svg.slice(defs.index + defs[0].length);
