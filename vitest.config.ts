@@ -8,6 +8,7 @@ export default defineConfig({
     exclude: ["test/reference/**", "node_modules/**"],
     testTimeout: 60_000,
     pool: "forks",
+    globalSetup: ["test/helpers/tmp-root.ts"],
     reporters: process.env.CI ? ["default", "json"] : ["default"],
     outputFile: { json: ".ci/results/unit.json" },
   },

@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: "forks",
+    globalSetup: ["test/helpers/tmp-root.ts"],
     reporters: process.env.CI ? ["default", "json"] : ["default"],
     outputFile: { json: ".ci/results/reference.json" },
   },

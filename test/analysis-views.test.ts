@@ -78,9 +78,9 @@ describe("tables", () => {
 
   it("McNemar rows from the named member's side", () => {
     const rows = mcnemarRows(a.mcnemar, "z");
-    expect(rows.map((r) => r.other)).toEqual(["x", "y", HARD_VOTE]);
+    expect(rows.map((r) => r["z vs"])).toEqual(["x", "y", HARD_VOTE]);
     // z right & x wrong: examples 5 and 6; x right & z wrong: example 2 → p = 2·P(X ≤ 1 | n = 3) = 1
-    expect(rows[0]).toMatchObject({ "only this right": 2, "only other right": 1, "exact p": "1.0000" });
+    expect(rows[0]).toMatchObject({ "only z right": 2, "only the other right": 1, "exact p": "1.0000" });
   });
 
   it("p-values keep small values readable", () => {
@@ -113,5 +113,29 @@ describe("figures", () => {
     const fig = ensembleSizeFigure(a.selection, { bestMember: 5 / 6, oracle: a.oracle }, "size");
     expect(fig.data[0].x).toEqual([1, 2, 3]);
     expect((fig.layout.shapes as unknown[]).length).toBe(3);
+  });
+});
+
+describe("accuracy per category as a table", () => {
+  it("one row per member, one column per category with its size", async () => {
+    const { categoryAccuracyRows } = await import("../lib/analysis/views");
+    const rows = categoryAccuracyRows([
+      { member: "m", category: "all", estimate: 0.5, low: 0.4, high: 0.6, n: 4 },
+      { member: "m", category: "원인", estimate: 1, low: 1, high: 1, n: 2 },
+    ] as never);
+    expect(rows).toEqual([{ member: "m", "all (n = 4)": "50.0 %", "원인 (n = 2)": "100.0 %" }]);
+  });
+});
+
+describe("vote order", () => {
+  it("changes only tied examples: the earliest member's answer wins a tie", async () => {
+    const { voteOrderRows } = await import("../lib/analysis/views");
+    const m = (name: string, d: string) => ({ name, answers: [...d].map((x) => `inference_${x}` as "inference_1") });
+    const members = [m("a", "11"), m("b", "22"), m("c", "22"), m("d", "12")];
+    const gold = ["inference_1", "inference_2"] as const;
+    expect(voteOrderRows(members, gold, { "a first": ["a", "b", "c", "d"], "b first": ["b", "a", "c", "d"] })).toEqual([
+      { "member order": "a first", "hard-vote accuracy": "100.0 %", "ties broken by order": 1 },
+      { "member order": "b first", "hard-vote accuracy": "50.0 %", "ties broken by order": 1 },
+    ]);
   });
 });

@@ -46,10 +46,11 @@ describe("text views", () => {
 });
 
 /** Options where inference_2 is the one the others were edited from. */
-const EDITED = { inference_1: "화자2가 사는 곳 근처에서 베란다 공사가 진행되고 있다.", inference_2: "화자2가 사는 곳 근처에서 싱크홀 공사가 진행되고 있다.", inference_3: "화자2가 사는 곳 근처에서 싱크홀 공사가 중단되었다." };
+// Our own text, shaped like the corpus: option 2 is the one the other two were edited from.
+const EDITED = { inference_1: "화자2가 다니는 학교 앞에서 도서관 행사가 열리고 있다.", inference_2: "화자2가 다니는 학교 앞에서 체육관 행사가 열리고 있다.", inference_3: "화자2가 다니는 학교 앞에서 체육관 행사가 취소되었다." };
 
 describe("feature groups", () => {
-  const view = exampleView(example([[1, "싱크홀 봤어?"], [2, "응 공사하더라"]], [1], EDITED));
+  const view = exampleView(example([[1, "체육관 가 봤어?"], [2, "응 행사하더라"]], [1], EDITED));
 
   it.each(FEATURE_GROUP_NAMES)("%s gives three rows of its named width (or tokens)", (name) => {
     const out = FEATURE_GROUPS[name].compute(view);
@@ -66,7 +67,7 @@ describe("feature groups", () => {
     const edits = FEATURE_GROUPS.edits.compute(view);
     const names = FEATURE_GROUPS.edits.names;
     const col = (n: string) => (edits.rows as number[][]).map((r) => r[names.indexOf(n)]);
-    // words: 1↔2 differ by one word, 2↔3 by two (싱크홀 shared), 1↔3 by three
+    // words: 1↔2 differ by one word, 2↔3 by two (체육관 shared), 1↔3 by three
     expect(col("words.mean")).toEqual([2, 1.5, 2.5]);
     expect(col("words.mean.isMin")).toEqual([0, 1, 0]);
     const cent = FEATURE_GROUPS.centrality.compute(view);
@@ -82,14 +83,14 @@ describe("feature groups", () => {
 
   it("lexicon tokens are the option's distinctive words and bigrams", () => {
     const rows = FEATURE_GROUPS.lexicon.compute(view).rows as string[][];
-    expect(rows[2]).toContain("w:중단되었다");
+    expect(rows[2]).toContain("w:취소되었다");
     expect(rows[2]).not.toContain("w:화자2가");
   });
 });
 
 describe("encoder", () => {
   it("standardises dense columns on train and keeps a min-count vocabulary", () => {
-    const exs = [example([[1, "가"]], [0], EDITED), example([[1, "나"]], [0], { ...EDITED, inference_3: "화자1은 중단되었다." })];
+    const exs = [example([[1, "가"]], [0], EDITED), example([[1, "나"]], [0], { ...EDITED, inference_3: "화자1은 취소되었다." })];
     const outs = groupOutputs(exs, ["length", "lexicon"]);
     const enc = fitEncoder(outs, ["length", "lexicon"], 2);
     expect(enc.dense.map((d) => d.name)).toEqual(FEATURE_GROUPS.length.names.map((n) => `length/${n}`));
@@ -160,7 +161,7 @@ function tinyCorpus(dir: string): void {
       const opts = [EDITED.inference_2, EDITED.inference_1, EDITED.inference_3];
       // put the central option (index 0 of opts) at position k
       const placed = [opts[(3 - k) % 3], opts[(4 - k) % 3], opts[(5 - k) % 3]];
-      const ex = example([[1, "싱크홀 봤어?"], [2, `응 공사 ${i}`]], [1], { inference_1: placed[0], inference_2: placed[1], inference_3: placed[2] }, labelled ? ANSWERS[k] : "");
+      const ex = example([[1, "체육관 가 봤어?"], [2, `응 행사 ${i}`]], [1], { inference_1: placed[0], inference_2: placed[1], inference_3: placed[2] }, labelled ? ANSWERS[k] : "");
       return { ...ex, id: `${split}-${i + 1}` };
     });
   writeFileSync(join(dir, "train.json"), pythonJsonDumps(make("train", 24, true)));

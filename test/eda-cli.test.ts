@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -37,10 +37,22 @@ describe("cci eda", () => {
     ]);
   });
 
+  it("by default, its HTML charts share one plotly.min.js instead of inlining it", () => {
+    const data = corpus();
+    const out = join(data, "EDA");
+    const r = cci("eda", "--data", data, "--out", out, "--formats", "html", "--refined", join(data, "refined"));
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(out)).toContain("plotly.min.js");
+    const top = readFileSync(join(out, "train_category_distribution.html"), "utf8");
+    expect(top).toContain('<script src="plotly.min.js"></script>');
+    expect(top.length).toBeLessThan(50_000);
+    expect(readFileSync(join(out, "refined_data", "train_category_distribution.html"), "utf8")).toContain('<script src="../plotly.min.js"></script>');
+  });
+
   const BAD: [name: string, args: (d: string) => string[], message: RegExp][] = [
     ["a folder without --out", (d) => ["--data", d], /^cci: eda --data .*: also give --out DIR/],
     ["an unknown format", (d) => ["--data", d, "--out", join(d, "o"), "--formats", "gif"], /^cci: --formats: unknown format gif/],
-    ["an unknown plotly mode", (d) => ["--data", d, "--out", join(d, "o"), "--plotly", "x"], /^cci: --plotly: expected inline or cdn/],
+    ["an unknown plotly mode", (d) => ["--data", d, "--out", join(d, "o"), "--plotly", "x"], /^cci: --plotly: expected shared, inline, cdn/],
     ["a folder without a corpus", (d) => ["--data", join(d, "nope"), "--out", join(d, "o")], /^cci: .*nope: no such folder|no corpus files/],
   ];
   it.each(BAD)("rejects %s in one line", (_n, args, message) => {

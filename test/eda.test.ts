@@ -225,3 +225,14 @@ describe("reuse pivot", () => {
     ]);
   });
 });
+
+describe("questions on shared conversations", () => {
+  it("counts the questions of the second split whose chat the first split also has", async () => {
+    const { questionsOnSharedConversations } = await import("../lib/eda/stats");
+    const { example } = await import("./helpers/corpus");
+    const chat = (id: string) => ({ speaker: 1, utterance: "같은 대화", utterance_id: id });
+    const a = [example([chat("C1.1")]), example([chat("C2.1")])];
+    const b = [example([chat("C1.1")]), example([chat("C1.1")]), example([chat("C3.1")])];
+    expect(questionsOnSharedConversations(a, b)).toBe(2);
+  });
+});

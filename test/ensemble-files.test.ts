@@ -182,3 +182,56 @@ describe("cci vote", () => {
     expect(r.stderr.trim().split("\n")).toEqual([`cci: ${b}: 3 examples, but the base ${a} has 2`]);
   });
 });
+
+describe("cci vote: file lists as a shell gives them", () => {
+  it("skips *.probs.json sidecars matched by a glob, saying so", () => {
+    const dir = tmp();
+    const test = base(2);
+    writePrediction(join(dir, "lr-a.json"), test, answers("12"), [[0.6, 0.3, 0.1], [0.2, 0.7, 0.1]]);
+    writePrediction(join(dir, "lr-b.json"), test, answers("13"), [[0.5, 0.4, 0.1], [0.1, 0.2, 0.7]]);
+    const out = join(dir, "out.json");
+    const r = cci("vote", "--out", out, join(dir, "lr-a.json"), join(dir, "lr-a.probs.json"), join(dir, "lr-b.json"), join(dir, "lr-b.probs.json"));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/2 probabilities sidecar\(s\) \(\*\.probs\.json\) skipped/);
+    expect(JSON.parse(readFileSync(out, "utf8")).map((e: Example) => e.output)).toEqual(answers("12"));
+  });
+
+  it("votes members holding only {id, output}, the base supplying the rest", () => {
+    const dir = tmp();
+    const test = base(3);
+    const raw = join(dir, "test.json");
+    writeFileSync(raw, pythonJsonDumps(test));
+    const files = ["123", "133", "223"].map((digits, m) => {
+      const f = join(dir, `slim${m}.json`);
+      writeFileSync(f, JSON.stringify(test.map((e, i) => ({ id: e.id, output: `inference_${digits[i]}` }))));
+      return f;
+    });
+    const out = join(dir, "out.json");
+    const r = cci("vote", "--base", raw, "--out", out, ...files);
+    expect(r.status, r.stderr).toBe(0);
+    const voted = JSON.parse(readFileSync(out, "utf8")) as Example[];
+    expect(voted.map((e) => e.output)).toEqual(answers("123"));
+    expect(voted[0].input).toEqual(test[0].input);
+  });
+
+  it("without --base, a {id, output}-only first file is refused in one line", () => {
+    const dir = tmp();
+    const f = join(dir, "slim.json");
+    writeFileSync(f, JSON.stringify([{ id: "t-1", output: "inference_1" }]));
+    const r = cci("vote", "--out", join(dir, "o.json"), f);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(`cci: ${f}: holds only {id, output} per example; give --base with the corpus file it answers (e.g. test.json), which supplies the rest`);
+  });
+
+  it("refuses a {id, output} member whose ids do not line up with the base", () => {
+    const dir = tmp();
+    const test = base(2);
+    const raw = join(dir, "test.json");
+    writeFileSync(raw, pythonJsonDumps(test));
+    const f = join(dir, "slim.json");
+    writeFileSync(f, JSON.stringify([{ id: "t-2", output: "inference_1" }, { id: "t-1", output: "inference_1" }]));
+    const r = cci("vote", "--base", raw, "--out", join(dir, "o.json"), f);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/slim\.json: example #1: id "t-2" does not line up with .*test\.json's t-1$/);
+  });
+});

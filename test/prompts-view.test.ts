@@ -8,12 +8,18 @@ const ex = example([[1, "안녕하세요"], [2, "네"], [1, "내일 여행 가�
 describe("prompt diffs as HTML", () => {
   it("marks added and removed words, escapes HTML and shows line breaks", () => {
     const parts = textDiff("화자1: <a>\n끝", "화자 1: <a>\n끝");
-    expect(parts.filter((p) => p.kind !== "same")).toEqual([{ kind: "added", text: " " }]);
+    expect(parts.filter((p) => p.kind !== "same")).toEqual([{ kind: "removed", text: "화자1: " }, { kind: "added", text: "화자 1: " }]);
     expect(textDiff("[Question]\n위 대화의 전제로", "로").filter((p) => p.kind === "removed").length).toBeGreaterThan(0);
     const html = diffHtml(parts);
     expect(html).toContain("&lt;a&gt;");
     expect(html).toContain("⏎\n");
     expect(html).toMatch(/<span style="background:#c8f0c8">/);
+  });
+
+  it("diffs whole Korean words, never single syllables", () => {
+    const parts = textDiff("로 올바른 지문은?", "를 가장 잘 설명하는 문장은?");
+    expect(parts).toEqual([{ kind: "removed", text: "로 올바른 지문은?" }, { kind: "added", text: "를 가장 잘 설명하는 문장은?" }]);
+    expect(textDiff("같은 말 그대로", "같은 말 그대로").map((p) => p.kind)).toEqual(["same"]);
   });
 
   const folds: Record<string, { input: [string, number]; expected: string }> = {

@@ -37,9 +37,9 @@ describe("display helpers", () => {
 import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { comparisonRows, conversationRows, differingUtterances } from "../lib/refine/explain";
+import { alignedDiffs, comparisonRows, conversationRows, differingUtterances } from "../lib/refine/explain";
 import { compareWithReference } from "../lib/refine/verify";
-import { statsBySplitRows } from "../lib/refine/run";
+import { refineFolder, STEP_COLUMNS, statsBySplitRows, statsRows } from "../lib/refine/run";
 import { refineCorpus } from "../lib/refine/refine";
 import { pythonJsonDumps } from "../lib/corpus/pyjson";
 
@@ -57,7 +57,7 @@ describe("notebook rows", () => {
   });
   it("lays out per-split effects", () => {
     const rows = statsBySplitRows([{ split: "a", stats: refineCorpus([ex]).stats }]);
-    expect(rows.at(-2)).toEqual({ step: "drop-empty", "a: touched": 1, "a: chars removed": 0 });
+    expect(rows.at(-2)).toEqual({ step: "drop-empty", "a: utterances": 1, "a: chars removed": 0 });
   });
 });
 
@@ -88,5 +88,49 @@ describe("refineEffectFigure", () => {
     expect(fig.data.map((d) => d.name)).toEqual(["train", "dev"]);
     expect(fig.data[0].y).toEqual([...FAITHFUL_RULES.map((r) => r.name), "drop-empty", "merge-turns"]);
     expect((fig.data[0].x as number[])[FAITHFUL_RULES.findIndex((r) => r.name === "delete-symbols")]).toBe(1);
+  });
+});
+
+describe("per-step effects", () => {
+  it("net characters removed sum to characters before − after; merge-turns counts its spaces", () => {
+    const exs = [
+      example([[1, "안녕하세요~"], [1, "밥 먹었어요?"], [1, "ㅋㅋㅋ 저는요"], [2, "네\n먹었어요!!"], [2, "^^"]], [3]),
+      example([[1, "name2 뭐 해?"], [1, "....."], [2, "ㅇㅇ 집"]], [0]),
+    ];
+    const { stats } = refineCorpus(exs);
+    const rows = statsRows(stats);
+    const merge = rows.find((r) => r.step === "merge-turns")!;
+    expect(stats.turnsMerged).toBeGreaterThan(0);
+    expect(merge[STEP_COLUMNS.chars]).toBe(-stats.turnsMerged);
+    const net = rows.reduce((n, r) => n + Number(r[STEP_COLUMNS.chars]), 0);
+    expect(net).toBe(stats.charsBefore - stats.charsAfter);
+  });
+
+  it("a folder's total counts train+dev's examples once", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cci-total-"));
+    mkdirSync(join(dir, "in"));
+    const tr = [example([[1, "안녕 밥 먹었어?"], [1, "ㅋㅋ"]])];
+    const dv = [example([[1, "반갑습니다~"], [2, "네"]])];
+    writeFileSync(join(dir, "in", "train.json"), pythonJsonDumps(tr));
+    writeFileSync(join(dir, "in", "dev.json"), pythonJsonDumps(dv));
+    writeFileSync(join(dir, "in", "train+dev.json"), pythonJsonDumps([...tr, ...dv]));
+    const { files, total } = refineFolder(join(dir, "in"), join(dir, "out"));
+    expect(files).toHaveLength(3);
+    expect(total.examples).toBe(2);
+    expect(total.charsBefore).toBe(refineCorpus([...tr, ...dv]).stats.charsBefore);
+  });
+});
+
+describe("aligned utterance differences", () => {
+  it("an utterance only one side keeps is one difference; later ones still line up", () => {
+    expect(alignedDiffs(["a", "b", "c", "d"], ["x", "a", "b", "c", "d"])).toEqual([{ base: "—", variant: "x" }]);
+    expect(alignedDiffs(["a", "b", "c"], ["a", "B", "c"])).toEqual([{ base: "b", variant: "B" }]);
+    expect(alignedDiffs(["a", "b"], ["a"])).toEqual([{ base: "b", variant: "—" }]);
+  });
+
+  it("keeping a greeting that faithful refinement drops changes one utterance, not every later one", () => {
+    const ex = example([[1, "안녕하세요"], [2, "밥 먹었어요?"], [1, "네 먹었어요"], [2, "뭐 드셨어요?"]], [2]);
+    const cmp = compareRefinements([ex], FAITHFUL_RULES, withoutRules(FAITHFUL_RULES, ["delete-greetings"]));
+    expect(cmp.utterancesChanged).toBe(1);
   });
 });

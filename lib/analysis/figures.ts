@@ -11,11 +11,16 @@ const CHANCE = 1 / 3;
 const MORE_COLORS = ["#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"];
 const color = (i: number) => [...SERIES_COLORS, ...MORE_COLORS][i % (SERIES_COLORS.length + MORE_COLORS.length)];
 
-/** A dashed horizontal line across the plot at `y`, labelled at the right. */
-function hline(y: number, label: string, colour = "#888"): { shape: PlotlyObject; annotation: PlotlyObject } {
+/**
+ * A dashed horizontal line across the plot at `y`, drawn above the bars, labelled at the right:
+ * inside the plot (on a white backing), or in the right margin (`outside`, which needs room there).
+ */
+function hline(y: number, label: string, colour = "#888", outside = false): { shape: PlotlyObject; annotation: PlotlyObject } {
   return {
-    shape: { type: "line", xref: "paper", x0: 0, x1: 1, y0: y, y1: y, line: { color: colour, dash: "dash", width: 1.5 } },
-    annotation: { xref: "paper", x: 1, y, xanchor: "right", yanchor: "bottom", text: label, showarrow: false, font: { color: colour, size: 12 } },
+    shape: { type: "line", xref: "paper", x0: 0, x1: 1, y0: y, y1: y, layer: "above", line: { color: colour, dash: "dash", width: 1.5 } },
+    annotation: outside
+      ? { xref: "paper", x: 1, y, xanchor: "left", yanchor: "middle", xshift: 6, text: label, showarrow: false, font: { color: colour, size: 12 } }
+      : { xref: "paper", x: 1, y, xanchor: "right", yanchor: "bottom", text: label, showarrow: false, bgcolor: "rgba(255,255,255,0.85)", font: { color: colour, size: 12 } },
   };
 }
 
@@ -55,7 +60,7 @@ export function categoryAccuracyFigure(rows: readonly AccuracyRow[], title: stri
   const names = members ?? [...new Set(rows.map((r) => r.member))];
   const cats = [...new Set(rows.map((r) => r.category))];
   const label = (c: Category | "all") => (c === "all" ? "all" : `${c}<br>(${CATEGORY_INFO.get(c)!.english})`);
-  const chance = hline(CHANCE, "chance 33 %");
+  const chance = hline(CHANCE, "chance<br>33 %", "#444", true);
   return {
     data: names.map((m, i) => {
       const mine = cats.map((c) => rows.find((r) => r.member === m && r.category === c));
@@ -72,12 +77,13 @@ export function categoryAccuracyFigure(rows: readonly AccuracyRow[], title: stri
     }),
     layout: baseLayout(title, {
       barmode: "group",
-      xaxis: axis("", { type: "category" }),
+      // Horizontal two-line labels (Korean over English) stay readable at a paper's column width.
+      xaxis: axis("", { type: "category", tickangle: 0, tickfont: { size: 12 } }),
       yaxis: axis("accuracy (95 % bootstrap CI)", { range: [0, 1.05], tickformat: ".0%" }),
       shapes: [chance.shape],
       annotations: [chance.annotation],
-      legend: { orientation: "h", y: -0.18 },
-      margin: { l: 70, r: 40, t: 80, b: 140 },
+      legend: { orientation: "h", y: -0.16, yanchor: "top" },
+      margin: { l: 70, r: 90, t: 80, b: 140 },
     }),
   };
 }
@@ -89,12 +95,10 @@ export function ensembleSizeFigure(steps: readonly SelectionStep[], refs: { best
     data: [
       {
         type: "scatter",
-        mode: "lines+markers+text",
+        mode: "lines+markers",
         x: steps.map((s) => s.size),
         y: steps.map((s) => s.accuracy),
         text: steps.map((s) => `+${s.added}`),
-        textposition: "bottom right",
-        textfont: { size: 11 },
         hovertemplate: "%{x} members: %{y:.1%}<br>%{text}<extra></extra>",
         marker: { color: SERIES_COLORS[0], size: 8 },
         line: { color: SERIES_COLORS[0] },
@@ -102,11 +106,17 @@ export function ensembleSizeFigure(steps: readonly SelectionStep[], refs: { best
       },
     ],
     layout: baseLayout(title, {
-      xaxis: axis("members in the vote (greedy forward selection)", { dtick: 1, range: [0.5, steps.length + 0.5] }),
+      // Each step's added member under its tick: labels that never overlap, at any width.
+      xaxis: axis("members in the vote (greedy forward selection: the member each step adds)", {
+        range: [0.5, steps.length + 0.5],
+        tickvals: steps.map((s) => s.size),
+        ticktext: steps.map((s) => `${s.size}<br><span style="font-size:11px">+${s.added}</span>`),
+      }),
       yaxis: axis("hard-vote accuracy", { range: [0, 1.05], tickformat: ".0%" }),
       shapes: lines.map((l) => l.shape),
       annotations: lines.map((l) => l.annotation),
       showlegend: false,
+      margin: { l: 70, r: 40, t: 80, b: 100 },
     }),
   };
 }

@@ -19,7 +19,7 @@ export interface MemberSet {
 /** Load members and check they line up with the base (e.g. dev.json for dev predictions, test.json for test). */
 export function loadMemberSet(files: readonly string[], baseFile: string): MemberSet {
   const examples = loadCorpus(baseFile);
-  const loaded = files.map((f) => loadMember(f));
+  const loaded = files.map((f) => loadMember(f, { base: { file: baseFile, examples } }));
   assertAligned({ file: baseFile, examples }, loaded);
   return {
     baseFile,

@@ -10,6 +10,8 @@ import { missingTool } from "../util/system";
 import type { Figure } from "./figure";
 import { PAGE } from "./figure";
 import { plotlyPath } from "./plotlyjs";
+import { normalisePng } from "./png";
+import { canonicalSvg, embedHangulFont } from "./svg";
 
 /** Where to look on PATH, in order, after CHROME_PATH. */
 export const CHROMIUM_NAMES = ["chromium", "chromium-browser", "google-chrome"] as const;
@@ -53,6 +55,10 @@ export interface RenderOptions {
   height?: number;
   /** Pixel ratio of PNGs (1 → width × height pixels). */
   scale?: number;
+  /** PNG: the print resolution to record in the file (pHYs). */
+  dpi?: number;
+  /** SVG: embed a subset of the Hangul font (default true), so it renders without NanumGothic installed. */
+  embedFont?: boolean;
 }
 
 /** A headless page with plotly.js loaded, turning figures into PNG bytes or SVG text. */
@@ -111,9 +117,28 @@ export class ChartRenderer {
       { fig: stable, format, size },
     );
     const comma = url.indexOf(",");
-    if (format === "png") return Buffer.from(url.slice(comma + 1), "base64");
+    if (format === "png") return normalisePng(Buffer.from(url.slice(comma + 1), "base64"), { dpi: opts.dpi });
     const body = url.slice(comma + 1);
-    return stableSvgIds(url.slice(0, comma).endsWith(";base64") ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body));
+    const svg = canonicalSvg(stableSvgIds(url.slice(0, comma).endsWith(";base64") ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body)));
+    return opts.embedFont === false ? svg : embedHangulFont(svg);
+  }
+
+  /**
+   * A one-page PDF of the figure at its size (vector: Chromium prints the SVG, embedding the
+   * subset of each font it uses). `width`/`height` are CSS pixels, 96 to the inch.
+   */
+  async pdf(fig: Figure, opts: RenderOptions = {}): Promise<Buffer> {
+    const svg = await this.render(fig, "svg", { ...opts, embedFont: true });
+    const width = opts.width ?? (fig.layout.width as number | undefined) ?? PAGE.width;
+    const height = opts.height ?? (fig.layout.height as number | undefined) ?? PAGE.height;
+    const page = await this.browser.newPage();
+    try {
+      await page.setContent(`<!DOCTYPE html><html><head><meta charset="utf-8"><style>@page{size:${width}px ${height}px;margin:0}html,body{margin:0}svg{display:block}</style></head><body>${svg.replace(/^<\?xml[^>]*>/, "")}</body></html>`);
+      await page.evaluate(() => (globalThis as unknown as { document: { fonts: { ready: Promise<unknown> } } }).document.fonts.ready);
+      return await page.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: "1" });
+    } finally {
+      await page.close();
+    }
   }
 
   async close(): Promise<void> {

@@ -12,7 +12,7 @@ import { refineFolder } from "../refine/run";
 import { info, progress } from "../util/progress";
 import { ChartRenderer } from "./browser";
 import { COMPARISON_ARTIFACTS, comparisonFigure, EDA_ARTIFACTS, type Variant } from "./eda";
-import { exportFigure, type Format } from "./export";
+import { exportFigure, sharePlotly, type Format } from "./export";
 import type { CloudOptions } from "./wordcloud";
 
 export interface EdaRunOptions {
@@ -23,7 +23,8 @@ export interface EdaRunOptions {
   /** Refined corpus folder to analyse too, into `${out}/refined_data`, and compare with `data`. */
   refined?: string;
   formats: readonly Format[];
-  plotly?: "inline" | "cdn";
+  /** HTML charts: one shared plotly.min.js in `out` (default), inlined, or from the CDN. */
+  plotly?: "inline" | "cdn" | "shared";
   cloud?: CloudOptions;
   /** When `refined` holds no corpus: keep the refined files there (the workspace layout) rather than only in a scratch folder. */
   keepRefined?: boolean;
@@ -37,6 +38,8 @@ export interface EdaRun {
   charts: string[];
   /** Whether PNG/SVG were rendered. */
   images: boolean;
+  /** The plotly.min.js every HTML chart links (plotly "shared"). */
+  sharedPlotly?: string;
 }
 
 /** Where the refined EDA and the raw-vs-refined overlays go, as the original's layout. */
@@ -99,16 +102,18 @@ async function analyseAndDraw(opts: EdaRunOptions, refinedDir: string | undefine
     }
 
   const charts: string[] = [];
+  const plotly = opts.plotly ?? "shared";
+  const sharedPlotly = plotly === "shared" && opts.formats.includes("html") ? sharePlotly(opts.out, write) : undefined;
   const bar = progress("eda: charts", jobs.length);
   try {
     for (const job of jobs) {
       const fig = await job.build();
-      if (fig) charts.push(...(await exportFigure(fig, job.base, { formats: opts.formats, renderer, plotly: opts.plotly, write })));
+      if (fig) charts.push(...(await exportFigure(fig, job.base, { formats: opts.formats, renderer, plotly, sharedPlotly, write })));
       bar.tick();
       await yieldToSignals();
     }
   } finally {
     bar.done();
   }
-  return { raw, refined, shifts, charts, images: renderer !== null };
+  return { raw, refined, shifts, charts, images: renderer !== null, sharedPlotly };
 }

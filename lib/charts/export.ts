@@ -6,7 +6,10 @@
 import { assertNotInput, writeFileAtomic } from "../util/atomic";
 import type { ChartRenderer, RenderOptions } from "./browser";
 import type { Figure } from "./figure";
-import { figureHtml } from "./html";
+import { dirname, join, relative, sep } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { figureHtml, type PlotlyMode } from "./html";
+import { plotlyPath } from "./plotlyjs";
 
 export const FORMATS = ["html", "png", "svg"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -18,9 +21,35 @@ export interface ExportOptions {
   render?: RenderOptions;
   /** Files the figure must never overwrite (the command's inputs). */
   inputs?: readonly string[];
-  plotly?: "inline" | "cdn";
+  /** `shared`: link `sharedPlotly` (a plotly.min.js written once) by relative path. */
+  plotly?: "inline" | "cdn" | "shared";
   /** Where files go: written at once (default), or staged in a command's OutputSet. */
   write?: (path: string, data: string | Uint8Array) => void;
+  /** The shared plotly.min.js (with plotly "shared"); `sharePlotly` writes it. */
+  sharedPlotly?: string;
+}
+
+export const PLOTLY_MODES = ["shared", "inline", "cdn"] as const;
+export const SHARED_PLOTLY = "plotly.min.js";
+
+/**
+ * Copy plotly.min.js into `dir` (for HTML charts in and below it); returns its path. With `write`
+ * (a command's staged writes) it lands with the charts, all or nothing; without, once.
+ */
+export function sharePlotly(dir: string, write?: (path: string, data: string | Uint8Array) => void): string {
+  const target = join(dir, SHARED_PLOTLY);
+  if (write) write(target, readFileSync(plotlyPath()));
+  else if (!existsSync(target)) {
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(plotlyPath(), target);
+  }
+  return target;
+}
+
+function plotlyMode(base: string, opts: ExportOptions): PlotlyMode {
+  if (opts.plotly !== "shared") return opts.plotly ?? "inline";
+  if (!opts.sharedPlotly) throw new RangeError("plotly: shared needs sharedPlotly (see sharePlotly)");
+  return { src: relative(dirname(base), opts.sharedPlotly).split(sep).join("/") };
 }
 
 /** Write the figure in each requested format; returns the files written. */
@@ -32,7 +61,7 @@ export async function exportFigure(fig: Figure, base: string, opts: ExportOption
     (opts.write ?? writeFileAtomic)(path, data);
     written.push(path);
   };
-  if (formats.includes("html")) write(`${base}.html`, figureHtml(fig, { plotly: opts.plotly }));
+  if (formats.includes("html")) write(`${base}.html`, figureHtml(fig, { plotly: plotlyMode(base, opts) }));
   if (opts.renderer) {
     if (formats.includes("png")) write(`${base}.png`, await opts.renderer.render(fig, "png", opts.render));
     if (formats.includes("svg")) write(`${base}.svg`, await opts.renderer.render(fig, "svg", opts.render));

@@ -41,3 +41,8 @@ export function baseLayout(title: string, extra: PlotlyObject = {}): PlotlyObjec
 export function axis(title: string, extra: PlotlyObject = {}): PlotlyObject {
   return { title: { text: title }, gridcolor: "#e5e5e5", zeroline: false, showline: true, linecolor: "#888", ...extra };
 }
+
+/** The figure with another title (e.g. to say a chart shows the bundled sample). */
+export function withTitle(fig: Figure, title: string): Figure {
+  return { ...fig, layout: { ...fig.layout, title: { ...(fig.layout.title as PlotlyObject | undefined), text: title } } };
+}

@@ -22,11 +22,17 @@ export function figureTitle(fig: Figure): string {
 }
 
 /**
- * A complete page showing the figure, interactive, with no network access needed: plotly.js
- * is inlined (`plotly: "cdn"` links it instead, for a small file).
+ * How an HTML chart gets plotly.js: `inline` (self-contained, ~5 MB a file), `cdn` (linked from
+ * plotly's CDN: small, needs network), or `{ src }` — a plotly.min.js file shared by every chart of
+ * a folder, linked by relative path (small and offline).
  */
-export function figureHtml(fig: Figure, opts: { plotly?: "inline" | "cdn" } = {}): string {
-  const script = opts.plotly === "cdn" ? `<script src="${plotlyCdnUrl()}"></script>` : `<script>${plotlySource()}</script>`;
+export type PlotlyMode = "inline" | "cdn" | { src: string };
+
+/** A complete page showing the figure, interactive. */
+export function figureHtml(fig: Figure, opts: { plotly?: PlotlyMode } = {}): string {
+  const mode = opts.plotly ?? "inline";
+  const script =
+    mode === "cdn" ? `<script src="${plotlyCdnUrl()}"></script>` : mode === "inline" ? `<script>${plotlySource()}</script>` : `<script src="${escapeHtml(mode.src)}"></script>`;
   // The page fills the window (the figure's size is for exports) unless the figure is pinned to
   // its pixel size (`autosize: false`, e.g. a word cloud laid out in pixels).
   const layout = fig.layout.autosize === false ? fig.layout : { ...fig.layout, width: undefined, height: undefined, autosize: true };

@@ -1,6 +1,6 @@
 /** Charts of what refinement does: per-step effects by split. */
 import type { RefineStats } from "../refine/refine";
-import { statsRows } from "../refine/run";
+import { STEP_COLUMNS, statsRows } from "../refine/run";
 import { axis, baseLayout, SERIES_COLORS, type Figure } from "./figure";
 
 /** Horizontal grouped bars: utterances each step touched, one bar per split (log scale: steps differ 100-fold). */
@@ -14,8 +14,8 @@ export function refineEffectFigure(results: readonly { split: string; stats: Ref
         orientation: "h",
         name: r.split,
         y: steps,
-        x: rows.map((row) => row["utterances touched"]),
-        text: rows.map((row) => String(row["utterances touched"])),
+        x: rows.map((row) => row[STEP_COLUMNS.utterances]),
+        text: rows.map((row) => String(row[STEP_COLUMNS.utterances])),
         textposition: "outside",
         cliponaxis: false,
         marker: { color: SERIES_COLORS[i % SERIES_COLORS.length] },

@@ -31,6 +31,8 @@ const EXTERNAL = [
   "plotly.js-dist-min",
   "esbuild",
   "tsx",
+  "subset-font", // WebAssembly found through __dirname, which an ES module bundle lacks
+  "onnx-proto",
 ];
 
 const builtAt = Date.now();

@@ -4,9 +4,14 @@
  */
 import { Command } from "commander";
 import { UserError } from "../util/errors";
+import { packageVersion } from "../util/package-root";
 import { COMMANDS } from "./commands";
 
+/** The workspace's version, from its package.json (one source of truth). */
+const version = packageVersion();
+
 const program = new Command("cci")
+  .version(version, "-V, --version", "print the cci-workbench version")
   .description("cci-workbench: reproduce and extend the NIKL 2024 Conversation Context Inference (type B) winning entry")
   // Usage errors are one line too, the hint on the same line.
   .configureOutput({ outputError: (s, write) => write(`${s.trimEnd().replace(/^error: /, "cci: ")} (run with --help for usage)\n`) });

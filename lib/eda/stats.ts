@@ -131,6 +131,12 @@ export function questionsPerConversation(examples: readonly Example[]): { questi
 }
 
 /** Distinct conversations that appear in both sets of examples. */
+/** Questions of `b` asked about a conversation that also appears in `a` (e.g. dev questions on a chat train has). */
+export function questionsOnSharedConversations(a: readonly Example[], b: readonly Example[]): number {
+  const inA = new Set(a.map(conversationKey));
+  return b.filter((e) => inA.has(conversationKey(e))).length;
+}
+
 export function sharedConversations(a: readonly Example[], b: readonly Example[]): number {
   const inA = new Set(a.map(conversationKey));
   return new Set(b.map(conversationKey).filter((k) => inA.has(k))).size;

@@ -119,8 +119,9 @@ export function voteFiles(files: readonly string[], opts: VoteFilesOptions): Vot
   // A hard vote has no probabilities: a sidecar left by an earlier soft vote would describe other answers.
   else if (existsSync(probsPath(opts.out))) outputs.remove(probsPath(opts.out), "--out (its stale .probs.json sidecar)");
   const probs = method === "soft";
-  const members = files.map((f) => loadMember(f, { probs }));
-  const base = opts.base ? loadMember(opts.base, { allowEmpty: true, probs: false }) : members[0];
+  // The base first: members holding only {id, output} take every other field from it.
+  const base = loadMember(baseFile, { allowEmpty: !!opts.base, probs: opts.base ? false : probs });
+  const members = files.map((f) => (f === baseFile && !opts.base ? base : loadMember(f, { base, probs })));
   assertAligned(base, members);
   const gold = opts.gold ? loadGold(opts.gold, base) : undefined;
   const result = voteMembers(members, opts);

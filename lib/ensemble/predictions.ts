@@ -45,11 +45,49 @@ export function memberName(file: string): string {
 }
 
 /**
- * Read a prediction file (validated as a corpus file) and its probabilities sidecar if present.
- * Unless `allowEmpty`, every example must carry an answer.
+ * A prediction file holding only `{id, output}` per example (as some scoring scripts write):
+ * the corpus file it answers (`base`) supplies every other field.
  */
-export function loadMember(file: string, opts: { allowEmpty?: boolean; probs?: boolean } = {}): Member {
-  const examples = parseCorpus(readText(file), file);
+function isAnswersOnly(data: unknown): data is { id: unknown; output: unknown }[] {
+  return Array.isArray(data) && data.length > 0 && data.every((x) => typeof x === "object" && x !== null && !("input" in x) && "id" in x && "output" in x);
+}
+
+function answersOnlyExamples(rows: { id: unknown; output: unknown }[], file: string, base: { file: string; examples: readonly Example[] } | undefined, allowEmpty: boolean): Example[] {
+  if (!base) throw new UserError(`${file}: holds only {id, output} per example; give --base with the corpus file it answers (e.g. test.json), which supplies the rest`);
+  if (rows.length !== base.examples.length) throw new UserError(`${file}: ${rows.length} examples, but the base ${base.file} has ${base.examples.length}`);
+  return rows.map((r, i) => {
+    const id = base.examples[i].id;
+    if (r.id !== id) throw new UserError(`${file}: example #${i + 1}: id ${JSON.stringify(r.id)} does not line up with ${base.file}'s ${id}`);
+    const ok = (ANSWERS as readonly unknown[]).includes(r.output) || (allowEmpty && r.output === "");
+    if (!ok) throw new UserError(`${file}: example ${id}: output: expected inference_1, inference_2 or inference_3, got ${JSON.stringify(r.output)}`);
+    return { ...base.examples[i], output: r.output as Answer };
+  });
+}
+
+export interface LoadMemberOptions {
+  /** Accept examples without an answer (a base file such as the raw test.json). */
+  allowEmpty?: boolean;
+  /** The corpus file a `{id, output}`-only prediction answers; it supplies the other fields. */
+  base?: { file: string; examples: readonly Example[] };
+  /** Read the `.probs.json` sidecar (default); a hard vote needs no probabilities and reads none. */
+  probs?: boolean;
+}
+
+/**
+ * Read a prediction file (validated as a corpus file, or `{id, output}` per example against
+ * `base`) and its probabilities sidecar if present. Unless `allowEmpty`, every example must
+ * carry an answer.
+ */
+export function loadMember(file: string, opts: LoadMemberOptions = {}): Member {
+  if (isProbsFile(file)) throw new UserError(`${file}: a probabilities sidecar, not a prediction file (it is read beside ${memberName(file).replace(/\.probs$/i, "")}.json)`);
+  const text = readText(file);
+  let data: unknown;
+  try {
+    data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch {
+    data = undefined; // parseCorpus reports it in its own words
+  }
+  const examples = isAnswersOnly(data) ? answersOnlyExamples(data, file, opts.base, !!opts.allowEmpty) : parseCorpus(text, file);
   if (!opts.allowEmpty) {
     const blank = examples.find((ex) => ex.output === "");
     if (blank) throw new UserError(`${file}: example ${blank.id}: output: empty — not a prediction file (every output must be inference_1/2/3)`);

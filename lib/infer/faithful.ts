@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../util/package-root";
 import { toJsonl } from "../prompts/jsonl";
 import { writeFileAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
@@ -17,7 +17,7 @@ import { buildPrompt } from "../prompts/build";
 import { promptSource, type PromptSpec, type ScoreInput } from "./inputs";
 
 /** lib/infer/python/predict.py in this checkout. */
-export const PREDICT_ENTRY = fileURLToPath(new URL("./python/predict.py", import.meta.url));
+export const PREDICT_ENTRY = join(packageRoot(), "lib", "infer", "python", "predict.py");
 
 /** The bundle's own copy when it has one (it travels with the bundle to the GPU machine), else ours. */
 export function predictEntry(bundle?: RunBundle): string {

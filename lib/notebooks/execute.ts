@@ -24,19 +24,31 @@ interface NotebookJson {
   cells: { cell_type: string; metadata?: Record<string, unknown>; outputs?: unknown[]; execution_count?: number | null }[];
 }
 
-/** Drop what changes on every run (timings, kernel build details) and keep what the notebook shows. */
+/**
+ * Drop what changes on every run (timings, kernel build details) and keep what the notebook
+ * shows. tslab does not report execution counts, so code cells are numbered 1, 2, … in the
+ * order the headless run executed them (top to bottom), as a reader expects of a clean run.
+ */
 export function stripVolatile(nb: NotebookJson): NotebookJson {
   const { widgets: _w, ...metadata } = nb.metadata;
+  let count = 0;
   return {
     ...nb,
     metadata,
     cells: nb.cells.map((c) => {
-      if (!c.metadata) return c;
-      const { execution: _e, collapsed: _c, ...meta } = c.metadata;
-      return { ...c, metadata: meta };
+      const numbered = c.cell_type === "code" ? { ...c, execution_count: ++count } : c;
+      if (!numbered.metadata) return numbered;
+      const { execution: _e, collapsed: _c, ...meta } = numbered.metadata;
+      return { ...numbered, metadata: meta };
     }),
   };
 }
+
+/**
+ * Set for a `--check` run: a temp folder the notebooks write into instead of the repo
+ * (see lib/notebooks/workspace.ts), so checking them leaves the checkout untouched.
+ */
+export const SCRATCH_ENV = "CCI_NOTEBOOK_SCRATCH";
 
 export interface ExecuteResult {
   notebook: string;
@@ -55,13 +67,14 @@ export function executeNotebooks(root: string, notebooks: string[], opts: { chec
     return null;
   }
   const outDir = mkdtempSync(join(tmpdir(), "cci-nb-"));
+  const scratch = opts.check ? join(outDir, "scratch") : undefined;
   try {
     return notebooks.map((nb) => {
       const t0 = performance.now();
       const r = spawnSync(
         "jupyter",
         ["nbconvert", "--to", "notebook", "--execute", `--ExecutePreprocessor.timeout=${opts.timeout ?? 1800}`, "--ExecutePreprocessor.kernel_name=tslab", "--output-dir", outDir, globLiteral(nb)],
-        { env: { ...process.env, JUPYTER_PATH: join(root, "notebooks", "jupyter") }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+        { env: { ...process.env, JUPYTER_PATH: join(root, "notebooks", "jupyter"), ...(scratch ? { [SCRATCH_ENV]: scratch } : {}) }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
       );
       const seconds = (performance.now() - t0) / 1000;
       if (r.status !== 0) return { notebook: nb, ok: false, seconds, error: lastError(r.stderr ?? String(r.error)) };

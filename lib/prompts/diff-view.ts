@@ -3,7 +3,7 @@
  * (the `diff` package) of each variant's messages and target against a base variant, or of
  * faithful against fixed mode. Long unchanged stretches are folded so the differences stand out.
  */
-import { diffWordsWithSpace } from "diff";
+import { diffArrays } from "diff";
 import type { Example } from "../corpus/schema";
 import { escapeHtml } from "../notebooks/display";
 import { buildPrompt, type Prompt } from "./build";
@@ -14,8 +14,15 @@ export interface DiffPart {
   text: string;
 }
 
+/** Words, each with the whitespace after it: Korean words (eojeol) stay whole, with their particles and punctuation. */
+export const wordTokens = (text: string): string[] => text.match(/\S+\s*|\s+/gu) ?? [];
+
+/**
+ * Word-level diff. (The diff package's own word diff treats every Hangul syllable as a separate
+ * token, which reads as a character-level diff on Korean.)
+ */
 export function textDiff(base: string, other: string): DiffPart[] {
-  return diffWordsWithSpace(base, other).map((c) => ({ kind: c.added ? "added" : c.removed ? "removed" : "same", text: c.value }));
+  return diffArrays(wordTokens(base), wordTokens(other)).map((c) => ({ kind: c.added ? "added" : c.removed ? "removed" : "same", text: c.value.join("") }));
 }
 
 const STYLE = {

@@ -2,6 +2,7 @@
  * Views of what refinement does, for the notebook and the report: which texts a rule changes,
  * and how two rule tables differ on a corpus. Pure functions over examples.
  */
+import { diffArrays } from "diff";
 import { type Example, utteranceText } from "../corpus/schema";
 import { refineCorpus, type RefineStats } from "./refine";
 import { FAITHFUL_RULES, type RefineRule } from "./rules";
@@ -34,7 +35,7 @@ export interface RefinementComparison {
   variant: RefineStats;
   /** Examples whose refined conversation differs between the two rule tables. */
   examplesChanged: number;
-  /** Refined utterances (after merging) that differ, counted position by position. */
+  /** Refined utterances (after merging) that differ, after aligning the two conversations (a dropped utterance counts once). */
   utterancesChanged: number;
   /** Ids of the changed examples, in corpus order. */
   changedIds: string[];
@@ -42,24 +43,42 @@ export interface RefinementComparison {
 
 interface UtteranceDiff {
   example: string;
-  /** The refined text under each table; "—" where that table has no utterance at this position. */
+  /** The refined text under each table; "—" where that table has no counterpart. */
   base: string;
   variant: string;
 }
 
-/** Refine with both tables and list, example by example and position by position, the utterances that differ. */
+/**
+ * Two refined conversations aligned (a longest-common-subsequence diff of their texts), then
+ * each changed stretch paired up in order: an utterance only one table keeps is one difference,
+ * and the utterances after it still line up with their counterparts.
+ */
+export function alignedDiffs(a: readonly string[], b: readonly string[]): { base: string; variant: string }[] {
+  const out: { base: string; variant: string }[] = [];
+  let removed: string[] = [];
+  let added: string[] = [];
+  const flush = () => {
+    for (let k = 0; k < Math.max(removed.length, added.length); k++) out.push({ base: removed[k] ?? "—", variant: added[k] ?? "—" });
+    removed = [];
+    added = [];
+  };
+  for (const part of diffArrays([...a], [...b])) {
+    if (part.removed) removed.push(...part.value);
+    else if (part.added) added.push(...part.value);
+    else flush();
+  }
+  flush();
+  return out;
+}
+
+/** Refine with both tables and list, example by example, the aligned utterances that differ. */
 function utteranceDiffs(examples: readonly Example[], base: readonly RefineRule[], variant: readonly RefineRule[]): { a: RefineStats; b: RefineStats; diffs: UtteranceDiff[] } {
   const a = refineCorpus(examples, base);
   const b = refineCorpus(examples, variant);
   const diffs: UtteranceDiff[] = [];
+  const texts = (ex: Example) => ex.input.conversation.map((u) => String(u.utterance));
   a.examples.forEach((ex, i) => {
-    const ua = ex.input.conversation;
-    const ub = b.examples[i].input.conversation;
-    for (let j = 0; j < Math.max(ua.length, ub.length); j++) {
-      const ta = ua[j] ? String(ua[j].utterance) : "—";
-      const tb = ub[j] ? String(ub[j].utterance) : "—";
-      if (ta !== tb) diffs.push({ example: ex.id, base: ta, variant: tb });
-    }
+    for (const d of alignedDiffs(texts(ex), texts(b.examples[i]))) diffs.push({ example: ex.id, ...d });
   });
   return { a: a.stats, b: b.stats, diffs };
 }

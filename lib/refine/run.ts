@@ -121,6 +121,8 @@ export function folderInputs(inDir: string): string[] {
 /**
  * Refine every *.json of a folder into the same names under `outDir`, one file at a time so only
  * a few batches are held in memory; the outputs appear together at the end, or not at all.
+ * `total` sums the distinct files: train+dev.json is refined and written, but not counted again
+ * when train.json and dev.json are among the files.
  */
 export function refineFolder(
   inDir: string,
@@ -132,14 +134,12 @@ export function refineFolder(
   return new OutputSet(inputs).runSync((out) => {
     const targets = inputs.map((f) => [f, join(outDir, basename(f)), out.stage(join(outDir, basename(f)))] as const);
     const files: FileRefined[] = [];
-    let total = emptyStats(rules);
     for (const [input, output, temp] of targets) {
       const done = { input, output, stats: refineIntoSync(input, temp, rules) };
       files.push(done);
-      total = addStats(total, done.stats);
       onFile(done);
     }
-    return { files, total };
+    return { files, total: distinctTotal(files, rules) };
   });
 }
 
@@ -202,19 +202,32 @@ export async function refineFolderAsync(
         onFile(done.get(input)!);
       }
       const files = inputs.map((f) => done.get(f)!);
-      return { files, total: files.reduce((t, f) => addStats(t, f.stats), emptyStats(rules)) };
+      return { files, total: distinctTotal(files, rules) };
     });
   } finally {
     await pools.close();
   }
 }
 
-/** Per-rule effects and before/after sizes as rows, for a table. */
+/** The files' stats summed, leaving out train+dev.json when train.json and dev.json are present (its examples are theirs). */
+export function distinctTotal(files: readonly FileRefined[], rules: readonly RefineRule[] = FAITHFUL_RULES): RefineStats {
+  const names = new Set(files.map((f) => basename(f.input)));
+  const overlap = names.has("train.json") && names.has("dev.json");
+  return files.filter((f) => !(overlap && basename(f.input) === "train+dev.json")).reduce((t, f) => addStats(t, f.stats), emptyStats(rules));
+}
+
+export const STEP_COLUMNS = { utterances: "utterances", counted: "counted", chars: "characters removed (net)" } as const;
+
+/**
+ * Per-step effects as rows, for a table. Characters are net: merge-turns joins a run's texts
+ * with one space, so it adds a character per merge (a negative count). The column sums to
+ * characters before − characters after.
+ */
 export function statsRows(stats: RefineStats): Record<string, string | number>[] {
   return [
-    ...stats.rules.map((r) => ({ step: r.rule, "utterances touched": r.utterancesTouched, "chars removed": r.charsRemoved })),
-    { step: "drop-empty", "utterances touched": stats.utterancesDropped, "chars removed": 0 },
-    { step: "merge-turns", "utterances touched": stats.turnsMerged, "chars removed": 0 },
+    ...stats.rules.map((r) => ({ step: r.rule, [STEP_COLUMNS.utterances]: r.utterancesTouched, [STEP_COLUMNS.counted]: "changed", [STEP_COLUMNS.chars]: r.charsRemoved })),
+    { step: "drop-empty", [STEP_COLUMNS.utterances]: stats.utterancesDropped, [STEP_COLUMNS.counted]: "dropped (already empty)", [STEP_COLUMNS.chars]: 0 },
+    { step: "merge-turns", [STEP_COLUMNS.utterances]: stats.turnsMerged, [STEP_COLUMNS.counted]: "joined to the turn before (+1 space each)", [STEP_COLUMNS.chars]: -stats.turnsMerged },
   ];
 }
 
@@ -230,14 +243,20 @@ export function statsSummary(stats: RefineStats): { examples: number; turnsBefor
   };
 }
 
+/** `statsSummary` with column headers a reader can read. */
+export function summaryRow(stats: RefineStats): Record<string, number> {
+  const s = statsSummary(stats);
+  return { examples: s.examples, "mean turns before": s.turnsBefore, "mean turns after": s.turnsAfter, "mean chars before": s.charsBefore, "mean chars after": s.charsAfter };
+}
+
 /** Per-step effects side by side for several splits: one row per step, two columns per split. */
 export function statsBySplitRows(results: readonly { split: string; stats: RefineStats }[]): Record<string, string | number>[] {
   const perSplit = results.map((r) => ({ split: r.split, rows: statsRows(r.stats) }));
   return perSplit[0]?.rows.map((row, i) => {
     const out: Record<string, string | number> = { step: row.step };
     for (const s of perSplit) {
-      out[`${s.split}: touched`] = s.rows[i]["utterances touched"];
-      out[`${s.split}: chars removed`] = s.rows[i]["chars removed"];
+      out[`${s.split}: utterances`] = s.rows[i][STEP_COLUMNS.utterances];
+      out[`${s.split}: chars removed`] = s.rows[i][STEP_COLUMNS.chars];
     }
     return out;
   }) ?? [];

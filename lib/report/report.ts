@@ -1,6 +1,6 @@
 /**
  * `npm run report`: the pipeline's CPU stages on the default corpus, summarised in
- * reports/report-{real|sample}.md. Sections run in pipeline order; each adds its own markdown.
+ * reports/report-{real|sample}.md, and the front page reports/index.md. Sections run in pipeline order; each adds its own markdown.
  * Reports hold aggregates only — never corpus text.
  */
 import { join, relative } from "node:path";
@@ -14,6 +14,7 @@ import { edaSection } from "./sections/eda";
 import { promptsSection } from "./sections/prompts";
 import { ensembleSection } from "./sections/ensemble";
 import { trainingSection } from "./sections/training";
+import { indexPage } from "./index-page";
 
 export interface ReportSection {
   title: string;
@@ -55,5 +56,6 @@ export async function writeReport(ws: Workspace): Promise<string> {
   const md = await buildReport(ws);
   const path = join(ws.root, "reports", `report-${ws.kind}.md`);
   writeFileAtomic(path, md);
+  writeFileAtomic(join(ws.root, "reports", "index.md"), indexPage(ws.root));
   return path;
 }

@@ -4,7 +4,7 @@ import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
 import { shiftRow } from "../../eda/compare";
 import { overviewRow } from "../../eda/split";
 import { runEda, refinedOut } from "../../charts/eda-run";
-import { FORMATS, parseFormats } from "../../charts/export";
+import { FORMATS, PLOTLY_MODES, parseFormats } from "../../charts/export";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -37,11 +37,11 @@ export function register(program: Command): void {
     .option("--out <dir>", "output folder (default: the workspace's EDA folder)")
     .option("--refined <dir>", "also analyse this refined folder into OUT/refined_data and compare it with --data (one that holds no corpus is refined from --data in a scratch folder: nothing is written outside --out)")
     .option("--formats <list>", `chart formats, comma-separated (${FORMATS.join(",")})`, list)
-    .option("--plotly <mode>", "HTML charts: inline plotly.js (self-contained, ~5 MB each) or cdn (small, needs network to view)", "inline")
+    .option("--plotly <mode>", "HTML charts: shared (one plotly.min.js in OUT, linked by every chart), inline (self-contained, ~5 MB each) or cdn (small, needs network to view)", "shared")
     .action(async (opts: EdaOpts) => {
       const { formats, unknown } = parseFormats(opts.formats ?? [...FORMATS]);
       if (unknown.length || formats.length === 0) throw new UserError(`--formats: unknown format ${unknown.join(", ") || "(none)"} (choose from ${FORMATS.join(", ")})`);
-      if (opts.plotly !== "inline" && opts.plotly !== "cdn") throw new UserError(`--plotly: expected inline or cdn, got ${opts.plotly}`);
+      if (!(PLOTLY_MODES as readonly string[]).includes(opts.plotly)) throw new UserError(`--plotly: expected ${PLOTLY_MODES.join(", ")}, got ${opts.plotly}`);
       const ws = defaultWorkspace();
       let data = opts.data;
       let refined = opts.refined;
@@ -60,7 +60,7 @@ export function register(program: Command): void {
       const rel = (p: string) => relative(process.cwd(), p) || ".";
       // Only the plain workspace run keeps a refined corpus it had to make; otherwise nothing lands outside --out.
       const keepRefined = !opts.data && !opts.out && !opts.refined;
-      const run = await runEda({ data, out, refined, formats, plotly: opts.plotly, keepRefined });
+      const run = await runEda({ data, out, refined, formats, plotly: opts.plotly as (typeof PLOTLY_MODES)[number], keepRefined });
       for (const f of [run.raw, ...(run.refined ? [run.refined] : [])]) {
         info(`eda: ${rel(f.data)} → ${rel(f.out)}`);
         console.table(f.splits.map(overviewRow));

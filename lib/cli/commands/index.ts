@@ -10,6 +10,7 @@ import * as baseline from "./baseline";
 import * as predict from "./predict";
 import * as serve from "./serve";
 import * as vote from "./vote";
+import * as chart from "./chart";
 import * as report from "./report";
 import * as notebooks from "./notebooks";
 import * as bench from "./bench";
@@ -25,6 +26,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   predict.register,
   serve.register,
   vote.register,
+  chart.register,
   report.register,
   notebooks.register,
   bench.register,

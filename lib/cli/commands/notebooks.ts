@@ -12,11 +12,13 @@ export function register(program: Command): void {
     .summary("execute the notebooks headless (in place, or --check)")
     .description(
       "Executes notebooks/NN-*.ipynb with Jupyter and the repo's tslab kernel, in pipeline order.\n" +
-        "In place by default (the executed notebooks are the committed report); --check runs them\n" +
-        "without touching the files. Needs Debian's jupyter-nbconvert and python3-nbclient.",
+        "In place by default (the executed notebooks are the committed report: code cells numbered in run " +
+        "order, volatile metadata stripped, so a re-run rewrites the same bytes). --check runs them with " +
+        "every output folder (refined data, results, figures) moved into a temp folder: it writes nothing " +
+        "anywhere in the repo. Needs Debian's jupyter-nbconvert and python3-nbclient.",
     )
     .argument("[notebooks...]", "only these notebooks (default: all)")
-    .option("--check", "execute into a temp folder; leave the notebooks unchanged")
+    .option("--check", "execute with all outputs in a temp folder; leave the repo unchanged")
     .option("--timeout <seconds>", "per-cell timeout", parseTimeout, 1800)
     .action((names: string[], opts: { check?: boolean; timeout: number }) => {
       const root = repoRoot();

@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import { relative } from "node:path";
 import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
 import { ALTERNATIVE_RULES, FAITHFUL_RULES, replaceRule, withoutRules, type RefineRule } from "../../refine/rules";
-import { refineFileAsync, refineFolderAsync, statsRows, statsSummary, type FileRefined } from "../../refine/run";
+import { refineFileAsync, refineFolderAsync, statsRows, summaryRow, type FileRefined } from "../../refine/run";
 import { parseThreads, type Threads } from "../../refine/pool";
 import type { RefineStats } from "../../refine/refine";
 import { writeFileAtomic } from "../../util/atomic";
@@ -84,7 +84,7 @@ export function register(program: Command): void {
         total = done.total;
       }
       console.table(statsRows(total));
-      console.table([statsSummary(total)]);
+      console.table([summaryRow(total)]);
       if (opts.stats) writeFileAtomic(opts.stats, `${JSON.stringify({ rules: rules.map((r) => r.name), stats: total }, null, 2)}\n`, inputs, "--stats");
     });
 }

@@ -5,6 +5,7 @@ import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
 import type { Answer } from "../../corpus/schema";
 import { VOTE_METHODS, voteFiles, type VoteMethod } from "../../ensemble/ensemble";
 import { FINAL_RESULT, predictionsDir } from "../../ensemble/paths";
+import { isProbsFile } from "../../ensemble/predictions";
 import { agreementRate } from "../../analysis/agreement";
 import { accuracy } from "../../analysis/metrics";
 import { RECIPE_NAMES } from "../../train/recipes";
@@ -49,7 +50,9 @@ export function register(program: Command): void {
         "The output is the base file (default: the first FILE) with each output filled, written as the original.\n" +
         "With no FILE, votes the eleven recipe predictions of SPEC §6, in order, from resource/results/predictions/\n" +
         "into final-result.json there. Members must list the base's ids in the same order.\n" +
-        "--method soft averages probabilities from each member's NAME.probs.json sidecar ({id: [p1, p2, p3]}).",
+        "--method soft averages probabilities from each member's NAME.probs.json sidecar ({id: [p1, p2, p3]});\n" +
+        "sidecars named among the FILEs (a glob like lr-*.json matches them) are skipped.\n" +
+        "A member may hold only {id, output} per example: the base (--base) supplies the rest.",
     )
     .argument("[files...]", "member prediction files, in voting order")
     .option("--out <file>", "output file (default with no FILE: final-result.json beside the recipe predictions)")
@@ -60,7 +63,10 @@ export function register(program: Command): void {
     .option("--gold <file>", "corpus file with answers (e.g. dev.json): print each member's and the vote's accuracy")
     .action((given: string[], opts: VoteOpts) => {
       if (!(VOTE_METHODS as readonly string[]).includes(opts.method)) throw new UserError(`vote: --method ${opts.method}: expected ${VOTE_METHODS.join(" or ")}`);
-      let files = given;
+      // A shell glob such as lr-*.json also matches the NAME.probs.json sidecars: they are read beside their predictions, not voted.
+      let files = given.filter((f) => !isProbsFile(f));
+      if (files.length < given.length) info(`vote: ${given.length - files.length} probabilities sidecar(s) (*.probs.json) skipped: each is read beside its prediction file`);
+      if (given.length > 0 && files.length === 0) throw new UserError("vote: every FILE given is a probabilities sidecar (*.probs.json); give the prediction files");
       let out = opts.out;
       if (files.length === 0) {
         const ws = defaultWorkspace();

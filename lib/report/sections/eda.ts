@@ -39,7 +39,8 @@ export const edaSection: ReportSection = {
     const overview = folders.flatMap((f) => f.splits.map((s) => ({ data: f === run.raw ? "raw" : "refined", ...overviewRow(s) })));
     return [
       `\`npx cci eda\`: ${run.raw.csvs.length + (run.refined?.csvs.length ?? 0)} CSVs and ${run.charts.length} chart files in \`${rel(ws.eda)}/\`, \`${rel(refinedOut(ws.eda))}/\` and \`${rel(comparisonOut(ws.eda))}/\`` +
-        (run.images ? "." : " (HTML only: Chromium was not found, so no PNG/SVG)."),
+        (run.images ? "." : " (HTML only: Chromium was not found, so no PNG/SVG).") +
+        (run.sharedPlotly ? ` The HTML charts share one \`${rel(run.sharedPlotly)}\` instead of inlining it.` : ""),
       "Characters are Unicode code points of `str(utterance)`, as Python's `len`. The `{split}_total_utterance_lengths.csv` files are written as the original's (checked byte for byte against its output on the competition corpus).",
       "",
       "Turns and characters per conversation:",

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { analyzeAgreement, analyzeEnsemble, HARD_VOTE, SOFT_VOTE } from "../../analysis/analyze";
 import { loadMemberSet } from "../../analysis/load";
+import type { PairTest } from "../../analysis/analyze";
 import { BASELINE_MEMBERS } from "../../baseline/members";
 import { runBaseline, workspaceOptions } from "../../baseline/run";
 import { predictionFile } from "../../ensemble/paths";
@@ -11,6 +12,13 @@ import type { ReportSection } from "../report";
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : "–");
 const ci = (r: { low: number; high: number }) => `${pct(r.low)} – ${pct(r.high)}`;
+
+/** The test in words: which side each discordant count belongs to. */
+function mcnemarLine(t: PairTest, first: string, second: string): string {
+  const firstOnly = t.memberA === first ? t.b : t.c;
+  const secondOnly = t.memberA === first ? t.c : t.b;
+  return `only the ${first === HARD_VOTE ? "vote" : first} right on ${firstOnly}, only ${second} right on ${secondOnly}; exact p = ${t.exactP.toFixed(3)}`;
+}
 
 /** Train and run the CPU members, then the voting analysis on dev (accuracy) and test (agreement only). */
 export const ensembleSection: ReportSection = {
@@ -35,11 +43,11 @@ export const ensembleSection: ReportSection = {
     const t = analyzeAgreement(test.members);
     const recipesPresent = RECIPE_NAMES.filter((n) => existsSync(predictionFile(ws, n))).length;
     return [
-      `${run.trained.length} conditional-logit members (\`npx cci baseline run\`, lib/baseline) trained on train (${dev.examples.length} dev examples scored). Chance is 33.3 %.`,
+      `${run.trained.length} conditional-logit members (\`npx cci baseline run\`, lib/baseline) trained on train (${dev.examples.length} dev examples scored). Chance is 33.3 %. These are CPU baselines for the analysis, not the entry: its 98.01 % comes from eleven fine-tuned LLMs, whose prediction files need GPU runs.`,
       "",
       table(memberRows),
       "",
-      `Votes over all ${run.trained.length} members (hard = the original's rule, SPEC §7; soft = mean probabilities):`,
+      `Votes over all ${run.trained.length} members (hard = the original's rule, SPEC §7 *Inference and voting*; soft = mean probabilities):`,
       "",
       table(voteRows),
       "",
@@ -48,10 +56,10 @@ export const ensembleSection: ReportSection = {
         { measure: "best greedy subset", value: `${top.size} member(s), ${pct(top.accuracy)}` },
         { measure: "Fleiss' κ on dev", value: a.fleissKappa.toFixed(3) },
         { measure: "unanimous on dev", value: pct(a.unanimous / a.examples) },
-        { measure: `McNemar, hard vote vs best member (${best.member})`, value: vsBest ? `b = ${vsBest.b}, c = ${vsBest.c}, exact p = ${vsBest.exactP.toFixed(3)}` : "–" },
+        { measure: `McNemar, hard vote vs the best member (${best.member})`, value: vsBest ? mcnemarLine(vsBest, HARD_VOTE, best.member) : "–" },
         { measure: "Fleiss' κ on test (no answers: agreement only)", value: t.fleissKappa.toFixed(3) },
         { measure: "unanimous on test", value: pct(t.unanimous / t.examples) },
-        { measure: "the eleven recipes' predictions (SPEC §6)", value: recipesPresent === RECIPE_NAMES.length ? "present: `npx cci vote` votes them" : `${recipesPresent} of ${RECIPE_NAMES.length} present — their vote needs GPU inference` },
+        { measure: "the eleven recipes' predictions (SPEC §6, the training recipes)", value: recipesPresent === RECIPE_NAMES.length ? "present: `npx cci vote` votes them" : `${recipesPresent} of ${RECIPE_NAMES.length} present — they come from GPU training (notebook 04) and scoring (notebook 05)` },
       ]),
     ].join("\n");
   },

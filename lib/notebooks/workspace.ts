@@ -1,0 +1,36 @@
+/**
+ * The workspaces a notebook uses. Normally the repo's (outputs under resource/ and the write-up's
+ * figures in reports/figures); under `cci notebooks --check` every output folder moves into the
+ * run's scratch folder, so a check writes nothing anywhere in the checkout.
+ */
+import { join } from "node:path";
+import { defaultWorkspace, sampleWorkspace, type Workspace } from "../corpus/locate";
+import { SCRATCH_ENV } from "./execute";
+
+/** The scratch folder of a `--check` run, or undefined for a real (in-place) run. */
+export function scratchDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[SCRATCH_ENV] || undefined;
+}
+
+/** `ws` with its output folders moved under the scratch folder (inputs stay where they are). */
+export function redirectOutputs(ws: Workspace, scratch: string | undefined): Workspace {
+  if (!scratch) return ws;
+  const w = join(scratch, ws.kind);
+  return { ...ws, refined: join(w, "refined_data"), eda: join(w, "EDA"), results: join(w, "results") };
+}
+
+/** The default corpus's workspace, as a notebook should use it. */
+export function notebookWorkspace(env: NodeJS.ProcessEnv = process.env): Workspace {
+  return redirectOutputs(defaultWorkspace(), scratchDir(env));
+}
+
+/** The bundled sample's workspace, as a notebook should use it. */
+export function notebookSampleWorkspace(env: NodeJS.ProcessEnv = process.env): Workspace {
+  return redirectOutputs(sampleWorkspace(), scratchDir(env));
+}
+
+/** Where the write-up's figures go: reports/figures, or the scratch folder under --check. */
+export function figuresDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  const scratch = scratchDir(env);
+  return scratch ? join(scratch, "figures") : join(root, "reports", "figures");
+}
