@@ -48,6 +48,8 @@ try {
     format: "esm",
     target: "node20",
     external: EXTERNAL,
+    // The bundle knows it is one (lib/refine/pool.ts then starts dist/refine-worker.mjs).
+    define: { "process.env.CCI_BUNDLED": '"1"' },
     // Bundled CommonJS packages call require(); give the ES module one.
     banner: { js: 'import { createRequire as __cciCreateRequire } from "node:module"; const require = __cciCreateRequire(import.meta.url);' },
     metafile: true,

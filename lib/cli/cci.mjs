@@ -4,8 +4,12 @@
 // the build. Otherwise — no build, or lib/ edited since — it registers tsx and runs the
 // TypeScript sources as they are, so the code that runs is always the code on disk.
 import { readFileSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 const root = new URL("../../", import.meta.url);
+// Where the checkout is, for files shipped beside the code (lib/util/package-root.ts): modules
+// themselves never read import.meta, which tslab's CommonJS evaluation of lib/ cannot parse.
+process.env.CCI_PACKAGE_ROOT = fileURLToPath(root);
 
 function freshBuild() {
   try {

@@ -1,5 +1,5 @@
 import type { Example } from "./schema";
-import { examplesOf } from "./elements";
+import { examplesOf, type Batch } from "./elements";
 import { streamChunksSync, streamFileSync } from "./stream";
 
 /**
@@ -13,26 +13,25 @@ import { streamChunksSync, streamFileSync } from "./stream";
  */
 export function parseCorpus(text: string | Buffer, file: string): Example[] {
   const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
-  return collect((work, onResult) => streamChunksSync([bytes], file, work, onResult));
+  const out: Example[] = [];
+  streamChunksSync<Parsed>([bytes], file, parseBatch, (r) => out.push(...r.examples));
+  return out;
 }
 
 /** Read a corpus file from disk and validate it. */
 export function loadCorpus(path: string): Example[] {
-  return collect((work, onResult) => streamFileSync(path, work, onResult));
+  const out: Example[] = [];
+  streamFileSync<Parsed>(path, parseBatch, (r) => out.push(...r.examples));
+  return out;
 }
 
-type Reader = (work: (b: Parameters<typeof examplesOf>[0]) => { ids: string[]; examples: Example[] }, onResult: (r: { examples: Example[] }) => void) => unknown;
+interface Parsed {
+  ids: string[];
+  examples: Example[];
+}
 
-function collect(read: Reader): Example[] {
-  const out: Example[] = [];
-  read(
-    (b) => {
-      const examples = examplesOf(b);
-      return { ids: examples.map((e) => e.id), examples };
-    },
-    (r) => {
-      for (const ex of r.examples) out.push(ex);
-    },
-  );
-  return out;
+/** A batch's examples, parsed and checked (the explicit type keeps tslab's older TypeScript inferring as ours does). */
+function parseBatch(b: Batch): Parsed {
+  const examples = examplesOf(b);
+  return { ids: examples.map((e) => e.id), examples };
 }

@@ -3,6 +3,9 @@
  * back as promises (the stream reader consumes them in file order). Only batches cross threads
  * — bytes in, bytes out — so rules travel by name (`portableRuleNames`).
  */
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { packageRoot } from "../util/package-root";
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import type { Batch } from "../corpus/elements";
@@ -29,10 +32,13 @@ export function workersFor(threads: Threads, bytes: number): number {
   return threads >= 2 ? Math.floor(threads) : 0;
 }
 
-/** Where the worker's code is: next to the bundle when running from dist/, else the TypeScript through tsx. */
+/**
+ * Where the worker's code is: beside the bundle when running from dist/ (the build defines
+ * CCI_BUNDLED), else the TypeScript through tsx.
+ */
 function workerUrl(): URL {
-  const here = import.meta.url;
-  return here.endsWith(".ts") ? new URL("./worker-entry.mjs", here) : new URL("./refine-worker.mjs", here);
+  const bundled = process.env.CCI_BUNDLED === "1";
+  return pathToFileURL(join(packageRoot(), ...(bundled ? ["dist", "refine-worker.mjs"] : ["lib", "refine", "worker-entry.mjs"])));
 }
 
 interface Pending {

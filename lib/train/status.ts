@@ -2,6 +2,7 @@
  * What every run folder holds right now: planned / running / failed / done, from status.json
  * (written by the launcher and by train.py itself, so cluster runs report too) and metrics.jsonl.
  */
+import { alive } from "../util/cleanup";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -59,14 +60,6 @@ export function readStatus(dir: string): StatusFile | null {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 export function runState(dir: string): RunState {
   const s = readStatus(dir);

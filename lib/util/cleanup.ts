@@ -98,8 +98,8 @@ export function yieldToSignals(): Promise<void> {
   return new Promise((ok) => setImmediate(ok));
 }
 
-/** Whether a process id is alive (a temp name carries its writer's pid). */
-function alive(pid: number): boolean {
+/** Whether a process id is alive (a temp name carries its writer's pid; a run's status file its runner's). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,26 +1,36 @@
 /**
- * The folder of this checkout's package.json, found upward from this module's own file — the
- * same answer from the TypeScript sources (lib/util/) and from the start-up bundle (dist/), and
- * whatever the current folder. For files shipped beside the code (the Python entrypoints) and
- * the version.
+ * The checkout this code runs from: the folder of its package.json (name "cci-workbench"), for
+ * files shipped beside the code (the Python entrypoints, the refinement worker) and the version.
+ * The same answer from the TypeScript sources and from the start-up bundle (dist/).
+ *
+ * `cci` (lib/cli/cci.mjs) says where it is in CCI_PACKAGE_ROOT; notebooks and tests run inside
+ * the checkout, so its folder is found upward from the current one. No module of lib/ reads
+ * `import.meta`: tslab evaluates lib/ as CommonJS, where that syntax does not parse.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, resolve } from "node:path";
 
 const NAME = "cci-workbench";
 
 let found: { root: string; version: string } | undefined;
 
+function pkgAt(dir: string): { root: string; version: string } | undefined {
+  const file = join(dir, "package.json");
+  if (!existsSync(file)) return undefined;
+  const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+  return pkg.name === NAME ? { root: dir, version: pkg.version ?? "unknown" } : undefined;
+}
+
 function find(): { root: string; version: string } {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const file = join(dir, "package.json");
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === NAME) return { root: dir, version: pkg.version ?? "unknown" };
-    }
-    if (dirname(dir) === dir) throw new Error(`${NAME}: no package.json above ${fileURLToPath(import.meta.url)}`);
+  const fromEnv = process.env.CCI_PACKAGE_ROOT;
+  const known = fromEnv ? pkgAt(resolve(fromEnv)) : undefined;
+  if (known) return known;
+  for (let dir = resolve(process.cwd()); ; dir = dirname(dir)) {
+    const here = pkgAt(dir);
+    if (here) return here;
+    if (dirname(dir) === dir) break;
   }
+  throw new Error(`${NAME}: cannot find the checkout (run inside it, or through lib/cli/cci.mjs)`);
 }
 
 export function packageRoot(): string {
