@@ -1,6 +1,7 @@
 import type { Command } from "commander";
+import { cpus, loadavg } from "node:os";
 import { chmodSync } from "node:fs";
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { defaultRunsDir } from "../../infer/bundle";
 import { LOGPROBS_VIA, type LogprobsVia } from "../../infer/openai";
 import { serveGroups, servePlanScript } from "../../infer/serve-plan";
@@ -87,16 +88,18 @@ export function register(program: Command): void {
         "examples/s and the ratio to each backend's first setting; writes --out.",
       ].join("\n"),
     )
-    .option("--out <file>", "results file (default: .bench/infer.json)")
+    .option("--out <file>", "results file (default: reports/bench-infer.json, which notebook 05 shows)")
     .option("--service-ms <ms>", "stand-in server's service time per request", "20")
     .action(async (opts: { out?: string; serviceMs: string }) => {
       const serviceMs = Number(opts.serviceMs);
       if (!(serviceMs >= 0)) throw new UserError(`--service-ms: expected a non-negative number, got "${opts.serviceMs}"`);
-      const { inferThroughput } = await import("../../bench/infer");
+      const { inferThroughput, INFER_RESULTS } = await import("../../bench/infer");
       const result = await inferThroughput({ serviceMs });
       console.table(result.rows);
-      const out = opts.out ?? `${repoRoot()}/.bench/infer.json`;
-      writeFileAtomic(out, `${JSON.stringify({ date: new Date().toISOString(), ...result }, null, 2)}\n`);
+      const out = opts.out ?? join(repoRoot(), ...INFER_RESULTS);
+      // The machine and its load beside the numbers: throughput on a shared machine varies from run to run.
+      const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", loadAverage: loadavg().map((x) => +x.toFixed(2)), node: process.version };
+      writeFileAtomic(out, `${JSON.stringify({ date: new Date().toISOString(), machine, ...result }, null, 2)}\n`);
       info(`serve bench: wrote ${relative(process.cwd(), out)}`);
     });
 }
