@@ -12,7 +12,7 @@ import { info } from "../util/progress";
 import { promptsCase } from "./prompts";
 import { edaCase } from "./eda";
 import { baselineCase } from "./baseline";
-import { inferCase } from "./infer";
+import { inferCase } from "./infer-case";
 import { scaledCase, startupCase } from "./scale";
 
 export interface StepResult {

@@ -20,7 +20,6 @@ import { onnxScorer } from "../infer/onnx";
 import { openaiScorer } from "../infer/openai";
 import { startStandIn } from "../infer/standin";
 import { tinyModelWeights, writeTinyModel } from "../infer/tiny-model";
-import type { BenchCase } from "./bench";
 
 export interface InferBenchOptions {
   /** ONNX model size. */
@@ -139,15 +138,3 @@ export async function inferThroughput(options: InferBenchOptions = {}): Promise<
   }
   return { settings: o, rows: withRatios(rows) };
 }
-
-/** Scoring throughput: onnx batched vs one by one, the openai client at concurrency 1/8/32. */
-export const INFER_CASE_NAME = "infer";
-
-/** Where the measured throughput is kept (committed: notebook 05 shows it). */
-export const INFER_RESULTS = ["reports", "bench-infer.json"] as const;
-
-/** The `npm run bench` case: one `cci serve bench` process (wall time and peak memory measured by the harness). */
-export const inferCase: BenchCase = {
-  name: INFER_CASE_NAME,
-  run: (ctx) => [ctx.cci(INFER_CASE_NAME, "scoring throughput", ["serve", "bench", "--out", join(ctx.root, ...INFER_RESULTS)])],
-};

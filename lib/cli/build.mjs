@@ -44,6 +44,10 @@ try {
     outdir: staging,
     outExtension: { ".js": ".mjs" },
     bundle: true,
+    // Code reached only through a dynamic import() goes to a chunk of its own, loaded when a
+    // command needs it; without splitting, its packages' imports would be hoisted into start-up.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     platform: "node",
     format: "esm",
     target: "node20",

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { INFER_RESULTS } from "../../bench/infer-case";
 import { cpus, loadavg } from "node:os";
 import { chmodSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -93,7 +94,7 @@ export function register(program: Command): void {
     .action(async (opts: { out?: string; serviceMs: string }) => {
       const serviceMs = Number(opts.serviceMs);
       if (!(serviceMs >= 0)) throw new UserError(`--service-ms: expected a non-negative number, got "${opts.serviceMs}"`);
-      const { inferThroughput, INFER_RESULTS } = await import("../../bench/infer");
+      const { inferThroughput } = await import("../../bench/infer");
       const result = await inferThroughput({ serviceMs });
       console.table(result.rows);
       const out = opts.out ?? join(repoRoot(), ...INFER_RESULTS);
