@@ -61,6 +61,7 @@ export const MAX_DEPTH = 64;
 
 /** The path of the first value nested deeper than `limit`, found without recursion; undefined if none. */
 export function tooDeep(root: unknown, limit: number): string | undefined {
+  if (fitsWithin(root, limit)) return undefined; // the common case, without building paths
   const stack: [unknown, number, string][] = [[root, 0, ""]];
   while (stack.length > 0) {
     const [v, depth, path] = stack.pop()!;
@@ -89,4 +90,24 @@ function show(v: unknown): string {
     return `${kind(v)} nested too deeply to show`; // hostile input: a value thousands of levels deep
   }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** Whether no object or array sits `limit` or more levels below `root` (no recursion, no paths). */
+function fitsWithin(root: unknown, limit: number): boolean {
+  if (typeof root !== "object" || root === null) return true;
+  const values: object[] = [root];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const v = values.pop()!;
+    const depth = depths.pop()!;
+    if (depth >= limit) return false;
+    const children: unknown[] = Array.isArray(v) ? v : Object.values(v);
+    for (const x of children) {
+      if (typeof x === "object" && x !== null) {
+        values.push(x);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return true;
 }
