@@ -7,11 +7,11 @@
  * call them directly: `vote` (`voteInputs`, lib/ensemble/ensemble.ts) and `eda` (`edaInputs`,
  * lib/charts/eda-run.ts); both build the same OutputSet.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { presentSplits } from "../corpus/locate";
 import { folderInputs } from "../refine/run";
-import { SOURCE_SPLITS } from "../corpus/import";
+import { folderSources, SOURCE_SPLITS, splitOfName } from "../corpus/import";
 import { OutputSet } from "../util/outputs";
 
 export interface IoPlan {
@@ -32,10 +32,21 @@ const plan = (inputs: (string | undefined)[], files: [string | undefined, string
 /** The corpus files a folder holds (its splits; train+dev may be built from train and dev). */
 const splitFiles = (dir: string) => (existsSync(dir) ? presentSplits(dir).map((s) => join(dir, `${s}.json`)).filter((f) => existsSync(f)) : []);
 
+function importSources(source: string): string[] {
+  let folder = false;
+  try {
+    folder = statSync(source).isDirectory();
+  } catch {
+    /* missing: import says so */
+  }
+  return folder ? folderSources(source, (name) => splitOfName(name) !== null).map((f) => f.where) : [source];
+}
+
 const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"];
 
 export const IO = {
-  import: (source: string, out: string) => plan([source], [...SOURCE_SPLITS, "train+dev"].map((s) => [join(out, `${s}.json`), "--out"] as [string, string]), [[out, "--out"]]),
+  /** A folder source's split files are the inputs (no output may land on one); a zip is one input itself. */
+  import: (source: string, out: string) => plan(importSources(source), [...SOURCE_SPLITS, "train+dev"].map((s) => [join(out, `${s}.json`), "--out"] as [string, string]), [[out, "--out"]]),
 
   refineFile: (file: string, out: string, stats?: string) => plan([file], [[out, "--out"], [stats, "--stats"]]),
 

@@ -54,6 +54,8 @@ export interface ImportOptions {
   /** Largest split entry accepted, in bytes (uncompressed). */
   maxEntryBytes?: number;
   threads?: Threads;
+  /** The command's own output set (already checked): the splits are staged in it and land when its `run` commits. */
+  outputs?: OutputSet;
 }
 
 /** `대화맥락추론_train.json`, `train.json`, `x-dev.json` … → the split it holds. */
@@ -272,7 +274,7 @@ export async function importCorpus(source: string, outDir: string, opts: ImportO
     }
     // The zip itself, or the folder's files, are inputs: no output may land on one.
     const inputs = isDir ? listing.files.map((f) => f.where) : [source];
-    return await new OutputSet(inputs).run(async (out) => {
+    const work = async (out: OutputSet): Promise<ImportedFile[]> => {
       const staged = {} as Record<SourceSplit, { temp: string; scan: ScanSummary; ids: Set<string> }>;
       const paths = Object.fromEntries([...SOURCE_SPLITS, "train+dev"].map((s) => [s, join(outDir, `${s}.json`)])) as Record<ImportedFile["split"], string>;
       const temps = Object.fromEntries(Object.entries(paths).map(([s, p]) => [s, out.stage(p)])) as Record<ImportedFile["split"], string>;
@@ -320,7 +322,8 @@ export async function importCorpus(source: string, outDir: string, opts: ImportO
         ...SOURCE_SPLITS.map((s) => ({ split: s, path: resolve(paths[s]), examples: staged[s].scan.examples, from: picked[s].where })),
         { split: "train+dev" as const, path: resolve(paths["train+dev"]), examples: staged.train.scan.examples + staged.dev.scan.examples, from: "train + dev" },
       ];
-    });
+    };
+    return await (opts.outputs ? work(opts.outputs) : new OutputSet(inputs).run(work));
   } finally {
     listing.close();
     await pools.pool?.close();

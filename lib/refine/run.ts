@@ -33,6 +33,17 @@ export interface FileRefined {
 export interface RefineOptions {
   /** Worker threads: "auto" (default) uses every core for files of 32 MiB and more. */
   threads?: Threads;
+  /**
+   * The command's own output set, already checked (`openOutputs`): the refined files are staged
+   * in it and land with the command's other outputs when its `run` commits. Without it the
+   * refinement commits a set of its own.
+   */
+  outputs?: OutputSet;
+}
+
+/** Work on the caller's set (committed by the caller), or on a set of its own, committed here. */
+function within<T>(set: OutputSet | undefined, inputs: readonly string[], work: (out: OutputSet) => Promise<T>): Promise<T> {
+  return set ? work(set) : new OutputSet(inputs).run(work);
 }
 
 interface RefinedInto {
@@ -162,7 +173,7 @@ function lazyPool(threads: Threads, inputs: readonly string[]) {
 export async function refineFileAsync(input: string, output: string, rules: readonly RefineRule[] = FAITHFUL_RULES, opts: RefineOptions = {}): Promise<FileRefined> {
   const pools = lazyPool(opts.threads ?? "auto", [input]);
   try {
-    return await new OutputSet([input]).run(async (out) => ({ input, output, stats: (await refineInto(input, out.stage(output), rules, () => pools.for(input))).stats }));
+    return await within(opts.outputs, [input], async (out) => ({ input, output, stats: (await refineInto(input, out.stage(output), rules, () => pools.for(input))).stats }));
   } finally {
     await pools.close();
   }
@@ -179,7 +190,7 @@ export async function refineFolderAsync(
   const inputs = folderInputs(inDir);
   const pools = lazyPool(opts.threads ?? "auto", inputs);
   try {
-    return await new OutputSet(inputs).run(async (out) => {
+    return await within(opts.outputs, inputs, async (out) => {
       const targets = new Map(inputs.map((f) => [f, { output: join(outDir, basename(f)), temp: out.stage(join(outDir, basename(f))) }]));
       // train+dev last, so it can be spliced from train's and dev's outputs (derived.ts).
       const trio = trainDevOf(inputs);

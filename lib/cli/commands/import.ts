@@ -20,8 +20,8 @@ export function register(program: Command): void {
     .option("--max-entry-size <size>", `refuse a split larger than this uncompressed (e.g. 500M, 64G)`, `${DEFAULT_MAX_ENTRY_BYTES / 2 ** 30}G`)
     .option("--threads <n>", "worker threads for validating large splits: auto (every core from 32 MiB), or a number (0 or 1: none)", parseThreads, "auto" as Threads)
     .action(async (source: string, opts: { out: string; maxEntrySize: string; threads: Threads }) => {
-      openOutputs(IO.import(source, opts.out)); // every output checked (never the source zip, a folder, /proc …) before any work
-      const files = await importCorpus(source, opts.out, { maxEntryBytes: parseSize(opts.maxEntrySize), threads: opts.threads });
+      const outputs = openOutputs(IO.import(source, opts.out)); // every output checked (never the source zip, a folder, /proc …) before any work
+      const files = await outputs.run(() => importCorpus(source, opts.out, { maxEntryBytes: parseSize(opts.maxEntrySize), threads: opts.threads, outputs }));
       for (const f of files) info(`import: ${relative(process.cwd(), f.path)}  ${f.examples} examples  (from ${f.from})`);
     });
 }

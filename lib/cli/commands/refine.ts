@@ -6,7 +6,6 @@ import { ALTERNATIVE_RULES, FAITHFUL_RULES, replaceRule, withoutRules, type Refi
 import { refineFileAsync, refineFolderAsync, statsRows, summaryRow, type FileRefined } from "../../refine/run";
 import { parseThreads, type Threads } from "../../refine/pool";
 import type { RefineStats } from "../../refine/refine";
-import { writeFileAtomic } from "../../util/atomic";
 import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
@@ -65,27 +64,35 @@ export function register(program: Command): void {
       const rel = (p: string) => relative(process.cwd(), p) || ".";
       const report = (f: FileRefined) =>
         info(`refine: ${rel(f.input)} → ${rel(f.output)}  ${f.stats.examples} examples, turns ${f.stats.turnsBefore} → ${f.stats.turnsAfter}${f.spliced ? "  (train's then dev's, spliced)" : ""}`);
+      // Every output (refined files, --stats) is checked before any work, and all land together.
+      const statsJson = (total: RefineStats) => `${JSON.stringify({ rules: rules.map((r) => r.name), stats: total }, null, 2)}\n`;
       let total: RefineStats;
-      let inputs: readonly string[]; // every output (refined files, --stats) checked against these before any work
       if (file) {
         if (!opts.out) throw new UserError("refine FILE needs --out FILE");
         if (isDir(file)) throw new UserError(`${file}: is a folder; use --in ${file}`);
-        inputs = openOutputs(IO.refineFile(file, opts.out, opts.stats)).inputs;
-        const done = await refineFileAsync(file, opts.out, rules, { threads: opts.threads });
+        const outputs = openOutputs(IO.refineFile(file, opts.out, opts.stats));
+        const done = await outputs.run(async () => {
+          const r = await refineFileAsync(file, opts.out!, rules, { threads: opts.threads, outputs });
+          if (opts.stats) outputs.write(opts.stats, statsJson(r.stats), "--stats");
+          return r;
+        });
         report(done);
         total = done.stats;
       } else {
         const ws = defaultWorkspace();
         if (!opts.in) info(describeWorkspace(ws));
-        inputs = openOutputs(IO.refineFolder(opts.in ?? ws.data, opts.out ?? ws.refined, opts.stats)).inputs;
+        const outputs = openOutputs(IO.refineFolder(opts.in ?? ws.data, opts.out ?? ws.refined, opts.stats));
         // Reported once all are written: the outputs appear together or not at all.
-        const done = await refineFolderAsync(opts.in ?? ws.data, opts.out ?? ws.refined, rules, undefined, { threads: opts.threads });
+        const done = await outputs.run(async () => {
+          const r = await refineFolderAsync(opts.in ?? ws.data, opts.out ?? ws.refined, rules, undefined, { threads: opts.threads, outputs });
+          if (opts.stats) outputs.write(opts.stats, statsJson(r.total), "--stats");
+          return r;
+        });
         done.files.forEach(report);
         total = done.total;
       }
       console.table(statsRows(total));
       console.table([summaryRow(total)]);
-      if (opts.stats) writeFileAtomic(opts.stats, `${JSON.stringify({ rules: rules.map((r) => r.name), stats: total }, null, 2)}\n`, inputs, "--stats");
     });
 }
 
