@@ -11,10 +11,7 @@ import { repoRoot } from "../corpus/locate";
 import { isMode, isVariantName, type Mode, type VariantName } from "../prompts/variants";
 import { UserError } from "../util/errors";
 
-/** The default runs folder (git-ignored). */
-export function defaultRunsDir(root = repoRoot()): string {
-  return join(root, "resource", "runs");
-}
+export { defaultRunsDir } from "../train/bundle";
 
 /** The keys of run.json scoring reads (the contract guarantees more). */
 export interface RunJson {

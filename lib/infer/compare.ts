@@ -4,7 +4,7 @@
  * (4-bit on vLLM is not bit-identical to bitsandbytes NF4 as the original loaded it).
  */
 import { assertAligned } from "../ensemble/align";
-import { loadMember, type Member } from "../ensemble/predictions";
+import type { Member } from "../ensemble/predictions";
 import type { Answer, Example } from "../corpus/schema";
 import { accuracy } from "../analysis/metrics";
 
@@ -52,8 +52,4 @@ export function compareMembers(A: Member, B: Member, opts: { top?: number; gold?
     out.accuracy = { a: accuracy(a, gold), b: accuracy(b, gold) };
   }
   return out;
-}
-
-export function comparePredictions(fileA: string, fileB: string, opts: { top?: number; gold?: readonly Example[] } = {}): Comparison {
-  return compareMembers(loadMember(fileA), loadMember(fileB), opts);
 }

@@ -23,7 +23,7 @@
  * backoff (honouring Retry-After) on 429, 5xx, timeouts and dropped connections.
  */
 import { UserError } from "../util/errors";
-import { LETTERS } from "./rule";
+import { LETTERS } from "../prompts/pieces";
 import type { OnScored, Scorer } from "./backend";
 import type { ScoreInput } from "./inputs";
 

@@ -9,10 +9,7 @@
  * three log-probs is therefore the same softmax as over the three logits.
  */
 import { ANSWERS, type Answer } from "../corpus/schema";
-
-/** The answer letters in option order: A → inference_1, B → inference_2, C → inference_3. */
-export const LETTERS = ["A", "B", "C"] as const;
-export type Letter = (typeof LETTERS)[number];
+import { argmax } from "../ensemble/vote"; // the first index of the largest value, as np.argmax
 
 export interface Scored {
   /** [p(A), p(B), p(C)]: the softmax over the three scores, summing to 1. */
@@ -29,20 +26,8 @@ export function softmax3(scores: readonly number[]): [number, number, number] {
   return [e[0] / z, e[1] / z, e[2] / z];
 }
 
-/** np.argmax: the first index of the largest value. */
-export function argmaxFirst(values: readonly number[]): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}
-
 /** Three scores (logits or log-probs of A, B, C) → probabilities and the answer. */
 export function scoreThree(scores: readonly number[]): Scored {
   const probs = softmax3(scores);
-  return { probs, answer: ANSWERS[argmaxFirst(probs)] };
-}
-
-/** The answer a probability row gives (argmax, ties → first), e.g. for rows read back from a sidecar. */
-export function answerOf(probs: readonly number[]): Answer {
-  return ANSWERS[argmaxFirst(probs)];
+  return { probs, answer: ANSWERS[argmax(probs)] };
 }

@@ -9,6 +9,7 @@
  * 4-bit is not bit-identical to the NF4 double-quantised load of the original: measure it with
  * `cci predict --compare` on dev before trusting it.
  */
+import { shellLine } from "../util/shell";
 import { join, relative } from "node:path";
 import type { Recipe } from "../train/recipes";
 import type { LogprobsVia } from "./openai";
@@ -83,12 +84,6 @@ export function predictArgv(r: Recipe, g: ServeGroup, opts: ServePlanOptions & {
   ];
 }
 
-/** POSIX shell quoting where needed. */
-export function shellWord(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-export const shellLine = (argv: readonly string[]) => argv.map(shellWord).join(" ");
 
 /**
  * The whole plan as a commented shell script. Servers run one after another (one 24 GB GPU holds
@@ -118,3 +113,6 @@ export function servePlanScript(groups: readonly ServeGroup[], opts: ServePlanOp
   }
   return `${lines.join("\n")}\n`;
 }
+
+/** Re-exported: notebook 05 shows the plan's command lines with it. */
+export { shellLine };

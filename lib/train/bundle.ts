@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { toJsonl, type Mode } from "../prompts";
+import { repoRoot } from "../corpus/locate";
 import { UserError } from "../util/errors";
 import type { SplitData } from "./data";
 import { COMMON_TRAINING, QLORA_QUANTIZATION, RECIPES, type Recipe } from "./recipes";
@@ -29,6 +30,11 @@ export interface Selected {
   /** 1–11: the ensemble order of SPEC §6. */
   index: number;
   recipe: Recipe;
+}
+
+/** The default runs folder (git-ignored), where bundles are planned and scoring finds them. */
+export function defaultRunsDir(root = repoRoot()): string {
+  return join(root, "resource", "runs");
 }
 
 /** `--recipe N|NAME|all`, or a comma-separated list of them, in ensemble order, without repeats. */

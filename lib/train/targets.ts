@@ -6,14 +6,11 @@
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import type { RunJson } from "./bundle";
+import { shellQuote } from "../util/shell";
 
 export const TARGETS = ["local", "slurm", "skypilot"] as const;
 export type Target = (typeof TARGETS)[number];
 
-/** POSIX shell single-quoting: safe for any byte string but NUL. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The run's argv without its interpreter placeholder. */
 const entryArgs = (run: RunJson) => run.argv.slice(1);

@@ -5,14 +5,14 @@ import type { Answer } from "../../corpus/schema";
 import { isMode, isVariantName, MODES, VARIANT_NAMES } from "../../prompts/variants";
 import { BACKENDS, type BackendName, type Scorer } from "../../infer/backend";
 import { defaultRunsDir } from "../../infer/bundle";
-import { comparePredictions } from "../../infer/compare";
+import { compareMembers } from "../../infer/compare";
 import { faithfulArgv, faithfulInputsPath, predictEntry, runFaithful, writeFaithfulInputs, writeFaithfulMessages } from "../../infer/faithful";
 import { PREDICT_SPLITS, prepareJob, type PredictJob, type PredictSplit } from "../../infer/job";
 import { DEFAULT_BATCH_SIZE } from "../../infer/onnx";
 import { DEFAULT_CONCURRENCY, LOGPROBS_VIA, type LogprobsVia } from "../../infer/openai";
 import { accuracyOf, runScoring } from "../../infer/predict";
 import { loadMember } from "../../ensemble/predictions";
-import { shellLine } from "../../infer/serve-plan";
+import { shellLine } from "../../util/shell";
 import { assertNotInput, writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
 import { info, progress } from "../../util/progress";
@@ -59,9 +59,9 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 function printCompare(files: string[], opts: PredictOpts): void {
   if (files.length !== 2) throw new UserError(`--compare needs two prediction files, got ${files.length}`);
-  for (const f of files) loadMember(f); // one clear line for a bad file before anything else
+  const [a, b] = files.map((f) => loadMember(f)); // one clear line for a bad file before anything else
   const gold = opts.gold ? loadCorpus(opts.gold) : undefined;
-  const c = comparePredictions(files[0], files[1], { top: positiveInt("--top", opts.top), gold });
+  const c = compareMembers(a, b, { top: positiveInt("--top", opts.top), gold });
   info(`compare: ${c.a} vs ${c.b}: ${c.examples} examples, same answer on ${c.agree} (${pct(c.agreement)}), different on ${c.disagreements.length}`);
   if (c.accuracy) info(`compare: accuracy against ${rel(opts.gold!)}: ${c.a} ${pct(c.accuracy.a)}, ${c.b} ${pct(c.accuracy.b)}`);
   if (c.largest) {

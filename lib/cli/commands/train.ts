@@ -3,19 +3,19 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defaultWorkspace, describeWorkspace, repoRoot } from "../../corpus/locate";
 import { MODES, isMode, type Mode } from "../../prompts";
-import { ENGINES, readRunJson, selectRecipes, shown, type Engine, type RunJson } from "../../train/bundle";
+import { defaultRunsDir, ENGINES, readRunJson, selectRecipes, shown, type Engine, type RunJson } from "../../train/bundle";
 import { assumptions, planRow } from "../../train/compute";
 import { loadRunCorpus } from "../../train/data";
 import { launchRun } from "../../train/launch";
 import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
 import { RECIPES } from "../../train/recipes";
 import { runFolders, runState, summarizeRun } from "../../train/status";
-import { TARGETS, shellQuote, skypilotTask, slurmJob, type Target } from "../../train/targets";
+import { TARGETS, skypilotTask, slurmJob, type Target } from "../../train/targets";
+import { shellQuote } from "../../util/shell";
 import { writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
-const defaultRuns = () => join(repoRoot(), "resource", "runs");
 const entrypoints = () => entrypointDirs(repoRoot());
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -92,7 +92,7 @@ function registerPlan(train: Command): void {
       const target = oneOf<Target>("--target", opts.target, TARGETS);
       if (!isMode(opts.mode)) throw new UserError(`--mode: expected ${MODES.join(" or ")}, got "${opts.mode}"`);
       const mode: Mode = opts.mode;
-      const runsDir = resolve(opts.out ?? defaultRuns());
+      const runsDir = resolve(opts.out ?? defaultRunsDir());
       let dataDir = opts.data;
       if (!dataDir) {
         const ws = defaultWorkspace();
@@ -148,7 +148,7 @@ function registerLaunch(train: Command): void {
     .option("--keep-going", "after a failure, go on with the next run")
     .action(async (opts: LaunchOpts) => {
       const target = oneOf<Target>("--target", opts.target, TARGETS);
-      const runsDir = resolve(opts.runs ?? defaultRuns());
+      const runsDir = resolve(opts.runs ?? defaultRunsDir());
       const selected = selectRecipes(opts.recipe);
       const dirs = selected.map((s) => join(runsDir, s.recipe.name));
       const missing = dirs.filter((d) => !existsSync(join(d, "run.json")));
@@ -182,7 +182,7 @@ function registerStatus(train: Command): void {
     .summary("every run: planned / running / failed / done, last loss, eval loss per epoch")
     .option("--runs <dir>", "runs folder (default resource/runs)")
     .action((opts: { runs?: string }) => {
-      const runsDir = resolve(opts.runs ?? defaultRuns());
+      const runsDir = resolve(opts.runs ?? defaultRunsDir());
       const runs = runFolders(runsDir);
       if (runs.length === 0) {
         info(`train status: no run bundles in ${shown(runsDir)} (plan them with \`cci train plan --recipe all\`)`);
