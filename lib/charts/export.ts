@@ -3,11 +3,11 @@
  * when a renderer (Chromium) is available. Without one, only the HTML is written and the run
  * goes on (ChartRenderer.open has already said once how to get PNG/SVG).
  */
-import { assertNotInput, writeFileAtomic } from "../util/atomic";
+import { writeFileAtomic } from "../util/atomic";
 import type { ChartRenderer, RenderOptions } from "./browser";
 import type { Figure } from "./figure";
 import { dirname, join, relative, sep } from "node:path";
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { figureHtml, type PlotlyMode } from "./html";
 import { plotlyPath } from "./plotlyjs";
 
@@ -19,8 +19,6 @@ export interface ExportOptions {
   /** null: no browser, so HTML only. */
   renderer: ChartRenderer | null;
   render?: RenderOptions;
-  /** Files the figure must never overwrite (the command's inputs). */
-  inputs?: readonly string[];
   /** `shared`: link `sharedPlotly` (a plotly.min.js written once) by relative path. */
   plotly?: "inline" | "cdn" | "shared";
   /** Where files go: written at once (default), or staged in a command's OutputSet. */
@@ -33,16 +31,12 @@ export const PLOTLY_MODES = ["shared", "inline", "cdn"] as const;
 export const SHARED_PLOTLY = "plotly.min.js";
 
 /**
- * Copy plotly.min.js into `dir` (for HTML charts in and below it); returns its path. With `write`
- * (a command's staged writes) it lands with the charts, all or nothing; without, once.
+ * Put plotly.min.js in `dir` (for HTML charts in and below it) through `write` (a command's staged
+ * writes, so it lands with the charts, all or nothing); returns its path.
  */
-export function sharePlotly(dir: string, write?: (path: string, data: string | Uint8Array) => void): string {
+export function sharePlotly(dir: string, write: (path: string, data: string | Uint8Array) => void): string {
   const target = join(dir, SHARED_PLOTLY);
-  if (write) write(target, readFileSync(plotlyPath()));
-  else if (!existsSync(target)) {
-    mkdirSync(dir, { recursive: true });
-    copyFileSync(plotlyPath(), target);
-  }
+  write(target, readFileSync(plotlyPath()));
   return target;
 }
 
@@ -57,7 +51,6 @@ export async function exportFigure(fig: Figure, base: string, opts: ExportOption
   const formats = opts.formats ?? FORMATS;
   const written: string[] = [];
   const write = (path: string, data: string | Uint8Array) => {
-    assertNotInput(path, opts.inputs ?? []);
     (opts.write ?? writeFileAtomic)(path, data);
     written.push(path);
   };

@@ -125,13 +125,7 @@ export function voteFiles(files: readonly string[], opts: VoteFilesOptions): Vot
   assertAligned(base, members);
   const gold = opts.gold ? loadGold(opts.gold, base) : undefined;
   const result = voteMembers(members, opts);
-  try {
-    writePrediction(opts.out, base.examples, result.answers, result.probs, (p, d) => outputs.write(p, d));
-    outputs.commit();
-  } catch (err) {
-    outputs.abort();
-    throw err;
-  }
+  outputs.runSync(() => writePrediction(opts.out, base.examples, result.answers, result.probs, (p, d) => outputs.write(p, d)));
   return { ...result, base: baseFile, members, out: opts.out, gold };
 }
 

@@ -78,16 +78,30 @@ export interface LoadMemberOptions {
  * `base`) and its probabilities sidecar if present. Unless `allowEmpty`, every example must
  * carry an answer.
  */
+/**
+ * A prediction file's examples: a corpus file (parsed once, the common case), or, where that
+ * fails, `{id, output}` rows answered against `opts.base`; else the corpus reader's own error.
+ */
+function parsePrediction(text: string, file: string, opts: LoadMemberOptions): Example[] {
+  try {
+    return parseCorpus(text, file);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    let data: unknown;
+    try {
+      data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    } catch {
+      throw err;
+    }
+    if (!isAnswersOnly(data)) throw err;
+    return answersOnlyExamples(data, file, opts.base, !!opts.allowEmpty);
+  }
+}
+
 export function loadMember(file: string, opts: LoadMemberOptions = {}): Member {
   if (isProbsFile(file)) throw new UserError(`${file}: a probabilities sidecar, not a prediction file (it is read beside ${memberName(file).replace(/\.probs$/i, "")}.json)`);
   const text = readText(file);
-  let data: unknown;
-  try {
-    data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch {
-    data = undefined; // parseCorpus reports it in its own words
-  }
-  const examples = isAnswersOnly(data) ? answersOnlyExamples(data, file, opts.base, !!opts.allowEmpty) : parseCorpus(text, file);
+  const examples = parsePrediction(text, file, opts);
   if (!opts.allowEmpty) {
     const blank = examples.find((ex) => ex.output === "");
     if (blank) throw new UserError(`${file}: example ${blank.id}: output: empty — not a prediction file (every output must be inference_1/2/3)`);
