@@ -8,7 +8,8 @@
  * worker threads), so memory does not grow with the corpus; every output is moved into place
  * only when all are valid — bad input, a failure or an interruption leaves none.
  */
-import { closeSync, openSync, readdirSync, readSync, statSync, writeSync } from "node:fs";
+import { trainDevParts, writeParts } from "../refine/derived";
+import { closeSync, openSync, readdirSync, statSync, writeSync } from "node:fs";
 import { join, posix, resolve } from "node:path";
 import yauzl from "yauzl";
 import { createInflateRaw } from "node:zlib";
@@ -212,38 +213,6 @@ export function spliceTrainDev(train: string, dev: string, counts: { train: numb
   return `${train.replace(/\s*\]\s*$/, "")},${dev.replace(/^\uFEFF?\s*\[/, "")}`;
 }
 
-/** Bytes [from, to) of a file appended to an open file descriptor, in chunks. */
-function appendRange(fd: number, file: string, from: number, to: number): void {
-  const src = openSync(file, "r");
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (let at = from; at < to; ) {
-      const n = readSync(src, buf, 0, Math.min(buf.length, to - at), at);
-      if (n === 0) break;
-      for (let off = 0; off < n; ) off += writeSync(fd, buf, off, n - off);
-      at += n;
-    }
-  } finally {
-    closeSync(src);
-  }
-}
-
-/** train+dev.json from the staged train and dev files: `spliceTrainDev` on bytes, never whole in memory. */
-function spliceFiles(out: string, train: { temp: string; scan: ScanSummary }, dev: { temp: string; scan: ScanSummary }): void {
-  const fd = openSync(out, "w");
-  try {
-    if (dev.scan.examples === 0) appendRange(fd, train.temp, 0, train.scan.bytes);
-    else if (train.scan.examples === 0) appendRange(fd, dev.temp, 0, dev.scan.bytes);
-    else {
-      appendRange(fd, train.temp, 0, train.scan.lastEnd);
-      writeSync(fd, ",");
-      appendRange(fd, dev.temp, dev.scan.openEnd, dev.scan.bytes);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** A size such as `16G`, `500M`, `64K` or a plain number of bytes. */
 export function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(text.trim());
@@ -317,7 +286,8 @@ export async function importCorpus(source: string, outDir: string, opts: ImportO
         }
         staged[split] = { temp: temps[split], scan, ids: split === "test" ? new Set() : ids };
       }
-      spliceFiles(temps["train+dev"], staged.train, staged.dev);
+      // train+dev.json from the staged train and dev files, never whole in memory.
+      writeParts(temps["train+dev"], trainDevParts({ file: staged.train.temp, scan: staged.train.scan }, { file: staged.dev.temp, scan: staged.dev.scan }));
       return [
         ...SOURCE_SPLITS.map((s) => ({ split: s, path: resolve(paths[s]), examples: staged[s].scan.examples, from: picked[s].where })),
         { split: "train+dev" as const, path: resolve(paths["train+dev"]), examples: staged.train.scan.examples + staged.dev.scan.examples, from: "train + dev" },

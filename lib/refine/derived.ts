@@ -38,8 +38,9 @@ function* partChunks(parts: readonly Part[], size = 1 << 20): Generator<Buffer> 
 
 /** Does `file` hold exactly the concatenation of `parts`? */
 export function fileEquals(file: string, parts: readonly Part[]): boolean {
-  if (statSync(file).size !== parts.reduce((n, p) => n + partLength(p), 0)) return false;
-  const actual = partChunks([{ file, from: 0, to: statSync(file).size }]);
+  const size = statSync(file).size;
+  if (size !== parts.reduce((n, p) => n + partLength(p), 0)) return false;
+  const actual = partChunks([{ file, from: 0, to: size }]);
   let a = Buffer.alloc(0);
   for (const expected of partChunks(parts)) {
     let e = expected;
@@ -68,6 +69,19 @@ export function writeParts(out: string, parts: readonly Part[]): void {
   }
 }
 
+/**
+ * train+dev.json as parts of the train and dev files (`spliceTrainDev` on bytes): train's text up
+ * to its last example, a comma, dev's text from its first; or one of them whole when the other
+ * has no example. `cci import` writes it so, and refinement recognises it so.
+ */
+export function trainDevParts(train: { file: string; scan: ScanSummary }, dev: { file: string; scan: ScanSummary }): Part[] {
+  const t = train.scan;
+  const d = dev.scan;
+  if (d.examples === 0) return [{ file: train.file, from: 0, to: t.bytes }];
+  if (t.examples === 0) return [{ file: dev.file, from: 0, to: d.bytes }];
+  return [{ file: train.file, from: 0, to: t.lastEnd }, { bytes: Buffer.from(",") }, { file: dev.file, from: d.openEnd, to: d.bytes }];
+}
+
 /** In a folder's inputs: train+dev.json with its train.json and dev.json beside it. */
 export function trainDevOf(inputs: readonly string[]): { trainDev: string; train: string; dev: string } | undefined {
   const trainDev = inputs.find((f) => basename(f) === "train+dev.json");
@@ -93,14 +107,7 @@ export function spliceRefinedTrainDev(trainDev: string, train: RefinedSource, de
   for (const id of dev.ids) if (train.ids.has(id)) return false;
   const t = train.scan;
   const d = dev.scan;
-  // The input splice, as `cci import` writes it (`spliceTrainDev`).
-  const inputParts: Part[] =
-    d.examples === 0
-      ? [{ file: train.input, from: 0, to: t.bytes }]
-      : t.examples === 0
-        ? [{ file: dev.input, from: 0, to: d.bytes }]
-        : [{ file: train.input, from: 0, to: t.lastEnd }, { bytes: Buffer.from(",") }, { file: dev.input, from: d.openEnd, to: d.bytes }];
-  if (!fileEquals(trainDev, inputParts)) return false;
+  if (!fileEquals(trainDev, trainDevParts({ file: train.input, scan: t }, { file: dev.input, scan: d }))) return false;
   // Refined files are `[\n    ITEM,\n    ITEM\n]` (or `[]`): drop train's "\n]" and dev's "[\n    ".
   const rt = statSync(train.temp).size;
   const rd = statSync(dev.temp).size;
