@@ -6,7 +6,6 @@ import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { loadCorpus } from "../corpus/load";
 import { CorpusWriter } from "../corpus/stream-write";
-import { ITEM_SEPARATOR, pythonJsonItem } from "../corpus/pyjson";
 import { OutputSet } from "../util/outputs";
 import type { Example } from "../corpus/schema";
 import { info } from "../util/progress";
@@ -25,7 +24,7 @@ function writeScaled(path: string, examples: readonly Example[], times: number):
   try {
     for (let k = 0; k < times; k++) {
       const copy = k === 0 ? examples : examples.map((ex) => ({ ...ex, id: `${ex.id}#r${k}` }));
-      writer.writeItems(copy.map(pythonJsonItem).join(ITEM_SEPARATOR), copy.length);
+      writer.write(copy);
     }
     writer.close();
   } catch (err) {

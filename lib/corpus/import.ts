@@ -20,7 +20,7 @@ import { printable } from "./elements";
 import { OutputSet } from "../util/outputs";
 import { UserError } from "../util/errors";
 import { checkBatch, type CheckedBatch } from "../refine/batch";
-import { WorkerPool, workersFor, type Threads } from "../refine/pool";
+import { lazyPool, type Threads } from "../refine/pool";
 
 export const SOURCE_SPLITS = ["train", "dev", "test"] as const;
 export type SourceSplit = (typeof SOURCE_SPLITS)[number];
@@ -233,7 +233,7 @@ export async function importCorpus(source: string, outDir: string, opts: ImportO
   }
   const wanted = (name: string) => splitOfName(name) !== null;
   const listing = isDir ? { files: folderSources(source, wanted), close: () => {} } : await zipSources(source, wanted);
-  const pools: { pool?: WorkerPool } = {};
+  const pools = lazyPool(opts.threads ?? "auto");
   try {
     const picked = pickSplits(source, listing.files);
     const maxBytes = opts.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
@@ -249,9 +249,7 @@ export async function importCorpus(source: string, outDir: string, opts: ImportO
       const temps = Object.fromEntries(Object.entries(paths).map(([s, p]) => [s, out.stage(p)])) as Record<ImportedFile["split"], string>;
       for (const split of SOURCE_SPLITS) {
         const f = picked[split];
-        const workers = workersFor(opts.threads ?? "auto", f.size);
-        if (workers > 0) pools.pool ??= new WorkerPool(workers);
-        const pool = workers > 0 ? pools.pool : undefined;
+        const pool = pools.for(f.size);
         const ids = new Set<string>();
         const fd = openSync(temps[split], "w");
         let seen = 0;
@@ -296,6 +294,6 @@ export async function importCorpus(source: string, outDir: string, opts: ImportO
     return await (opts.outputs ? work(opts.outputs) : new OutputSet(inputs).run(work));
   } finally {
     listing.close();
-    await pools.pool?.close();
+    await pools.close();
   }
 }

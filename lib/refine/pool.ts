@@ -28,7 +28,7 @@ export function parseThreads(v: string): Threads {
 }
 
 export function workersFor(threads: Threads, bytes: number): number {
-  if (threads === "auto") return bytes >= PARALLEL_MIN_BYTES ? Math.max(0, availableParallelism() >= 2 ? availableParallelism() : 0) : 0;
+  if (threads === "auto") return bytes >= PARALLEL_MIN_BYTES && availableParallelism() >= 2 ? availableParallelism() : 0;
   return threads >= 2 ? Math.floor(threads) : 0;
 }
 
@@ -114,4 +114,20 @@ export class WorkerPool {
     this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/** A worker pool made on first need (the first file large enough), shared by every file of a run. */
+export function lazyPool(threads: Threads): { for(bytes: number): WorkerPool | undefined; close(): Promise<void> } {
+  let pool: WorkerPool | undefined;
+  return {
+    for(bytes: number): WorkerPool | undefined {
+      const n = workersFor(threads, bytes);
+      if (n === 0) return undefined;
+      pool ??= new WorkerPool(n);
+      return pool;
+    },
+    close: async () => {
+      await pool?.close();
+    },
+  };
 }

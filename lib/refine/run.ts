@@ -20,7 +20,7 @@ import { UserError } from "../util/errors";
 import { FAITHFUL_RULES, type RefineRule } from "./rules";
 import { addStats, emptyStats, type RefineStats } from "./refine";
 import { portableRuleNames, refineBatch, type RefinedBatch } from "./batch";
-import { WorkerPool, workersFor, type Threads } from "./pool";
+import { lazyPool, type Threads, type WorkerPool } from "./pool";
 
 export interface FileRefined {
   input: string;
@@ -154,26 +154,11 @@ export function refineFolder(
   });
 }
 
-/** A pool made on first need (a large file), shared by every file of the run. */
-function lazyPool(threads: Threads, inputs: readonly string[]) {
-  let pool: WorkerPool | undefined;
-  const sizes = new Map(inputs.map((f) => [f, inputSize(f)]));
-  return {
-    for(input: string): WorkerPool | undefined {
-      const n = workersFor(threads, sizes.get(input) ?? 0);
-      if (n === 0) return undefined;
-      pool ??= new WorkerPool(n);
-      return pool;
-    },
-    close: () => pool?.close(),
-  };
-}
-
 /** `refineFile` for the CLI: large files on worker threads, interruptible. */
 export async function refineFileAsync(input: string, output: string, rules: readonly RefineRule[] = FAITHFUL_RULES, opts: RefineOptions = {}): Promise<FileRefined> {
-  const pools = lazyPool(opts.threads ?? "auto", [input]);
+  const pools = lazyPool(opts.threads ?? "auto");
   try {
-    return await within(opts.outputs, [input], async (out) => ({ input, output, stats: (await refineInto(input, out.stage(output), rules, () => pools.for(input))).stats }));
+    return await within(opts.outputs, [input], async (out) => ({ input, output, stats: (await refineInto(input, out.stage(output), rules, () => pools.for(inputSize(input)))).stats }));
   } finally {
     await pools.close();
   }
@@ -188,7 +173,7 @@ export async function refineFolderAsync(
   opts: RefineOptions = {},
 ): Promise<{ files: FileRefined[]; total: RefineStats }> {
   const inputs = folderInputs(inDir);
-  const pools = lazyPool(opts.threads ?? "auto", inputs);
+  const pools = lazyPool(opts.threads ?? "auto");
   try {
     return await within(opts.outputs, inputs, async (out) => {
       const targets = new Map(inputs.map((f) => [f, { output: join(outDir, basename(f)), temp: out.stage(join(outDir, basename(f))) }]));
@@ -205,7 +190,7 @@ export async function refineFolderAsync(
           stats = addStats(done.get(trio.train)!.stats, done.get(trio.dev)!.stats);
           spliced = true;
         } else {
-          const r = await refineInto(input, temp, rules, () => pools.for(input), trio !== undefined && (input === trio.train || input === trio.dev));
+          const r = await refineInto(input, temp, rules, () => pools.for(inputSize(input)), trio !== undefined && (input === trio.train || input === trio.dev));
           stats = r.stats;
           sources.set(input, { input, scan: r.scan, ids: r.ids, temp });
         }
