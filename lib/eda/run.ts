@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { loadSplit, presentSplits } from "../corpus/locate";
 import { UserError } from "../util/errors";
-import { assertNotInput, writeFileAtomic } from "../util/atomic";
+import { writeFileAtomic } from "../util/atomic";
 import { totalLengthsCsv } from "./csv";
 import { overlapRows, splitEda, type SplitEda } from "./split";
 
@@ -30,16 +30,17 @@ export interface FolderEda {
  * train and dev when its file is absent) and write each `{split}_total_utterance_lengths.csv`.
  * One split's examples are held at a time.
  */
-export function edaFolder(data: string, out: string, onSplit: (s: SplitEda) => void = () => {}, write: (path: string, data: string) => void = writeFileAtomic): FolderEda {
+export function edaFolder(data: string, out: string, onSplit: (s: SplitEda) => void = () => {}, write?: (path: string, data: string) => void): FolderEda {
   const splits = presentSplits(data);
   if (splits.length === 0) throw new UserError(`${data}: no corpus files (expected train.json, dev.json and/or test.json)`);
   const inputs = splits.map((s) => join(data, `${s}.json`));
+  // A command's staged writes check against its inputs; alone, each CSV is checked against these.
+  const put = write ?? ((path: string, text: string) => writeFileAtomic(path, text, inputs));
   const result: FolderEda = { data, out, splits: [], csvs: [] };
   for (const split of splits) {
     const examples = loadSplit(data, split);
     const csv = join(out, `${split}_total_utterance_lengths.csv`);
-    assertNotInput(csv, inputs);
-    write(csv, totalLengthsCsv(examples));
+    put(csv, totalLengthsCsv(examples));
     const s = splitEda(split, examples);
     result.splits.push(s);
     result.csvs.push(csv);
