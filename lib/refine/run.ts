@@ -207,9 +207,14 @@ export async function refineFolderAsync(
 
 /** The files' stats summed, leaving out train+dev.json when train.json and dev.json are present (its examples are theirs). */
 export function distinctTotal(files: readonly FileRefined[], rules: readonly RefineRule[] = FAITHFUL_RULES): RefineStats {
+  return distinctFiles(files).reduce((t, f) => addStats(t, f.stats), emptyStats(rules));
+}
+
+/** The files without train+dev.json when train.json and dev.json are among them (its examples are theirs). */
+export function distinctFiles(files: readonly FileRefined[]): FileRefined[] {
   const names = new Set(files.map((f) => basename(f.input)));
   const overlap = names.has("train.json") && names.has("dev.json");
-  return files.filter((f) => !(overlap && basename(f.input) === "train+dev.json")).reduce((t, f) => addStats(t, f.stats), emptyStats(rules));
+  return files.filter((f) => !(overlap && basename(f.input) === "train+dev.json"));
 }
 
 export const STEP_COLUMNS = { utterances: "utterances", counted: "counted", chars: "characters removed (net)" } as const;

@@ -1,5 +1,5 @@
 import { basename, relative } from "node:path";
-import { refineFolder, statsBySplitRows, statsRows, summaryRow } from "../../refine/run";
+import { distinctFiles, refineFolder, statsBySplitRows, statsRows, summaryRow } from "../../refine/run";
 import { ruleNames } from "../../refine/rules";
 import { table } from "../markdown";
 import type { ReportSection } from "../report";
@@ -12,8 +12,7 @@ export const refinementSection: ReportSection = {
     const perFile = files.map((f) => ({ file: relative(ws.root, f.output), ...summaryRow(f.stats), "references dropped": f.stats.referencesDropped }));
     // train+dev repeats train's and dev's examples: the per-step table shows the three distinct splits and their total.
     const order = ["train", "dev", "test"];
-    const distinct = files
-      .filter((f) => basename(f.input) !== "train+dev.json")
+    const distinct = distinctFiles(files)
       .map((f) => ({ split: basename(f.input, ".json"), stats: f.stats }))
       .sort((a, b) => (order.indexOf(a.split) + 1 || 99) - (order.indexOf(b.split) + 1 || 99));
     const bySplit = statsBySplitRows(distinct);
