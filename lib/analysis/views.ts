@@ -1,6 +1,6 @@
 /** Rows for notebook tables (plain objects; lib/notebooks/display renders them). */
 import { ANSWERS, type Answer } from "../corpus/schema";
-import { hardVote, softVote } from "../ensemble/vote";
+import { hardVote, softVote, topCountTied } from "../ensemble/vote";
 import type { AccuracyRow, EnsembleAnalysis, PairTest } from "./analyze";
 import type { MemberSet } from "./load";
 import type { MemberAnswers } from "./metrics";
@@ -50,8 +50,6 @@ export function mcnemarRows(tests: readonly PairTest[], member: string): Record<
 export function voteRows(set: MemberSet, limit = 10): Record<string, string | number>[] {
   return set.examples.slice(0, limit).map((ex, i) => {
     const votes = set.members.map((m) => m.answers[i]);
-    const counts = ANSWERS.map((a) => votes.filter((v) => v === a).length);
-    const top = Math.max(...counts);
     const soft = set.members.every((m) => m.probs) ? short(ANSWERS[softVote(set.members.map((m) => m.probs![i]))]) : "";
     return {
       id: ex.id,
@@ -59,7 +57,7 @@ export function voteRows(set: MemberSet, limit = 10): Record<string, string | nu
       ...Object.fromEntries(set.members.map((m, k) => [m.name, short(votes[k])])),
       hard: short(hardVote(votes)),
       soft,
-      "tie broken by order": counts.filter((c) => c === top).length > 1 ? "yes" : "",
+      "tie broken by order": topCountTied(votes) ? "yes" : "",
     };
   });
 }
@@ -75,8 +73,7 @@ export function voteOrderRows(members: readonly MemberAnswers[], gold: readonly 
     let right = 0;
     gold.forEach((g, i) => {
       const votes = ordered.map((m) => m.answers[i]);
-      const counts = ANSWERS.map((a) => votes.filter((v) => v === a).length);
-      if (counts.filter((c) => c === Math.max(...counts)).length > 1) ties++;
+      if (topCountTied(votes)) ties++;
       if (hardVote(votes) === g) right++;
     });
     return { "member order": label, "hard-vote accuracy": pct(right / gold.length), "ties broken by order": ties };

@@ -10,7 +10,7 @@ import { OutputSet } from "../util/outputs";
 import { UserError } from "../util/errors";
 import { assertAligned, type Aligned } from "./align";
 import { loadMember, probsPath, writePrediction, type Member } from "./predictions";
-import { hardVote, softVote, weightedHardVote } from "./vote";
+import { hardVote, softVote, topCountTied, weightedHardVote } from "./vote";
 
 export const VOTE_METHODS = ["hard", "soft"] as const;
 export type VoteMethod = (typeof VOTE_METHODS)[number];
@@ -81,10 +81,8 @@ function summarise(votes: readonly Answer[][], method: VoteMethod): VoteSummary 
   let unanimous = 0;
   let tiesBroken = 0;
   for (const v of votes) {
-    const counts = ANSWERS.map((a) => v.filter((x) => x === a).length);
-    if (counts.some((c) => c === v.length)) unanimous++;
-    const top = Math.max(...counts);
-    if (counts.filter((c) => c === top).length > 1) tiesBroken++;
+    if (v.every((x) => x === v[0])) unanimous++;
+    if (topCountTied(v)) tiesBroken++;
   }
   return { examples: votes.length, members: votes[0]?.length ?? 0, method, unanimous, tiesBroken };
 }

@@ -28,6 +28,14 @@ export function hardVote<T>(votes: readonly T[]): T {
   return pyMaxBy(votes, (v) => counts.get(v)!);
 }
 
+/** Whether two or more answers share the top count, so member order decides the hard vote. */
+export function topCountTied<T>(votes: readonly T[]): boolean {
+  const counts = new Map<T, number>();
+  for (const v of votes) counts.set(v, (counts.get(v) ?? 0) + 1);
+  const top = Math.max(...counts.values());
+  return [...counts.values()].filter((c) => c === top).length > 1;
+}
+
 /** Weighted plurality: each member's vote counts its weight; ties to the answer that appears first. */
 export function weightedHardVote<T>(votes: readonly T[], weights: readonly number[]): T {
   if (weights.length !== votes.length) throw new RangeError(`${votes.length} votes but ${weights.length} weights`);
