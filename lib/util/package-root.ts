@@ -8,7 +8,8 @@
  * `import.meta`: tslab evaluates lib/ as CommonJS, where that syntax does not parse.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { repoRoot } from "../corpus/locate";
 
 const NAME = "cci-workbench";
 
@@ -25,12 +26,8 @@ function find(): { root: string; version: string } {
   const fromEnv = process.env.CCI_PACKAGE_ROOT;
   const known = fromEnv ? pkgAt(resolve(fromEnv)) : undefined;
   if (known) return known;
-  for (let dir = resolve(process.cwd()); ; dir = dirname(dir)) {
-    const here = pkgAt(dir);
-    if (here) return here;
-    if (dirname(dir) === dir) break;
-  }
-  throw new Error(`${NAME}: cannot find the checkout (run inside it, or through lib/cli/cci.mjs)`);
+  const root = repoRoot(); // upward from the current folder (notebooks and tests run inside the checkout)
+  return pkgAt(root) ?? { root, version: "unknown" };
 }
 
 export function packageRoot(): string {
