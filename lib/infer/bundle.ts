@@ -4,6 +4,7 @@
  * `adapter/`, and the prompt data in `data/`. Scoring needs the recipe's variant, data
  * (raw/refined), prompt mode, base model, 4-bit flag and tokenizer; nothing here loads weights.
  */
+import { IGNORE_INDEX } from "../tokenize/sft";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { ScoreInput } from "./inputs";
 import { isAbsolute, join, relative, resolve } from "node:path";
@@ -114,7 +115,7 @@ export function checkAgainstTrainingTokens(b: RunBundle, split: string, inputs: 
       const ours = byId.get(row.id);
       if (!ours) return;
       const ids = row.input_ids as number[];
-      const firstTarget = (row.labels as number[]).findIndex((l) => l !== -100);
+      const firstTarget = (row.labels as number[]).findIndex((l) => l !== IGNORE_INDEX);
       const source = firstTarget < 0 ? ids : ids.slice(0, firstTarget);
       const at = source.findIndex((t, i) => t !== ours[i]);
       if (at >= 0 || source.length !== ours.length)

@@ -3,6 +3,7 @@
  * the rule → the prediction file in the original's form plus its probabilities sidecar, where
  * `cci vote` and the ensemble analysis read them (`predictionFile(ws, name, split)`).
  */
+import { correctness } from "../analysis/metrics";
 import { bootstrapMean, type Interval } from "../analysis/bootstrap";
 import type { Answer, Example } from "../corpus/schema";
 import { writePrediction } from "../ensemble/predictions";
@@ -46,7 +47,7 @@ export function assertInputsAligned(raw: readonly Example[], inputs: readonly Sc
 /** Accuracy of answers against a labelled split, with its interval; undefined when unlabelled. */
 export function accuracyOf(raw: readonly Example[], answers: readonly Answer[]): Interval | undefined {
   if (raw.length === 0 || raw.some((e) => e.output === "")) return undefined;
-  return bootstrapMean(answers.map((a, i) => (a === raw[i].output ? 1 : 0)));
+  return bootstrapMean(correctness(answers, raw.map((e) => e.output as Answer)));
 }
 
 export async function runScoring(job: ScoreJob, scorer: Scorer, opts: { fresh?: boolean; onScored?: () => void } = {}): Promise<ScoreResult> {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { relative } from "node:path";
 import { loadCorpus } from "../../corpus/load";
-import type { Answer } from "../../corpus/schema";
+import { ANSWERS, type Answer } from "../../corpus/schema";
 import { isMode, isVariantName, MODES, VARIANT_NAMES } from "../../prompts/variants";
 import { BACKENDS, type BackendName, type Scorer } from "../../infer/backend";
 import { defaultRunsDir } from "../../infer/bundle";
@@ -117,7 +117,7 @@ function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
 }
 
 function report(job: PredictJob, answers: readonly Answer[], extra = ""): void {
-  const counts = (["inference_1", "inference_2", "inference_3"] as const).map((a) => answers.filter((x) => x === a).length);
+  const counts = ANSWERS.map((a) => answers.filter((x) => x === a).length);
   info(`predict: ${job.name} on ${job.split}: ${answers.length} examples${extra} → ${rel(job.out)} (+ .probs.json); answers A/B/C ${counts.join("/")}`);
   const acc = accuracyOf(job.raw, answers);
   if (acc) info(`predict: ${job.split} accuracy ${pct(acc.estimate)} (95 % bootstrap interval ${pct(acc.low)}–${pct(acc.high)}, n = ${acc.n})`);
