@@ -10,7 +10,7 @@ import { join } from "node:path";
 import cliProgress from "cli-progress";
 import { writeFileAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
-import { RUN_OUTPUTS, readRunJson, shown } from "./bundle";
+import { RUN_OUTPUTS, TRAIN_PY_ENGINES, readRunJson, shown } from "./bundle";
 import { parseMetrics, runState, type MetricsLine } from "./status";
 
 export const LOG = "train.log";
@@ -131,7 +131,7 @@ function writeStatus(dir: string, status: Record<string, unknown>): void {
 
 export async function launchRun(dir: string, opts: LaunchOptions): Promise<LaunchResult> {
   const run = readRunJson(dir);
-  if (run.engine !== "faithful") throw new UserError(`${shown(dir)}: a ${run.engine} bundle; run \`${run.argv.join(" ")}\` in it (launch drives the faithful engine)`);
+  if (!TRAIN_PY_ENGINES.includes(run.engine)) throw new UserError(`${shown(dir)}: a ${run.engine} bundle; run \`${run.argv.join(" ")}\` in it (launch drives train.py: the faithful, modern and fast engines)`);
   const state = runState(dir);
   if (state === "done" && !opts.force) return { name: run.name, outcome: "skipped", exitCode: null, steps: 0, tail: [] };
   if (state === "running") throw new UserError(`${shown(dir)}: already running (status.json); wait for it or stop it first`);

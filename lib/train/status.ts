@@ -63,7 +63,8 @@ export function readStatus(dir: string): StatusFile | null {
 
 export function runState(dir: string): RunState {
   const s = readStatus(dir);
-  if (!s) return "planned";
+  // `trl sft` writes no status.json: its saved adapter is what says it finished.
+  if (!s) return existsSync(join(dir, "adapter", "adapter_config.json")) ? "done" : "planned";
   // A "running" run of this machine whose process is gone died without saying so.
   if (s.state === "running" && s.host === hostname() && s.pid !== undefined && !alive(s.pid)) return "failed";
   return s.state;

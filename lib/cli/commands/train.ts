@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defaultWorkspace, describeWorkspace, repoRoot } from "../../corpus/locate";
 import { MODES, isMode, type Mode } from "../../prompts";
@@ -45,6 +45,8 @@ interface PlanOpts {
   mode: string;
   target: string;
   force?: boolean;
+  baseModel?: string;
+  lr?: string;
 }
 
 interface LaunchOpts {
@@ -72,8 +74,12 @@ function registerPlan(train: Command): void {
         "folder holding one per model id (DIR/beomi/Solar-Ko-Recovery-11B/…). Without",
         "it token counts are estimates from characters and nothing is dropped by the",
         "length rule.",
-        "--engine trl adds trl-sft.yaml and data/trl/ for current TRL (an",
-        "approximation).",
+        "--engine: faithful (the pinned 2024 stack, TRL 0.9.4), modern (current",
+        "transformers/PEFT without TRL, 4.41's update schedule replayed), fast",
+        "(modern, length-batched: same optimizer steps, an approximation), trl",
+        "(trl-sft.yaml and data/trl/ for `trl sft`, an approximation).",
+        "--base-model DIR loads the base from a local folder (run.json's model_id);",
+        "--lr replaces the recipe's learning rate (both for experiments and tests).",
         "--target slurm|skypilot also writes the cluster job over the planned",
         "bundles.",
       ].join("\n"),
@@ -82,7 +88,9 @@ function registerPlan(train: Command): void {
     .option("--out <dir>", "runs folder (default resource/runs)")
     .option("--data <dir>", "corpus folder with train.json and dev.json (default: resource/data, else the sample)")
     .option("--tokenizer <dir>", "tokenizer folder (or a folder of them by model id)")
-    .option("--engine <engine>", ENGINES.join(" or "), "faithful")
+    .option("--engine <engine>", ENGINES.join(", "), "faithful")
+    .option("--base-model <dir>", "load the base model from this folder instead of the recipe's Hub id")
+    .option("--lr <lr>", "learning rate instead of the recipe's")
     .option("--mode <mode>", `prompt mode: ${MODES.join(" or ")}`, "faithful")
     .option("--target <target>", TARGETS.join(", "), "local")
     .option("--force", "plan afresh over runs that already started (their outputs are deleted)")
@@ -99,8 +107,12 @@ function registerPlan(train: Command): void {
         info(describeWorkspace(ws));
         dataDir = ws.data;
       }
+      const lr = opts.lr === undefined ? undefined : Number(opts.lr);
+      if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new UserError(`--lr: expected a positive number, got "${opts.lr}"`);
+      if (opts.baseModel !== undefined && !existsSync(join(opts.baseModel, "config.json"))) throw new UserError(`--base-model ${opts.baseModel}: no config.json there (give a Hugging Face model folder)`);
+      const baseModel = opts.baseModel === undefined ? undefined : resolve(opts.baseModel);
       const raw = loadRunCorpus(dataDir);
-      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer) : undefined }, (p) =>
+      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer) : undefined, baseModel, lr }, (p) =>
         info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps`),
       );
       console.table(planned.map((p) => planRow(p.plan)));
@@ -201,6 +213,8 @@ function registerStatus(train: Command): void {
           };
         }),
       );
+      const trl = runs.filter((r) => !existsSync(join(r.dir, "metrics.jsonl")) && /"engine":\s*"trl"/.test(readFileSync(join(r.dir, "run.json"), "utf8")));
+      if (trl.length) info(`train status: ${trl.map((r) => r.name).join(", ")}: trl sft writes no metrics.jsonl; its steps and loss are in its console output (train.log when teed as the bundle README says)`);
     });
 }
 
