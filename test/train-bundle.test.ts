@@ -160,6 +160,8 @@ describe("cci train plan (sample corpus, no tokenizer)", () => {
     ["an unknown engine", ["--recipe", "1", "--engine", "jax"], /^cci: --engine: expected faithful, modern, fast, trl, got "jax"/],
     ["a missing corpus", ["--recipe", "1", "--data", "/nonexistent"], /^cci: .*nonexistent.*train\.json/],
     ["a folder without a tokenizer", ["--recipe", "1", "--tokenizer", SAMPLE], /^cci: --tokenizer .*: no tokenizer\.json there/],
+    ["a learning rate that is not a positive number", ["--recipe", "1", "--lr", "fast"], /^cci: --lr: expected a positive number, got "fast"/],
+    ["a base model folder without config.json", ["--recipe", "1", "--base-model", SAMPLE], /^cci: --base-model .*: no config\.json there/],
   ];
   it.each(BAD)("rejects %s in one line, writing nothing", (_n, args, message) => {
     const out = join(tempDir(), "runs");
