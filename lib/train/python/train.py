@@ -633,10 +633,14 @@ def per_example_loss(model, batch: dict, logits_positions: bool = True):
     labels = batch["labels"][:, 1:]
     wanted = (labels != IGNORE_INDEX).any(0).nonzero().squeeze(1)
     kwargs = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
+    logits = None
     if logits_positions:
-        logits = model(**kwargs, logits_to_keep=wanted).logits  # [B, len(wanted), V]
-        labels = labels[:, wanted]
-    else:
+        try:
+            logits = model(**kwargs, logits_to_keep=wanted).logits  # [B, len(wanted), V]
+            labels = labels[:, wanted]
+        except TypeError:  # an architecture without logits_to_keep: every position's logits
+            logits = None
+    if logits is None:
         logits = model(**kwargs).logits[:, :-1]
     ce = F.cross_entropy(logits.float().transpose(1, 2), labels, ignore_index=IGNORE_INDEX, reduction="none")
     counts = (labels != IGNORE_INDEX).sum(1).clamp(min=1)
@@ -686,6 +690,7 @@ def train_modern(args: argparse.Namespace, bundle: Path, run: dict) -> None:
             p.data = p.data.float()
     model.print_trainable_parameters()
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    peft_model = model  # what is saved; `model` is what runs (compiled with --compile)
     if fast and args.compile:
         model = torch.compile(model)
 
@@ -697,7 +702,7 @@ def train_modern(args: argparse.Namespace, bundle: Path, run: dict) -> None:
         max_grad_norm=1.0, report_to="none", remove_unused_columns=False, disable_tqdm=True,
     )
     collator = DataCollatorForSupervisedDataset(tokenizer)
-    trainer = Trainer(model=model, args=targs, train_dataset=train_rows, eval_dataset=dev_rows, data_collator=collator)
+    trainer = Trainer(model=peft_model, args=targs, train_dataset=train_rows, eval_dataset=dev_rows, data_collator=collator)
 
     ga, n = args.gradient_accumulation_steps, len(train_rows)
     gen = torch.Generator().manual_seed(42)
@@ -707,8 +712,8 @@ def train_modern(args: argparse.Namespace, bundle: Path, run: dict) -> None:
     check_planned_schedule(bundle, summary)
     trainer.create_optimizer_and_scheduler(num_training_steps=max_steps)
     optimizer, scheduler = trainer.optimizer, trainer.lr_scheduler
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    device = next(p.device for p in model.parameters())
+    trainable = [p for p in peft_model.parameters() if p.requires_grad]
+    device = next(p.device for p in peft_model.parameters())
     autocast = lambda: torch.autocast(device_type=device.type, dtype=torch.bfloat16)  # bf16=True: mixed precision as the Trainer ran it
     write_stack(bundle, args.engine, device=str(device), gpu=torch.cuda.get_device_name(0) if use_cuda else None, schedule=summary,
                 micro_batch_size=args.micro_batch_size if fast else 1, compile=bool(fast and args.compile), loss="per-example mean / gradient_accumulation_steps")
@@ -729,7 +734,9 @@ def train_modern(args: argparse.Namespace, bundle: Path, run: dict) -> None:
 
     def evaluate(epoch: int) -> float:
         if not fast:
-            return trainer.evaluate()["eval_loss"]
+            loss = trainer.evaluate()["eval_loss"]
+            model.train()  # evaluate() leaves the model in eval mode; 4.41's training_step set train mode each step
+            return loss
         model.eval()
         with torch.no_grad(), autocast():
             losses = [per_example_loss(model, to_device(collator(b))) for b in micro_batches(dev_rows, args.micro_batch_size)]
@@ -773,7 +780,7 @@ def train_modern(args: argparse.Namespace, bundle: Path, run: dict) -> None:
             print(f"train: epoch {ev[1] + 1} eval_loss {eval_loss:.4f}", flush=True)
     if state["step"] != max_steps:
         raise SystemExit(f"train: {state['step']} optimizer steps made, {max_steps} planned")
-    model.save_pretrained(args.save_dir)
+    peft_model.save_pretrained(args.save_dir)
     tokenizer.save_pretrained(args.save_dir)
 
 
