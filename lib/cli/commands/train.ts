@@ -139,7 +139,8 @@ function registerLaunch(train: Command): void {
     .summary("run planned bundles here (progress, log, status) or write a SLURM/SkyPilot job")
     .description(
       [
-        "Run each chosen bundle's faithful entrypoint, one after another: PYTHON",
+        "Run each chosen bundle's train.py (faithful, modern or fast engine; a trl",
+        "bundle runs `trl sft` itself, see its README), one after another: PYTHON",
         "train.py ARGS (run.json's argv, as an argument array, never a shell string)",
         "in the bundle folder. metrics.jsonl is followed into a progress display",
         "(step/total, loss, ETA); the whole output is kept in train.log (values of",
