@@ -67,7 +67,7 @@ function registerPlan(train: Command): void {
         "Write one run bundle per recipe, {out}/{recipe name}/ (SPEC §6, §6a):",
         "run.json (the resolved recipe, the exact argv, sha256 of every file), the",
         "prompt rows of train and dev (raw or refined), with --tokenizer the token",
-        "ids and labels, train.py and the pinned requirements.txt, README.md, and",
+        "ids and labels, train.py and the engine's requirements file, README.md, and",
         "compute.json (steps, tokens, memory, GPU-hours).",
         "",
         "--tokenizer DIR: a Hugging Face tokenizer folder used for every recipe, or a",
