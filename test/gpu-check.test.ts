@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cleanTemp, readJson, ROOT, tempDir } from "./helpers/train";
+import { CCI, cci, cleanTemp, readJson, ROOT, tempDir } from "./helpers/train";
 
 const PY = process.env.CCI_REAL_PYTHON;
 if (!PY) console.log("gpu-check: skipped (set CCI_REAL_PYTHON to a Python with torch, transformers and peft; .ci/run makes .venv-ci)");
@@ -15,12 +15,8 @@ describe.skipIf(!PY)("gpu_check.py --device cpu --tiny", () => {
   afterAll(cleanTemp);
   it("passes every check and writes the result with stack, timings and the fast/modern ratio", () => {
     const out = join(tempDir("cci-gpucheck-"), "gpu-check.json");
-    const r = spawnSync(PY!, [join(ROOT, "lib", "train", "python", "gpu_check.py"), "--device", "cpu", "--tiny", "--out", out], {
-      encoding: "utf8",
-      cwd: ROOT,
-      env: { ...process.env, MALLOC_MMAP_MAX_: "0", MALLOC_TRIM_THRESHOLD_: "100000000000" },
-      timeout: 600_000,
-    });
+    // through `cci train check-gpu`, which runs lib/train/python/gpu_check.py under --python
+    const r = spawnSync(process.execPath, [CCI, "train", "check-gpu", "--python", PY!, "--device", "cpu", "--tiny", "--out", out], { encoding: "utf8", cwd: ROOT, timeout: 600_000 });
     expect(r.status, r.stderr.slice(-3000)).toBe(0);
     const res = readJson(out);
     expect(res).toMatchObject({ kind: "cci-gpu-check", device: "cpu", gpu: null, mode: "tiny", pass: true });
@@ -33,4 +29,12 @@ describe.skipIf(!PY)("gpu_check.py --device cpu --tiny", () => {
     expect(res.timings.fast_over_modern_train_speedup).toBeGreaterThan(0);
     console.log(`gpu-check (CPU tiny): ${Object.keys(res.checks).length} checks passed in ${res.timings.total_s} s; train s modern ${res.engines.modern.train_s}, fast ${res.engines.fast.train_s}`);
   }, 600_000);
+});
+
+describe("cci train check-gpu's input", () => {
+  it("refuses a --python that does not exist in one line, exit 2", () => {
+    const r = cci(["train", "check-gpu", "--python", "/nonexistent/bin/python", "--out", join(tempDir(), "x.json")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("cci:"))).toEqual(["cci: --python /nonexistent/bin/python: no such file (give a venv's bin/python)"]);
+  });
 });

@@ -7,6 +7,7 @@ import { defaultRunsDir, ENGINES, readRunJson, selectRecipes, shown, type Engine
 import { assumptions, planRow } from "../../train/compute";
 import { loadRunCorpus } from "../../train/data";
 import { launchRun } from "../../train/launch";
+import { registerCheckGpu } from "./train-check-gpu";
 import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
 import { RECIPES } from "../../train/recipes";
 import { runFolders, runState, summarizeRun } from "../../train/status";
@@ -231,4 +232,5 @@ export function register(program: Command): void {
   registerPlan(train);
   registerLaunch(train);
   registerStatus(train);
+  registerCheckGpu(train);
 }
