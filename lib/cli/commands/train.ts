@@ -5,6 +5,7 @@ import { defaultWorkspace, describeWorkspace, repoRoot } from "../../corpus/loca
 import { MODES, isMode, type Mode } from "../../prompts";
 import { defaultRunsDir, ENGINES, readRunJson, selectRecipes, shown, type Engine, type RunJson } from "../../train/bundle";
 import { assumptions, planRow } from "../../train/compute";
+import { readCalibration, timeSummary } from "../../train/calibrate";
 import { loadRunCorpus } from "../../train/data";
 import { launchRun } from "../../train/launch";
 import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
@@ -45,6 +46,7 @@ interface PlanOpts {
   mode: string;
   target: string;
   force?: boolean;
+  calibration?: string;
 }
 
 interface LaunchOpts {
@@ -86,7 +88,9 @@ function registerPlan(train: Command): void {
     .option("--mode <mode>", `prompt mode: ${MODES.join(" or ")}`, "faithful")
     .option("--target <target>", TARGETS.join(", "), "local")
     .option("--force", "plan afresh over runs that already started (their outputs are deleted)")
+    .option("--calibration <file>", "step times from `cci train calibrate` (default: the H200 measurement shipped in lib/train/steptime-h200.ts)")
     .action(async (opts: PlanOpts) => {
+      const calibration = opts.calibration ? readCalibration(opts.calibration) : undefined;
       const selected = selectRecipes(opts.recipe ?? "");
       const engine = oneOf<Engine>("--engine", opts.engine, ENGINES);
       const target = oneOf<Target>("--target", opts.target, TARGETS);
@@ -100,13 +104,14 @@ function registerPlan(train: Command): void {
         dataDir = ws.data;
       }
       const raw = loadRunCorpus(dataDir);
-      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer) : undefined }, (p) =>
+      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer) : undefined }, (p) =>
         info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps`),
       );
       console.table(planned.map((p) => planRow(p.plan)));
       if (!opts.tokenizer) info("train plan: no --tokenizer: token counts are estimates from characters (see the assumptions); the length rule was not applied");
       info("assumptions:");
-      for (const a of assumptions(opts.tokenizer ? "tokenizer" : "estimate")) info(`  - ${a}`);
+      for (const a of assumptions(opts.tokenizer ? "tokenizer" : "estimate", calibration)) info(`  - ${a}`);
+      for (const l of timeSummary(planned.map((p) => p.plan), calibration)) info(l);
       if (opts.tokenizer) {
         const byDir = new Map<string, Set<string>>();
         for (const p of planned) if (p.run.tokenizer) byDir.set(p.run.tokenizer.dir, (byDir.get(p.run.tokenizer.dir) ?? new Set()).add(p.run.model_id));
