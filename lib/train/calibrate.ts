@@ -66,7 +66,7 @@ export function mergeCalibrations(parts: readonly Calibration[]): Calibration {
   return { ...head, shapes: Object.assign({}, ...parts.map((p) => p.shapes)) };
 }
 
-const hours = (s: number) => `${(s / 3600).toFixed(1)} h`;
+const hours = (s: number) => (s < 3600 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
 
 /** The plan's closing lines: where times come from, serial total, wall time on 1/4/8 GPUs, the fast engine's expectation. */
 export function timeSummary(plans: readonly ComputePlan[], cal?: Calibration, counts: readonly number[] = [1, 4, 8]): string[] {
@@ -75,6 +75,8 @@ export function timeSummary(plans: readonly ComputePlan[], cal?: Calibration, co
   const gpu: GpuName = gpuOf(device) ?? "H200";
   const train = plans.reduce((a, p) => a + p.time.trainS + p.time.evalS, 0);
   const lines = [`time: ${timeSource(cal)}`];
+  const how = new Map(plans.filter((p) => p.time.how !== "measured").map((p) => [p.model_id, p.time.how]));
+  for (const [id, h] of how) lines.push(`  ${id}: ${h}`);
   if (!gpuOf(device)) lines.push(`  on ${device}: ${hours(train)} training + evaluation for ${plans.length} recipe(s); GPU figures below are from the shipped H200 measurement`);
   const walls = wallTimes(plans, gpu, counts);
   lines.push(

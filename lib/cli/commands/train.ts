@@ -6,6 +6,7 @@ import { MODES, isMode, type Mode } from "../../prompts";
 import { defaultRunsDir, ENGINES, readRunJson, selectRecipes, shown, type Engine, type RunJson } from "../../train/bundle";
 import { assumptions, planRow } from "../../train/compute";
 import { readCalibration, timeSummary } from "../../train/calibrate";
+import { registerCalibrate } from "./train-calibrate";
 import { loadRunCorpus } from "../../train/data";
 import { launchRun } from "../../train/launch";
 import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
@@ -221,4 +222,5 @@ export function register(program: Command): void {
   registerPlan(train);
   registerLaunch(train);
   registerStatus(train);
+  registerCalibrate(train);
 }
