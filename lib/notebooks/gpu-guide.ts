@@ -126,3 +126,34 @@ export function summary04(plans: readonly ComputePlan[], cal: Calibration = H200
     `Expected, not measured end-to-end: the fast engine (8 sequences per micro-step) would train in ${(fast / 3600).toFixed(1)} h instead of ${(slow / 3600).toFixed(1)} h (${(slow / fast).toFixed(1)}× less).`,
   ];
 }
+
+/** What notebook 05's checks were run on. */
+export const VERIFIED_05: readonly { what: string; where: string }[] = [
+  { what: "the A/B/C rule, batched (left padding) = one by one, the openai client against a stand-in server, the agreement check", where: "CPU CI, on a tiny ONNX model built in code (this notebook)" },
+  { what: "predict.py with the real libraries on a tiny random Llama and the real Llama-3 tokenizer", where: "CPU CI with CCI_REAL_PYTHON" },
+  { what: "predict.py on CUDA: the 151 real dev prompts, probabilities against an independent base + adapter softmax", where: "one H200, 2026-12-04 (../shared/measurements/h200-bundle-run.json)" },
+  { what: "scoring cost per example at batch 1 and 16 at the bases' real shapes", where: "the same H200 (random weights)" },
+  { what: "the eleven real adapters' dev accuracy; vLLM with an lm_head LoRA", where: "not yet: needs the GPU runs" },
+];
+
+/** The fastest and slowest batching gain over one by one, per backend of a bench-infer.json. */
+export function batchingRatios(rows: readonly { backend: string; ratio: number }[]): { backend: string; min: number; max: number }[] {
+  const by = new Map<string, number[]>();
+  for (const r of rows) if (r.ratio !== 1) by.set(r.backend, [...(by.get(r.backend) ?? []), r.ratio]);
+  return [...by].map(([backend, rs]) => ({ backend, min: Math.min(...rs), max: Math.max(...rs) }));
+}
+
+/** Notebook 05's closing lines. */
+export function summary05(plans: readonly ComputePlan[], checks: { prompts: number; batchedAgree: number; serverAgree: number; devFiles: number }, bundleRun: { predictSeconds: number; rows: number; maxDiff: number }, cal: Calibration = H200_MEASUREMENT): string[] {
+  const rows = scoringRows(plans, cal);
+  const ratios = rows.map((r) => r["b1 ÷ b16"] as number);
+  const n = rows.reduce((a, r) => a + (r["dev + test prompts"] as number), 0);
+  const b1 = rows.reduce((a, r) => a + (r["minutes b1"] as number), 0);
+  const b16 = rows.reduce((a, r) => a + (r["minutes b16"] as number), 0);
+  return [
+    `On the H200, the bundle's predict.py scored the ${bundleRun.rows} real dev prompts in ${bundleRun.predictSeconds} s, loading included; its probabilities matched an independent computation to ${bundleRun.maxDiff.toExponential(0)}.`,
+    `Scoring 16 prompts per forward is ${Math.min(...ratios).toFixed(1)}–${Math.max(...ratios).toFixed(1)}× cheaper per example than the original's batch 1 at the dev prompts' mean length; the eleven recipes' ${n.toLocaleString("en")} dev and test prompts take about ${b1.toFixed(0)} min of forwards at batch 1, ${b16.toFixed(0)} min at batch 16 (one H200, loading not included).`,
+    `On the CPU, the rule's batched path gave the same answer as one by one on ${checks.batchedAgree} of ${checks.prompts} prompts, and the server client on ${checks.serverAgree} of ${checks.prompts}.`,
+    checks.devFiles ? `${checks.devFiles} of ${plans.length} recipes have dev predictions; their accuracy is in the table above.` : `No recipe has dev predictions yet, so there is no per-recipe dev accuracy: that needs the GPU runs of \`cci predict --recipe all --split dev,test\`.`,
+  ];
+}
