@@ -101,3 +101,16 @@ describe("notebook 05's stated numbers", () => {
     expect(md).toContain("on a CPU batching it is slower than scoring one by one");
   });
 });
+
+describe("the README's compute-plan numbers", () => {
+  it("match what the plan gives on the real corpus's aggregates", () => {
+    const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8").replace(/\s+/g, " ");
+    const lines = summary04(plansFromAggregates());
+    const ratios = lines[0].match(/is (\d\.\d\d–\d\.\d\d)×/)![1];
+    expect(readme).toContain(`the bf16 recipes ${ratios}× the measured training hours`);
+    const walls = lines[2].match(/1 GPU ([\d.]+) h, 4 GPUs ([\d.]+) h, 8 GPUs ([\d.]+) h/)!.slice(1).map((x) => (+x).toFixed(1));
+    expect(readme).toContain(`≈ ${walls.join(" / ")} h on H200s`);
+    const [h200, old] = lines[1].match(/: ([\d.]+) H200-hours.*said ([\d.]+) H100-hours/)!.slice(1);
+    expect(readme).toContain(`it said ${old} H100-hours; the measurement says ≈ ${h200} H200-hours`);
+  });
+});
