@@ -5,6 +5,8 @@ import { defaultWorkspace, describeWorkspace, repoRoot } from "../../corpus/loca
 import { MODES, isMode, type Mode } from "../../prompts";
 import { defaultRunsDir, ENGINES, readRunJson, selectRecipes, shown, type Engine, type RunJson } from "../../train/bundle";
 import { assumptions, planRow } from "../../train/compute";
+import { readCalibration, timeSummary } from "../../train/calibrate";
+import { registerCalibrate } from "./train-calibrate";
 import { loadRunCorpus } from "../../train/data";
 import { launchRun } from "../../train/launch";
 import { registerCheckGpu } from "./train-check-gpu";
@@ -48,6 +50,7 @@ interface PlanOpts {
   force?: boolean;
   baseModel?: string;
   lr?: string;
+  calibration?: string;
 }
 
 interface LaunchOpts {
@@ -95,7 +98,9 @@ function registerPlan(train: Command): void {
     .option("--mode <mode>", `prompt mode: ${MODES.join(" or ")}`, "faithful")
     .option("--target <target>", TARGETS.join(", "), "local")
     .option("--force", "plan afresh over runs that already started (their outputs are deleted)")
+    .option("--calibration <file>", "step times from `cci train calibrate` (default: the H200 measurement shipped in lib/train/steptime-h200.ts)")
     .action(async (opts: PlanOpts) => {
+      const calibration = opts.calibration ? readCalibration(opts.calibration) : undefined;
       const selected = selectRecipes(opts.recipe ?? "");
       const engine = oneOf<Engine>("--engine", opts.engine, ENGINES);
       const target = oneOf<Target>("--target", opts.target, TARGETS);
@@ -113,13 +118,14 @@ function registerPlan(train: Command): void {
       if (opts.baseModel !== undefined && !existsSync(join(opts.baseModel, "config.json"))) throw new UserError(`--base-model ${opts.baseModel}: no config.json there (give a Hugging Face model folder)`);
       const baseModel = opts.baseModel === undefined ? undefined : resolve(opts.baseModel);
       const raw = loadRunCorpus(dataDir);
-      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer) : undefined, baseModel, lr }, (p) =>
+      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer) : undefined, baseModel, lr }, (p) =>
         info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps`),
       );
       console.table(planned.map((p) => planRow(p.plan)));
       if (!opts.tokenizer) info("train plan: no --tokenizer: token counts are estimates from characters (see the assumptions); the length rule was not applied");
       info("assumptions:");
-      for (const a of assumptions(opts.tokenizer ? "tokenizer" : "estimate")) info(`  - ${a}`);
+      for (const a of assumptions(opts.tokenizer ? "tokenizer" : "estimate", calibration)) info(`  - ${a}`);
+      for (const l of timeSummary(planned.map((p) => p.plan), calibration)) info(l);
       if (opts.tokenizer) {
         const byDir = new Map<string, Set<string>>();
         for (const p of planned) if (p.run.tokenizer) byDir.set(p.run.tokenizer.dir, (byDir.get(p.run.tokenizer.dir) ?? new Set()).add(p.run.model_id));
@@ -233,4 +239,5 @@ export function register(program: Command): void {
   registerLaunch(train);
   registerStatus(train);
   registerCheckGpu(train);
+  registerCalibrate(train);
 }
