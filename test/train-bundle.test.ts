@@ -131,7 +131,7 @@ describe("cci train plan (sample corpus, no tokenizer)", () => {
 
   it("prints the compute plan, says counts are estimates, and the SLURM submit command", () => {
     expect(r.stderr).toMatch(/no --tokenizer: token counts are estimates from characters/);
-    expect(r.stderr).toMatch(/assumptions:\n  - steps: transformers 4\.41/);
+    expect(r.stderr).toMatch(/assumptions:\n  - times measured on NVIDIA H200 .*lib\/train\/steptime-h200\.ts\n  - steps: transformers 4\.41/);
     expect(r.stdout).toMatch(/max_steps \(scheduler\)/);
     expect(r.stdout.trim().split("\n").pop()).toBe(`sbatch --export=ALL,PYTHON=python3 ${join(runs, "slurm", "train.sbatch")}`);
     const sbatch = readFileSync(join(runs, "slurm", "train.sbatch"), "utf8");

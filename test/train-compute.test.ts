@@ -71,7 +71,12 @@ describe("model facts and the compute plan", () => {
     expect(p.tokensPerEpoch).toBe(128 * 500);
     expect(p.trainingTokens).toBe(4 * 128 * 500);
     expect(p.flops).toBeCloseTo(6 * p.parameters * 4 * 128 * 500 + 2 * p.parameters * 20 * 500 * 4, -6);
-    expect(p.gpuHours["H100-80GB"]).toBeLessThan(p.gpuHours["A100-40GB"]);
+    expect(p.flopHours["H100-80GB"]).toBeLessThan(p.flopHours["A100-40GB"]);
+    // time from the measured step time: 4·128 micro-steps of Solar-Ko, flat in length, + 4 evaluations of 20
+    expect(p.time.trainFixedS / (4 * 128)).toBeCloseTo((0.8372 + 0.9063 + 0.9498 + 0.8766 + 0.7869) / 5, 9);
+    expect(p.gpuHours.H200).toBeCloseTo((p.time.trainS + p.time.evalS) / 3600, 9);
+    expect(p.gpuHours["H100-80GB"]).toBeLessThanOrEqual(p.gpuHours["A100-40GB"]);
+    expect(p.lengthQuantiles).toEqual({ p10: 500, p50: 500, p90: 500, max: 500 });
   });
 });
 

@@ -1,24 +1,25 @@
 /**
  * The compute plan of a recipe: examples kept and dropped by the length rule, optimizer steps
- * (transformers 4.41's arithmetic, lib/train/schedule.ts), tokens, a GPU memory estimate and
- * GPU-hours from 6·N·T. Every assumption is a named constant here and is printed with the plan.
+ * (transformers 4.41's arithmetic, lib/train/schedule.ts), tokens, a GPU memory estimate, and
+ * time from measured per-micro-step costs (lib/train/steptime.ts: the H200 measurement shipped
+ * in lib/train/steptime-h200.ts, or a `cci train calibrate` file). 6·N·T at an assumed
+ * utilisation is kept only for comparison. Every assumption is named here and printed.
  */
 import type { ExampleLength, SplitData } from "./data";
 import { loraParameterCount, modelShape, parameterCounts, CHARS_PER_TOKEN_SOURCE } from "./models";
 import { COMMON_TRAINING, type Recipe } from "./recipes";
 import { trainerSchedule, type Schedule } from "./schedule";
+import { FIXED_ASSUMPTIONS, loadSeconds, parallelWall, type Schedule as GpuSchedule } from "./steptime-fixed";
+import { H200_MEASUREMENT } from "./steptime-h200";
+import { GPU_NAMES, GPU_TABLE, QLORA_SLOWDOWN, SCALING_ASSUMPTION, gpuOf, recipeTime, scaledSeconds, type Calibration, type GpuName, type RecipeTime, type Workload } from "./steptime";
 
-/** Dense bf16 tensor-core peak, in FLOP/s (NVIDIA data sheets: A100 312 TFLOPS, H100 SXM 989 TFLOPS); memory in GiB (40,960 MiB on an A100 40GB). */
-export const GPUS = {
-  "A100-40GB": { peakFlops: 312e12, memoryGiB: 40 },
-  "H100-80GB": { peakFlops: 989e12, memoryGiB: 80 },
-} as const;
-export type GpuName = keyof typeof GPUS;
+/** Dense bf16 tensor-core peak (FLOP/s) and memory (GiB) of the GPUs the plan prices (lib/train/steptime.ts). */
+export const GPUS = GPU_TABLE;
+export type { GpuName };
+export { QLORA_SLOWDOWN };
 
-/** Model FLOPs utilisation assumed for batch-1 LoRA training with gradient checkpointing. */
+/** Model FLOPs utilisation the old 6·N·T estimate assumed (kept for comparison only: the H200 measured 2–16 %). */
 export const UTILISATION = 0.3;
-/** Extra utilisation loss of 4-bit runs, which dequantize every weight on every use. */
-export const QLORA_SLOWDOWN = 1.5;
 const GiB = 1024 ** 3;
 /** Bytes per parameter of NF4 with double quantisation (4 bits + ~0.127 bits of block constants). */
 export const NF4_BYTES = (4 + 0.127) / 8;
@@ -27,9 +28,12 @@ export const OVERHEAD_GIB = 2;
 
 export const ASSUMPTIONS: readonly string[] = [
   "steps: transformers 4.41 Trainer, batch 1, one process; max_steps = ceil(epochs · max(kept // 64, 1)); updates replayed from its loop (windows carry across epochs, training stops at max_steps)",
-  "training FLOPs = 6 · N · T (N = all base parameters, T = training tokens forwarded); gradient checkpointing's extra forward and LoRA's skipped weight gradients are left out (they roughly cancel)",
-  "evaluation FLOPs = 2 · N · T_dev per epoch",
-  `GPU time = FLOPs / (peak bf16 × ${UTILISATION} utilisation); 4-bit runs ${QLORA_SLOWDOWN}× slower (dequantization); peaks: A100 312, H100 989 TFLOPS`,
+  "time: measured seconds per batch-1 micro-step (forward+backward, LoRA, gradient checkpointing) fitted as fixed + per-token · L per base shape, summed over the examples forwarded; + AdamW per update; evaluation: each epoch's dev examples at the measured batch-1 prompt-forward time",
+  `4-bit bases: no 4-bit measurement exists (no bitsandbytes on the H200), so the bf16 figure of the same shape × ${QLORA_SLOWDOWN} (assumed: NF4 dequantises every weight on every use)`,
+  SCALING_ASSUMPTION,
+  "fast engine (expected, not measured end-to-end): the same sequences at the measured batch-8 cost per sequence (train_b8), same optimizer steps; every fitted line is flat below its shortest measured length (no extrapolation downwards)",
+  ...FIXED_ASSUMPTIONS,
+  `for comparison only: 6 · N · T training FLOPs + 2 · N · T_dev per evaluation at ${UTILISATION} utilisation of the bf16 peak (what the plan used before; ${4}–${7}× optimistic on the H200)`,
   "weights: bf16 2 bytes/param; 4-bit: decoder linear layers NF4 + double quant (≈0.52 bytes/param), embeddings, lm_head and norms kept in bf16",
   "LoRA weights, gradients and AdamW's two moments: fp32 (4 bytes each) on a 4-bit base, bf16 on a bf16 base (PEFT 0.11 casts adapters to a float base's dtype)",
   "activations at the longest kept example L with gradient checkpointing: per layer the checkpointed hidden state (2·L·h bytes), one layer recomputed in full (L·h·34 + 5·heads·L² bytes), logits in fp32 (3 copies of L·vocab·4 bytes)",
@@ -39,8 +43,17 @@ export const ASSUMPTIONS: readonly string[] = [
 /** The extra assumption of a plan made without a tokenizer. */
 export const ESTIMATE_ASSUMPTION = `without a tokenizer, token counts are estimates: characters of the Llama-2-template prompt ÷ characters per token from ${CHARS_PER_TOKEN_SOURCE}; the length rule cannot be applied (none dropped)`;
 
-export function assumptions(counted: "tokenizer" | "estimate"): string[] {
-  return counted === "tokenizer" ? [...ASSUMPTIONS, "token counts: the planning tokenizer's, per example (prompt by the chat template, target without special tokens)"] : [...ASSUMPTIONS, ESTIMATE_ASSUMPTION];
+/** Where the times come from: the shipped measurement or a calibration file. */
+export function timeSource(cal: Calibration = H200_MEASUREMENT): string {
+  const p = cal.provenance;
+  const stack = p?.stack ?? [cal.torch && `torch ${cal.torch}`, cal.transformers && `transformers ${cal.transformers}`, cal.peft && `PEFT ${cal.peft}`].filter(Boolean).join(", ");
+  const tiny = Object.values(cal.shapes).some((s) => s.tiny) ? "; TINY shape override: not the recipes' shapes" : "";
+  return `times measured on ${p?.gpu ?? cal.device} (${stack}${p?.date ?? cal.date ? `, ${p?.date ?? cal.date}` : ""})${tiny}`;
+}
+
+export function assumptions(counted: "tokenizer" | "estimate", cal: Calibration = H200_MEASUREMENT): string[] {
+  const source = cal === H200_MEASUREMENT ? `${timeSource(cal)}: lib/train/steptime-h200.ts` : `${timeSource(cal)}: the calibration file; GPU columns ${gpuOf(cal.device) ? "scaled from it" : "from the shipped H200 measurement"}`;
+  return [source, ...ASSUMPTIONS, counted === "tokenizer" ? "token counts: the planning tokenizer's, per example (prompt by the chat template, target without special tokens)" : ESTIMATE_ASSUMPTION];
 }
 
 export interface MemoryEstimate {
@@ -72,7 +85,17 @@ export interface ComputePlan {
   loraParameters: number;
   flops: number;
   memory: MemoryEstimate;
+  /** The base's shape (what `train.py --benchmark` builds) and the kept train lengths' quantiles (where it measures). */
+  shape: { hidden_size: number; intermediate_size: number; num_hidden_layers: number; num_attention_heads: number; num_key_value_heads: number; vocab_size: number; tie_word_embeddings: boolean };
+  lengthQuantiles: { p10: number; p50: number; p90: number; max: number };
+  /** Training + evaluation time from the step-time model, on the calibration's (or the shipped measurement's) device. */
+  time: RecipeTime;
+  /** Loading (and 4-bit quantising) the base for this run, seconds (assumed rates). */
+  loadS: number;
+  /** Training + evaluation hours per GPU (the step-time model, scaled to GPUs without a measurement). */
   gpuHours: Record<GpuName, number>;
+  /** The old 6·N·T estimate at UTILISATION, for comparison. */
+  flopHours: Record<GpuName, number>;
   fitsA100_40GB: boolean;
 }
 
@@ -103,7 +126,17 @@ export function memoryEstimate(recipe: Recipe, longest: number): MemoryEstimate 
   return { ...mem, totalGiB: mem.weightsGiB + mem.loraGiB + mem.optimizerGiB + mem.activationsGiB + mem.overheadGiB };
 }
 
-export function computePlan(recipe: Recipe, train: SplitData, dev: SplitData): ComputePlan {
+const quantile = (sorted: readonly number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0);
+
+/** Per GPU: the step-time model on the calibration's GPU, or on the shipped H200's when the calibration ran elsewhere (a CPU). */
+function hoursPerGpu(w: Workload, modelId: string, cal: Calibration): Record<GpuName, number> {
+  const src = gpuOf(cal.device) ? cal : H200_MEASUREMENT;
+  const from = gpuOf(src.device)!;
+  const t = recipeTime(w, modelId, src);
+  return Object.fromEntries(GPU_NAMES.map((g) => [g, scaledSeconds(t, from, g) / 3600])) as Record<GpuName, number>;
+}
+
+export function computePlan(recipe: Recipe, train: SplitData, dev: SplitData, cal: Calibration = H200_MEASUREMENT): ComputePlan {
   const m = modelShape(recipe.model_id);
   const kept = keptLengths(train);
   const devKept = keptLengths(dev);
@@ -119,7 +152,17 @@ export function computePlan(recipe: Recipe, train: SplitData, dev: SplitData): C
   const longest = Math.max(0, ...kept.map((l) => l.total), ...devKept.map((l) => l.total));
   const memory = memoryEstimate(recipe, longest);
   const slow = recipe.load_in_4bit ? QLORA_SLOWDOWN : 1;
-  const gpuHours = Object.fromEntries(Object.entries(GPUS).map(([g, spec]) => [g, (flops / (spec.peakFlops * UTILISATION)) * slow / 3600])) as Record<GpuName, number>;
+  const flopHours = Object.fromEntries(GPU_NAMES.map((g) => [g, ((flops / (GPUS[g].peakFlops * UTILISATION)) * slow) / 3600])) as Record<GpuName, number>;
+  const workload: Workload = {
+    microSteps: examplesForwarded,
+    trainingTokens,
+    optimizerSteps: schedule.realSteps,
+    devExamples: devKept.length,
+    devTokens: devTokensPerEpoch,
+    evaluations: evals,
+    load_in_4bit: recipe.load_in_4bit,
+  };
+  const sorted = kept.map((l) => l.total).sort((a, b) => a - b);
   return {
     name: recipe.name,
     model_id: recipe.model_id,
@@ -138,14 +181,22 @@ export function computePlan(recipe: Recipe, train: SplitData, dev: SplitData): C
     loraParameters: loraParameterCount(m, COMMON_TRAINING.lora_r, COMMON_TRAINING.lora_target_modules),
     flops,
     memory,
-    gpuHours,
+    shape: { hidden_size: m.hidden_size, intermediate_size: m.intermediate_size, num_hidden_layers: m.num_hidden_layers, num_attention_heads: m.num_attention_heads, num_key_value_heads: m.num_key_value_heads, vocab_size: m.vocab_size, tie_word_embeddings: m.tie_word_embeddings },
+    lengthQuantiles: { p10: quantile(sorted, 0.1), p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), max: sorted.length ? sorted[sorted.length - 1] : 0 },
+    time: recipeTime(workload, recipe.model_id, cal),
+    loadS: loadSeconds(recipe.model_id, recipe.load_in_4bit),
+    gpuHours: hoursPerGpu(workload, recipe.model_id, cal),
+    flopHours,
     fitsA100_40GB: memory.totalGiB <= GPUS["A100-40GB"].memoryGiB,
   };
 }
 
+const h = (s: number) => +(s / 3600).toFixed(2);
+
 /** One table row per plan, for console.table and the notebook. */
 export function planRow(p: ComputePlan): Record<string, string | number> {
   const s = p.schedule;
+  const onGpu = gpuOf(p.time.device);
   return {
     recipe: p.name,
     "4-bit": p.load_in_4bit ? "yes" : "no",
@@ -162,9 +213,18 @@ export function planRow(p: ComputePlan): Record<string, string | number> {
     "params (B)": +(p.parameters / 1e9).toFixed(2),
     "LoRA params (M)": +(p.loraParameters / 1e6).toFixed(1),
     "memory GiB": +p.memory.totalGiB.toFixed(1),
-    "A100-40GB h": +p.gpuHours["A100-40GB"].toFixed(2),
-    "H100 h": +p.gpuHours["H100-80GB"].toFixed(2),
+    "s/micro-step": +p.time.microStepS.toFixed(3),
+    ...(onGpu ? {} : { [`${p.time.device} train h`]: h(p.time.trainS), [`${p.time.device} eval h`]: h(p.time.evalS) }),
+    ...Object.fromEntries(GPU_NAMES.map((g) => [`${g} h`, +p.gpuHours[g].toFixed(2)])),
+    "load s": Math.round(p.loadS),
+    "6·N·T H100 h": +p.flopHours["H100-80GB"].toFixed(2),
   };
+}
+
+/** Wall time of some plans on 1, 4, 8… GPUs of one kind: downloads once, then the longest queue (LPT). */
+export function wallTimes(plans: readonly ComputePlan[], gpu: GpuName = "H200", counts: readonly number[] = [1, 4, 8]): GpuSchedule[] {
+  const jobs = plans.map((p) => p.loadS + p.gpuHours[gpu] * 3600);
+  return counts.map((n) => parallelWall(jobs, plans.map((p) => p.model_id), n));
 }
 
 /** How the two step counts relate, in words. */

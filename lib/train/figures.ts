@@ -17,7 +17,7 @@ function recipeBarsLayout(title: string, barmode: "group" | "stack", yTitle: str
   });
 }
 
-/** GPU-hours per recipe on each GPU (grouped bars) — the 6·N·T estimate. */
+/** GPU-hours per recipe on each GPU (grouped bars) — the step-time model. */
 export function gpuHoursFigure(plans: readonly { index: number; plan: ComputePlan }[], title: string): Figure {
   return {
     data: Object.keys(GPUS).map((g, i) => ({
@@ -29,7 +29,7 @@ export function gpuHoursFigure(plans: readonly { index: number; plan: ComputePla
       textposition: "outside",
       marker: { color: SERIES_COLORS[i] },
     })),
-    layout: recipeBarsLayout(title, "group", "GPU-hours (estimate)"),
+    layout: recipeBarsLayout(title, "group", "GPU-hours (step-time model)"),
   };
 }
 
@@ -80,5 +80,34 @@ export function lossFigure(runs: readonly { name: string; metrics: readonly Metr
       yaxis: axis("loss", { rangemode: "tozero" }),
       legend: { orientation: "v", font: { size: 10 } },
     }),
+  };
+}
+
+/** Per recipe: the H200 measurement's training hours, the plan's (bf16, and with the 4-bit factor), the old 6·N·T and the fast engine's expectation. */
+export function timeFigure(plans: readonly { index: number; plan: ComputePlan }[], measured: Record<string, { train_h: number }>, title: string): Figure {
+  const x = plans.map((p) => label(p.index, p.plan.name));
+  const series: [string, (p: ComputePlan) => number | null][] = [
+    ["measured on the H200 (bf16)", (p) => measured[p.name]?.train_h ?? null],
+    ["plan, bf16", (p) => p.time.trainS / p.time.fourBitFactor / 3600],
+    ["plan, as launched (4-bit × 1.5)", (p) => p.time.trainS / 3600],
+    ["old 6·N·T at 30 % (H100)", (p) => p.flopHours["H100-80GB"]],
+    ["fast engine (expected)", (p) => (p.time.fastTrainS === null ? null : p.time.fastTrainS / 3600)],
+  ];
+  const colors = ["#222222", "#1f77b4", "#aec7e8", "#d62728", "#2ca02c"];
+  return {
+    data: series.map(([name, f], i) => ({ type: "bar", name, x, y: plans.map((p) => { const v = f(p.plan); return v === null ? null : +v.toFixed(3); }), marker: { color: colors[i] } })),
+    layout: recipeBarsLayout(title, "group", "training hours (H200 unless named)"),
+  };
+}
+
+/** Wall hours on 1/4/8 GPUs: batch 1 against the fast engine's expectation. */
+export function wallFigure(rows: readonly Record<string, string | number>[], title: string): Figure {
+  const x = rows.map((r) => `${r["H200 GPUs"]} GPU${r["H200 GPUs"] === 1 ? "" : "s"}`);
+  return {
+    data: [
+      { type: "bar", name: "batch 1 (faithful, modern)", x, y: rows.map((r) => r["batch 1 (faithful, modern) wall h"]), text: rows.map((r) => String(r["batch 1 (faithful, modern) wall h"])), textposition: "outside", marker: { color: SERIES_COLORS[0] } },
+      { type: "bar", name: "fast engine (expected)", x, y: rows.map((r) => r["fast engine wall h (expected)"]), text: rows.map((r) => String(r["fast engine wall h (expected)"])), textposition: "outside", marker: { color: SERIES_COLORS[2] } },
+    ],
+    layout: baseLayout(title, { barmode: "group", xaxis: axis("", { type: "category" }), yaxis: axis("wall hours, downloads included", { rangemode: "tozero" }), legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.02, yanchor: "bottom" } }),
   };
 }

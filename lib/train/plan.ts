@@ -10,6 +10,7 @@ import { UserError } from "../util/errors";
 import { progress } from "../util/progress";
 import { tokenizerInfo, writeBundle, type Engine, type RunJson, type Selected, type TokenizerInfo } from "./bundle";
 import { assumptions, computePlan, explainSchedule, type ComputePlan } from "./compute";
+import type { Calibration } from "./steptime";
 import { corpusFor, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
 import { modelShape } from "./models";
 import { DEFAULT_EOS } from "../prompts";
@@ -31,6 +32,8 @@ export interface PlanOptions {
   force?: boolean;
   /** Tokenizer for a model id, or null to estimate. */
   tokenizerFor?: (modelId: string) => Promise<{ tok: LoadedTokenizer; info: TokenizerInfo } | null>;
+  /** Step-time figures (`--calibration FILE`); default the shipped H200 measurement. */
+  calibration?: Calibration;
   /** `--base-model DIR`: load the base from this folder (run.json's model_id) instead of the recipe's Hub id. */
   baseModel?: string;
   /** `--lr`: the recipe's learning rate replaced (experiments, the real-library test). */
@@ -90,7 +93,7 @@ export interface RecipeData {
 }
 
 /** One recipe's rows, tokens and compute plan, without writing anything. */
-export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor">, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
+export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration">, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
   const r = sel.recipe;
   const corpus = corpusFor(raw, r.data, refinedCache);
   const loaded = opts.tokenizerFor ? await opts.tokenizerFor(r.model_id) : null;
@@ -99,11 +102,11 @@ export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanO
     loaded ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode, () => bar?.tick()) : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
   const splits = { train: split(corpus.train), dev: split(corpus.dev) };
   bar?.done();
-  return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev) };
+  return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev, opts.calibration) };
 }
 
 /** Compute plans of several recipes (the notebook's table), nothing written. */
-export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor">): Promise<{ index: number; plan: ComputePlan }[]> {
+export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration">): Promise<{ index: number; plan: ComputePlan }[]> {
   const cache = new Map<string, Corpus>();
   const out: { index: number; plan: ComputePlan }[] = [];
   for (const sel of selected) out.push({ index: sel.index, plan: (await prepareRecipe(sel, raw, opts, cache)).plan });
@@ -119,7 +122,7 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
     const r = sel.recipe;
     const tokenized = splits.train.tokens !== null;
     const extra: Record<string, string> = {
-      "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: assumptions(plan.counted) }, null, 2)}\n`,
+      "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: assumptions(plan.counted, opts.calibration) }, null, 2)}\n`,
       "README.md": bundleReadme(sel, opts.engine, plan, tokenized),
     };
     if (opts.engine === "trl") {

@@ -44,7 +44,8 @@ export function bundleReadme(sel: Selected, engine: Engine, plan: ComputePlan, t
       ? `${plan.kept} of ${plan.trainExamples} train examples kept (${plan.dropped} dropped by the length rule), ${plan.devKept} dev examples; tokens counted with the planning tokenizer.`
       : `${plan.trainExamples} train and ${plan.devKept} dev examples; no tokenizer was given, so tokens are estimated from characters and the length rule (applied by train.py) could not be counted here.`,
     explainSchedule(plan.schedule),
-    `Estimated peak memory ${plan.memory.totalGiB.toFixed(1)} GiB; ${plan.gpuHours["A100-40GB"].toFixed(2)} A100-40GB hours, ${plan.gpuHours["H100-80GB"].toFixed(2)} H100 hours (assumptions in compute.json).`,
+    `Estimated peak memory ${plan.memory.totalGiB.toFixed(1)} GiB; ${plan.gpuHours.H200.toFixed(2)} H200 hours of training and evaluation from measured step times (${plan.time.microStepS.toFixed(2)} s per micro-step${plan.load_in_4bit ? ", × 1.5 assumed for 4-bit" : ""}; A100-40GB ${plan.gpuHours["A100-40GB"].toFixed(2)} h, H100 ${plan.gpuHours["H100-80GB"].toFixed(2)} h scaled; assumptions in compute.json).`,
+    "`python3 train.py --benchmark` times a few micro-steps of this recipe's shape on this machine (random weights, nothing downloaded) and writes `calibration.json` for `cci train plan --calibration`.",
   ];
   if (engine === "trl") {
     lines.push("", "## Differences from the original (trl engine)", "", "`trl-sft.yaml` is the closest current-TRL setting, not a reproduction. What still differs:", "", ...trlDifferences(tokenized).map((d) => `- ${d}`));

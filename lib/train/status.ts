@@ -37,7 +37,9 @@ export function parseMetrics(text: string): MetricsLine[] {
   for (const l of lines) {
     if (!l.trim()) continue;
     try {
-      out.push(JSON.parse(l) as MetricsLine);
+      const v: unknown = JSON.parse(l);
+      // Only objects with a numeric step count: `null`, arrays or hand-edited lines are skipped.
+      if (typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as MetricsLine).step === "number") out.push(v as MetricsLine);
     } catch {
       // a torn line from a killed run: skip it
     }

@@ -5,9 +5,13 @@ import { defaultWorkspace, describeWorkspace, repoRoot } from "../../corpus/loca
 import { MODES, isMode, type Mode } from "../../prompts";
 import { defaultRunsDir, ENGINES, readRunJson, selectRecipes, shown, type Engine, type RunJson } from "../../train/bundle";
 import { assumptions, planRow } from "../../train/compute";
+import { readCalibration, timeSummary } from "../../train/calibrate";
+import { registerCalibrate } from "./train-calibrate";
 import { loadRunCorpus } from "../../train/data";
-import { launchRun } from "../../train/launch";
 import { registerCheckGpu } from "./train-check-gpu";
+import { exitDescription } from "../../train/launch";
+import { launchQueue, parseGpus } from "../../train/queue";
+import { resolvePython } from "../../env/python";
 import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
 import { RECIPES } from "../../train/recipes";
 import { runFolders, runState, summarizeRun } from "../../train/status";
@@ -48,15 +52,17 @@ interface PlanOpts {
   force?: boolean;
   baseModel?: string;
   lr?: string;
+  calibration?: string;
 }
 
 interface LaunchOpts {
   recipe: string;
   runs?: string;
-  python: string;
+  python?: string;
   target: string;
   force?: boolean;
   keepGoing?: boolean;
+  gpus?: string;
 }
 
 function registerPlan(train: Command): void {
@@ -95,7 +101,9 @@ function registerPlan(train: Command): void {
     .option("--mode <mode>", `prompt mode: ${MODES.join(" or ")}`, "faithful")
     .option("--target <target>", TARGETS.join(", "), "local")
     .option("--force", "plan afresh over runs that already started (their outputs are deleted)")
+    .option("--calibration <file>", "step times from `cci train calibrate` (default: the H200 measurement shipped in lib/train/steptime-h200.ts)")
     .action(async (opts: PlanOpts) => {
+      const calibration = opts.calibration ? readCalibration(opts.calibration) : undefined;
       const selected = selectRecipes(opts.recipe ?? "");
       const engine = oneOf<Engine>("--engine", opts.engine, ENGINES);
       const target = oneOf<Target>("--target", opts.target, TARGETS);
@@ -113,13 +121,14 @@ function registerPlan(train: Command): void {
       if (opts.baseModel !== undefined && !existsSync(join(opts.baseModel, "config.json"))) throw new UserError(`--base-model ${opts.baseModel}: no config.json there (give a Hugging Face model folder)`);
       const baseModel = opts.baseModel === undefined ? undefined : resolve(opts.baseModel);
       const raw = loadRunCorpus(dataDir);
-      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer) : undefined, baseModel, lr }, (p) =>
+      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer) : undefined, baseModel, lr }, (p) =>
         info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps`),
       );
       console.table(planned.map((p) => planRow(p.plan)));
       if (!opts.tokenizer) info("train plan: no --tokenizer: token counts are estimates from characters (see the assumptions); the length rule was not applied");
       info("assumptions:");
-      for (const a of assumptions(opts.tokenizer ? "tokenizer" : "estimate")) info(`  - ${a}`);
+      for (const a of assumptions(opts.tokenizer ? "tokenizer" : "estimate", calibration)) info(`  - ${a}`);
+      for (const l of timeSummary(planned.map((p) => p.plan), calibration)) info(l);
       if (opts.tokenizer) {
         const byDir = new Map<string, Set<string>>();
         for (const p of planned) if (p.run.tokenizer) byDir.set(p.run.tokenizer.dir, (byDir.get(p.run.tokenizer.dir) ?? new Set()).add(p.run.model_id));
@@ -156,10 +165,11 @@ function registerLaunch(train: Command): void {
     )
     .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all", "all")
     .option("--runs <dir>", "runs folder (default resource/runs)")
-    .option("--python <path>", "Python interpreter with requirements.txt installed (e.g. a venv's bin/python)", "python3")
+    .option("--python <path>", "Python with the engine's requirements (default: .venv-<engine>/bin/python from `cci env create`, else python3); relative to the current folder")
+    .option("--gpus <list>", "run one recipe per GPU at a time (CUDA_VISIBLE_DEVICES), e.g. 0,1,2,3; the rest wait in a queue; failures are reported at the end")
     .option("--target <target>", TARGETS.join(", "), "local")
     .option("--force", "run again even when done (its outputs are deleted)")
-    .option("--keep-going", "after a failure, go on with the next run")
+    .option("--keep-going", "after a failure, go on with the next run (always so with --gpus)")
     .action(async (opts: LaunchOpts) => {
       const target = oneOf<Target>("--target", opts.target, TARGETS);
       const runsDir = resolve(opts.runs ?? defaultRunsDir());
@@ -172,18 +182,32 @@ function registerLaunch(train: Command): void {
         writeTarget(target, runsDir, todo);
         return;
       }
-      if (opts.python.includes("/") && !existsSync(opts.python)) throw new UserError(`--python ${opts.python}: no such file (give a venv's bin/python)`);
+      let gpus: string[] | null = null;
+      if (opts.gpus !== undefined) {
+        try {
+          gpus = parseGpus(opts.gpus);
+        } catch (err) {
+          throw new UserError(`--gpus ${opts.gpus}: ${(err as Error).message} (expected e.g. 0,1,2,3)`);
+        }
+      }
+      // One interpreter for the batch: the engine of the first bundle picks the default venv.
+      const engine = readRunJson(dirs[0]).engine;
+      const { python, source } = resolvePython(opts.python, engine, repoRoot());
+      if (source === "env") info(`train: python ${shown(python)} (cci env create --engine ${engine})`);
+      if (gpus && gpus.length > 1) info(`train: ${dirs.length} run(s) on ${gpus.length} GPUs (${gpus.join(", ")}), one run per GPU at a time`);
+      const results = await launchQueue(dirs, gpus, { python, force: opts.force, stopOnFailure: !gpus && !opts.keepGoing });
       const failures: string[] = [];
-      for (const [k, dir] of dirs.entries()) {
-        if (dirs.length > 1) info(`train: [${k + 1}/${dirs.length}] ${shown(dir)}`);
-        const r = await launchRun(dir, { python: opts.python, force: opts.force });
+      for (const r of results) {
+        const dir = r.dir;
         if (r.outcome === "skipped") info(`train: ${r.name}: done already, skipped (--force to run again)`);
         else if (r.outcome === "done") info(`train: ${r.name}: done, ${r.steps} steps; ${existsSync(join(dir, "adapter")) ? `adapter in ${shown(join(dir, "adapter"))}` : "but no adapter/ was written"}`);
         else {
-          info(`train: ${r.name}: failed (exit code ${r.exitCode}); last lines of ${shown(join(dir, "train.log"))}:`);
-          for (const l of r.tail) info(`  | ${l}`);
+          if (r.error) info(`train: ${r.name}: not run: ${r.error}`);
+          else {
+            info(`train: ${r.name}: failed (${exitDescription(r)}); last lines of ${shown(join(dir, "train.log"))}:`);
+            for (const l of r.tail) info(`  | ${l}`);
+          }
           failures.push(r.name);
-          if (!opts.keepGoing) break;
         }
       }
       if (failures.length) throw new UserError(`${failures.length} run(s) failed: ${failures.join(", ")}`, 1);
@@ -233,4 +257,5 @@ export function register(program: Command): void {
   registerLaunch(train);
   registerStatus(train);
   registerCheckGpu(train);
+  registerCalibrate(train);
 }

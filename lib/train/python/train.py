@@ -785,6 +785,10 @@ def train_modern(args: argparse.Namespace, bundle: Path, run: dict) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if "--benchmark" in argv:  # calibration, not training: benchmark.py beside this file (cci train calibrate)
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import benchmark
+        return benchmark.main([a for a in argv if a != "--benchmark"])
     args = parse_args(argv)
     bundle = Path(args.bundle).resolve()
     if args.check:

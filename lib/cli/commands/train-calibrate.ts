@@ -1,0 +1,93 @@
+/**
+ * `cci train calibrate`: `train.py --benchmark` in one planned bundle per base model, merged into
+ * one calibration file that `cci train plan --calibration FILE` reads.
+ */
+import type { Command } from "commander";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import { repoRoot } from "../../corpus/locate";
+import { defaultRunsDir, readRunJson, selectRecipes, shown } from "../../train/bundle";
+import { mergeCalibrations, readCalibration } from "../../train/calibrate";
+import { writeFileAtomic } from "../../util/atomic";
+import { UserError } from "../../util/errors";
+import { info } from "../../util/progress";
+
+interface CalibrateOpts {
+  recipe: string;
+  runs?: string;
+  python?: string;
+  out?: string;
+  tiny?: boolean;
+  lengths?: string;
+  repeats?: string;
+  device?: string;
+}
+
+/** --python as given (relative to the current folder), else the engine's `.venv-<engine>`, else python3. */
+export function pythonFor(given: string | undefined, engine: string, root = repoRoot()): string {
+  if (given) return given.includes("/") && !isAbsolute(given) ? resolve(given) : given;
+  const venv = join(root, `.venv-${engine}`, "bin", "python");
+  return existsSync(venv) ? venv : "python3";
+}
+
+export function registerCalibrate(train: Command): void {
+  train
+    .command("calibrate")
+    .summary("time LoRA micro-steps on this machine (train.py --benchmark) → calibration.json for `train plan --calibration`")
+    .description(
+      [
+        "For each base model among the chosen planned bundles, run `PYTHON train.py",
+        "--benchmark` in the first bundle of that base: random weights in the base's exact",
+        "shape (nothing downloaded), the recipe's LoRA, a few batch-1 micro-steps at the",
+        "recipe's train-length quantiles. The per-base results are merged into one file in",
+        "the format of ../shared/measurements/h200-lora-throughput.json; then",
+        "`cci train plan --calibration FILE` prices the recipes with it.",
+        "--tiny: a 2-layer stand-in of each shape, for CPUs and tests (the plan says so).",
+      ].join("\n"),
+    )
+    .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all", "all")
+    .option("--runs <dir>", "runs folder (default resource/runs)")
+    .option("--python <path>", "Python with torch, transformers and peft (default .venv-<engine>/bin/python when it exists, else python3)")
+    .option("--out <file>", "calibration file (default RUNS/calibration.json)")
+    .option("--tiny", "a 2-layer, 64-wide stand-in of each shape (CPU)")
+    .option("--lengths <list>", "sequence lengths to time, comma-separated (default: each recipe's length quantiles)")
+    .option("--repeats <n>", "timed micro-steps per length")
+    .option("--device <device>", "cuda, cuda:N or cpu (default cuda when available)")
+    .action((opts: CalibrateOpts) => {
+      const runsDir = resolve(opts.runs ?? defaultRunsDir());
+      const out = resolve(opts.out ?? join(runsDir, "calibration.json"));
+      if (opts.repeats !== undefined && !/^[1-9]\d*$/.test(opts.repeats)) throw new UserError(`--repeats: expected a whole number ≥ 1, got "${opts.repeats}"`);
+      const dirs = selectRecipes(opts.recipe).map((s) => join(runsDir, s.recipe.name));
+      const missing = dirs.filter((d) => !existsSync(join(d, "run.json")));
+      if (missing.length) throw new UserError(`not planned: ${missing.map(shown).join(", ")} (run \`cci train plan --recipe ${opts.recipe}\` first)`);
+      // one bundle per base: the shape, not the recipe, sets the step time
+      const byBase = new Map<string, string>();
+      for (const d of dirs) {
+        const run = readRunJson(d);
+        if (!byBase.has(run.model_id)) byBase.set(run.model_id, d);
+      }
+      const scratch = mkdtempSync(join(tmpdir(), "cci-calibrate-"));
+      try {
+        const parts = [...byBase].map(([modelId, dir], k) => {
+          const run = readRunJson(dir);
+          const python = pythonFor(opts.python, run.engine);
+          const file = join(scratch, `${k}.json`);
+          const argv = ["train.py", "--benchmark", "--out", file, ...(opts.tiny ? ["--tiny"] : []), ...(opts.lengths ? ["--lengths", opts.lengths] : []), ...(opts.repeats ? ["--repeats", opts.repeats] : []), ...(opts.device ? ["--device", opts.device] : [])];
+          info(`train calibrate: [${k + 1}/${byBase.size}] ${modelId} in ${shown(dir)}`);
+          const r = spawnSync(python, argv, { cwd: dir, stdio: ["ignore", 2, 2] });
+          if (r.error) throw new UserError(`train calibrate: cannot run ${python}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message} (give --python, or make the environment with \`cci env create\`)`);
+          if (r.status !== 0) throw new UserError(`train calibrate: ${modelId}: train.py --benchmark exited with ${r.status ?? r.signal}`, r.status === 2 ? 2 : 1);
+          return readCalibration(file);
+        });
+        const merged = mergeCalibrations(parts);
+        writeFileAtomic(out, `${JSON.stringify(merged, null, 1)}\n`);
+        for (const [id, e] of Object.entries(merged.shapes))
+          info(`  ${id}${e.tiny ? " (tiny)" : ""}: ${Object.entries(e.train).map(([L, p]) => `L ${L} ${p.micro_s.toFixed(3)} s`).join(", ")}`);
+        info(`train calibrate: ${merged.device}, ${byBase.size} base(s) → ${shown(out)}; use it with: npx cci train plan --recipe ${opts.recipe} --calibration ${shown(out)}`);
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    });
+}
