@@ -155,7 +155,8 @@ describe("cci predict", () => {
 
   it("bad input: one line each", () => {
     const CASES: [string[], RegExp][] = [
-      [["--recipe", "nope", "--runs", runs, "--data", SAMPLE], /^cci: .*nope\/run\.json: no such file \(no run bundle for recipe nope/],
+      [["--recipe", "nope", "--runs", runs, "--data", SAMPLE], /^cci: --recipe: "nope" is not a recipe number \(1–11\), a recipe name or "all"/],
+      [["--recipe", "10", "--runs", runs, "--data", SAMPLE], /^cci: .*run\.json: no such file \(no run bundle for recipe /],
       [["--variant", "CustomRefDataset", "--backend", "onnx", "--model-dir", lm.modelDir, "--data", SAMPLE], /^cci: --variant needs --tokenizer DIR/],
       [["--variant", "CustomRefDataset", "--tokenizer", lm.tokDir], /^cci: --backend faithful scores a trained run bundle: pass --recipe NAME/],
       [["--variant", "Nope", "--tokenizer", lm.tokDir], /^cci: --variant: unknown variant "Nope"/],
@@ -170,6 +171,25 @@ describe("cci predict", () => {
       expect(r.stderr).toMatch(message);
     }
   }, 60_000);
+
+  it("--recipe numbers, lists and --split dev,test: one job each, dev first, failures listed at the end", () => {
+    const one = cci("predict", "--recipe", "9", "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run");
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.stdout.trim().split("\n")).toHaveLength(1);
+    const many = cci("predict", "--recipe", "9", "--runs", runs, "--split", "test,dev", "--data", SAMPLE, "--results", results, "--dry-run");
+    expect(many.status, many.stderr).toBe(0);
+    const cmds = many.stdout.trim().split("\n");
+    expect(cmds).toHaveLength(2);
+    expect(cmds[0]).toMatch(/dev\.inputs\.jsonl/);
+    expect(cmds[1]).toMatch(/test\.inputs\.jsonl/);
+    const bad = cci("predict", "--recipe", "9,10", "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(new RegExp(`predict: ${RECIPES[8].name} dev: ok`));
+    expect(bad.stderr.trim().split("\n").pop()).toBe(`cci: 1 of 2 prediction job(s) failed: ${RECIPES[9].name} dev`);
+    const badSplit = cci("predict", "--recipe", "all", "--runs", runs, "--split", "dev,train", "--data", SAMPLE, "--results", results, "--dry-run");
+    expect(badSplit.status).toBe(2);
+    expect(badSplit.stderr.trim().split("\n")).toHaveLength(1);
+  }, 90_000);
 
   it("faithful --dry-run writes the prompts and the command; predict.py --check accepts them", () => {
     const r = cci("predict", "--recipe", RECIPE.name, "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run");
