@@ -377,8 +377,8 @@ describe.runIf(hasPython)("predict.py --check (standard library only)", () => {
 });
 
 describe("cci serve plan", () => {
-  it("serves the eleven recipes' adapters on their four bases", () => {
-    const r = cci("serve", "plan");
+  it("--lm-head-lora: serves the eleven recipes' adapters on their four bases", () => {
+    const r = cci("serve", "plan", "--lm-head-lora");
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/11 recipes on 4 base models, 5 servers \(ports 8000–8004\)/);
     const serves = r.stdout.split("\n").filter((l) => l.startsWith("vllm serve"));
@@ -387,6 +387,26 @@ describe("cci serve plan", () => {
     expect(modules.map((m) => m.split("=")[0]).sort()).toEqual(RECIPES.map((x) => x.name).sort());
     expect(serves.filter((l) => l.includes("--quantization bitsandbytes"))).toHaveLength(3);
     expect(r.stdout.split("\n").filter((l) => l.startsWith("npx cci predict"))).toHaveLength(22);
+  });
+
+  it("by default serves each recipe's merged model, and compares its dev run with the faithful one before test", () => {
+    const r = cci("serve", "plan", "--runs", "my runs");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/11 recipes on 4 base models, 11 servers \(ports 8000–8010\)/);
+    const serves = r.stdout.split("\n").filter((l) => l.startsWith("vllm serve"));
+    expect(serves).toHaveLength(11);
+    expect(serves[0]).toMatch(new RegExp(`^vllm serve 'my runs/${RECIPES[0].name}/merged' --served-model-name ${RECIPES[0].name} `));
+    expect(serves.filter((l) => l.includes("--enable-lora"))).toHaveLength(0);
+    const predicts = r.stdout.split("\n").filter((l) => l.startsWith("npx cci predict"));
+    expect(predicts).toHaveLength(22);
+    for (const l of predicts) expect(l).toContain("--runs 'my runs'");
+    expect(r.stdout.split("\n").filter((l) => l.includes("cci predict --compare"))).toHaveLength(11);
+    const bad = [["--port", "65530"], ["--host", "0.0.0.0; rm -rf ~"], ["--ready-timeout", "Infinity"]];
+    for (const b of bad) {
+      const x = cci("serve", "plan", ...b);
+      expect(x.status).toBe(2);
+      expect(x.stderr.trim().split("\n")).toHaveLength(1);
+    }
   });
 
   it("takes indices or names, and refuses unknown ones", () => {

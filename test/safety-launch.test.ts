@@ -206,3 +206,57 @@ describe("cci train launch --target slurm|skypilot", () => {
     expect(text).toContain(`rsync -a cci-train:sky_workdir/${RECIPES[1].name}/{adapter,metrics.jsonl,train.log,status.json}`);
   });
 });
+
+describe("the serve script with stand-in vllm, curl and cci", () => {
+  /** Write the plan for recipes 3,4 and run it with stand-ins; returns the trace and the exit code. */
+  function runPlan(how: { vllm: "ok" | "dies" | "silent"; predict?: "ok" | "fails" }) {
+    const root = tempDir("cci-serve-");
+    const bin = join(root, "bin");
+    mkdirSync(bin);
+    const trace = join(root, "trace");
+    const script = join(root, "serve.sh");
+    const p = cci(["serve", "plan", "--recipes", "3,4", "--out", script, "--ready-timeout", "6"]);
+    expect(p.status, p.stderr).toBe(0);
+    const sh = (name: string, body: string) => {
+      writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
+      chmodSync(join(bin, name), 0o755);
+    };
+    // vllm: records its pid; "ok" and "silent" stay up (silent never answers), "dies" exits at once.
+    sh("vllm", `echo "vllm $$ $*" >> ${JSON.stringify(trace)}\n${how.vllm === "dies" ? "exit 1" : "touch " + JSON.stringify(join(root, "up")) + "; exec sleep 300"}`);
+    sh("curl", how.vllm === "ok" ? `[ -f ${JSON.stringify(join(root, "up"))} ]` : "exit 7");
+    sh("npx", `echo "npx $*" >> ${JSON.stringify(trace)}\n${how.predict === "fails" ? 'case "$*" in *--split\\ dev*) exit 3;; esac' : ""}\nexit 0`);
+    const r = spawnSync("bash", [script], { cwd: root, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8", timeout: 60_000 });
+    const lines = existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n") : [];
+    const pids = lines.filter((l) => l.startsWith("vllm ")).map((l) => Number(l.split(" ")[1]));
+    return { r, lines, pids };
+  }
+
+  it("scores dev, compares, scores test and stops each server", () => {
+    const { r, lines, pids } = runPlan({ vllm: "ok" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    expect(lines.filter((l) => l.startsWith("npx cci predict --recipe"))).toHaveLength(4);
+  });
+
+  it("a server that dies is noticed at once, and the script fails", () => {
+    const { r, pids } = runPlan({ vllm: "dies" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/serve: the server for .* exited before answering/);
+    expect(pids).toHaveLength(1);
+  });
+
+  it("a server that never answers hits the deadline and is stopped", () => {
+    const { r, pids } = runPlan({ vllm: "silent" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/did not answer within 6s/);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+
+  it("a failing cci predict stops the server it was scoring against", () => {
+    const { r, pids } = runPlan({ vllm: "ok", predict: "fails" });
+    expect(r.status).toBe(3);
+    expect(pids).toHaveLength(1);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+});
