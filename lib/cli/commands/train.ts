@@ -9,6 +9,7 @@ import { readCalibration, timeSummary } from "../../train/calibrate";
 import { registerCalibrate } from "./train-calibrate";
 import { loadRunCorpus } from "../../train/data";
 import { registerCheckGpu } from "./train-check-gpu";
+import { registerMerge } from "./train-merge";
 import { exitDescription } from "../../train/launch";
 import { launchQueue, parseGpus } from "../../train/queue";
 import { resolvePython } from "../../env/python";
@@ -278,4 +279,5 @@ export function register(program: Command): void {
   registerStatus(train);
   registerCheckGpu(train);
   registerCalibrate(train);
+  registerMerge(train);
 }
