@@ -10,6 +10,7 @@ import { registerCalibrate } from "./train-calibrate";
 import { loadRunCorpus } from "../../train/data";
 import { registerCheckGpu } from "./train-check-gpu";
 import { registerMerge } from "./train-merge";
+import { registerFetch } from "./train-fetch";
 import { exitDescription } from "../../train/launch";
 import { launchQueue, parseGpus } from "../../train/queue";
 import { resolvePython } from "../../env/python";
@@ -280,4 +281,5 @@ export function register(program: Command): void {
   registerCheckGpu(train);
   registerCalibrate(train);
   registerMerge(train);
+  registerFetch(train);
 }
