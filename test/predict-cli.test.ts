@@ -155,7 +155,8 @@ describe("cci predict", () => {
 
   it("bad input: one line each", () => {
     const CASES: [string[], RegExp][] = [
-      [["--recipe", "nope", "--runs", runs, "--data", SAMPLE], /^cci: .*nope\/run\.json: no such file \(no run bundle for recipe nope/],
+      [["--recipe", "nope", "--runs", runs, "--data", SAMPLE], /^cci: --recipe: "nope" is not a recipe number \(1–11\), a recipe name or "all"/],
+      [["--recipe", "10", "--runs", runs, "--data", SAMPLE], /^cci: .*run\.json: no such file \(no run bundle for recipe /],
       [["--variant", "CustomRefDataset", "--backend", "onnx", "--model-dir", lm.modelDir, "--data", SAMPLE], /^cci: --variant needs --tokenizer DIR/],
       [["--variant", "CustomRefDataset", "--tokenizer", lm.tokDir], /^cci: --backend faithful scores a trained run bundle: pass --recipe NAME/],
       [["--variant", "Nope", "--tokenizer", lm.tokDir], /^cci: --variant: unknown variant "Nope"/],
@@ -170,6 +171,25 @@ describe("cci predict", () => {
       expect(r.stderr).toMatch(message);
     }
   }, 60_000);
+
+  it("--recipe numbers, lists and --split dev,test: one job each, dev first, failures listed at the end", () => {
+    const one = cci("predict", "--recipe", "9", "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run");
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.stdout.trim().split("\n")).toHaveLength(1);
+    const many = cci("predict", "--recipe", "9", "--runs", runs, "--split", "test,dev", "--data", SAMPLE, "--results", results, "--dry-run");
+    expect(many.status, many.stderr).toBe(0);
+    const cmds = many.stdout.trim().split("\n");
+    expect(cmds).toHaveLength(2);
+    expect(cmds[0]).toMatch(/dev\.inputs\.jsonl/);
+    expect(cmds[1]).toMatch(/test\.inputs\.jsonl/);
+    const bad = cci("predict", "--recipe", "9,10", "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(new RegExp(`predict: ${RECIPES[8].name} dev: ok`));
+    expect(bad.stderr.trim().split("\n").pop()).toBe(`cci: 1 of 2 prediction job(s) failed: ${RECIPES[9].name} dev`);
+    const badSplit = cci("predict", "--recipe", "all", "--runs", runs, "--split", "dev,train", "--data", SAMPLE, "--results", results, "--dry-run");
+    expect(badSplit.status).toBe(2);
+    expect(badSplit.stderr.trim().split("\n")).toHaveLength(1);
+  }, 90_000);
 
   it("faithful --dry-run writes the prompts and the command; predict.py --check accepts them", () => {
     const r = cci("predict", "--recipe", RECIPE.name, "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run");
@@ -357,8 +377,8 @@ describe.runIf(hasPython)("predict.py --check (standard library only)", () => {
 });
 
 describe("cci serve plan", () => {
-  it("serves the eleven recipes' adapters on their four bases", () => {
-    const r = cci("serve", "plan");
+  it("--lm-head-lora: serves the eleven recipes' adapters on their four bases", () => {
+    const r = cci("serve", "plan", "--lm-head-lora");
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/11 recipes on 4 base models, 5 servers \(ports 8000–8004\)/);
     const serves = r.stdout.split("\n").filter((l) => l.startsWith("vllm serve"));
@@ -367,6 +387,26 @@ describe("cci serve plan", () => {
     expect(modules.map((m) => m.split("=")[0]).sort()).toEqual(RECIPES.map((x) => x.name).sort());
     expect(serves.filter((l) => l.includes("--quantization bitsandbytes"))).toHaveLength(3);
     expect(r.stdout.split("\n").filter((l) => l.startsWith("npx cci predict"))).toHaveLength(22);
+  });
+
+  it("by default serves each recipe's merged model, and compares its dev run with the faithful one before test", () => {
+    const r = cci("serve", "plan", "--runs", "my runs");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/11 recipes on 4 base models, 11 servers \(ports 8000–8010\)/);
+    const serves = r.stdout.split("\n").filter((l) => l.startsWith("vllm serve"));
+    expect(serves).toHaveLength(11);
+    expect(serves[0]).toMatch(new RegExp(`^vllm serve 'my runs/${RECIPES[0].name}/merged' --served-model-name ${RECIPES[0].name} `));
+    expect(serves.filter((l) => l.includes("--enable-lora"))).toHaveLength(0);
+    const predicts = r.stdout.split("\n").filter((l) => l.startsWith("npx cci predict"));
+    expect(predicts).toHaveLength(22);
+    for (const l of predicts) expect(l).toContain("--runs 'my runs'");
+    expect(r.stdout.split("\n").filter((l) => l.includes("cci predict --compare"))).toHaveLength(11);
+    const bad = [["--port", "65530"], ["--host", "0.0.0.0; rm -rf ~"], ["--ready-timeout", "Infinity"]];
+    for (const b of bad) {
+      const x = cci("serve", "plan", ...b);
+      expect(x.status).toBe(2);
+      expect(x.stderr.trim().split("\n")).toHaveLength(1);
+    }
   });
 
   it("takes indices or names, and refuses unknown ones", () => {

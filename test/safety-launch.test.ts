@@ -2,7 +2,7 @@
  * `cci train launch` under hostile conditions (issue 19) and on several GPUs (issue 16): real
  * processes with a stand-in trainer; exit codes, one line, nothing left running, nothing lost.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -154,3 +154,109 @@ describe("cci train launch: many GPUs, signals, locks, interpreters", () => {
   });
 });
 
+
+describe("cci train launch --target slurm|skypilot", () => {
+  let root: string;
+  let runs: string;
+  beforeAll(() => {
+    root = tempDir("cci-slurm-");
+    runs = join(root, "runs");
+    const p = cci(["train", "plan", "--recipe", "2,3", "--out", runs, "--data", SAMPLE]);
+    expect(p.status, p.stderr).toBe(0);
+  });
+
+  it("writes partition, account, time, setup, HF_HOME and the chosen Python; a stand-in sbatch runs it", () => {
+    const bin = join(root, "bin");
+    mkdirSync(bin);
+    // The stand-in python: the prefetch (-c …) records the model, a training call records its folder.
+    const py = join(bin, "py");
+    writeFileSync(py, `#!/bin/sh\nif [ "$1" = -c ]; then echo "prefetch $3" >> "${join(root, "trace")}"; exit 0; fi\necho "train $(pwd) $HF_HOME" >> "${join(root, "trace")}"\n`);
+    chmodSync(py, 0o755);
+    // The stand-in sbatch: runs every array task of the script in turn, as SLURM would.
+    const sbatch = join(bin, "sbatch");
+    writeFileSync(sbatch, `#!/bin/bash\nf="\${@: -1}"\nn=$(sed -n 's/^#SBATCH --array=0-\\([0-9]*\\)$/\\1/p' "$f")\nfor i in $(seq 0 "$n"); do SLURM_ARRAY_TASK_ID=$i bash "$f" || exit 9; done\necho "Submitted batch job 1"\n`);
+    chmodSync(sbatch, 0o755);
+    const r = cci(["train", "launch", "--recipe", "2,3", "--runs", runs, "--target", "slurm", "--python", relative(ROOT, py), "--partition", "gpu-h100", "--account", "nlp lab", "--time", "12:00:00", "--setup", "module load cuda/12.4 || true", "--hf-home", join(root, "hf cache")]);
+    expect(r.status, r.stderr).toBe(0);
+    const file = join(runs, "slurm", "train.sbatch");
+    const text = readFileSync(file, "utf8");
+    for (const l of ["#SBATCH --partition=gpu-h100", "#SBATCH --account=nlp lab", "#SBATCH --time=12:00:00", "module load cuda/12.4 || true", `PYTHON="\${PYTHON:-${py}}"`]) expect(text).toContain(l);
+    expect(text).toMatch(/^#SBATCH --output=".*%x-%A_%a\.out"$/m);
+    expect(spawnSync("bash", ["-n", file]).status).toBe(0);
+    const submit = spawnSync("bash", ["-c", r.stdout.trim()], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8" });
+    expect(submit.status, submit.stderr).toBe(0);
+    const trace = readFileSync(join(root, "trace"), "utf8").trim().split("\n");
+    // each task fetched its base first (under the lock), then trained in its own bundle with the shared HF_HOME
+    expect(trace).toEqual([`prefetch ${RECIPES[1].model_id}`, `train ${join(runs, RECIPES[1].name)} ${join(root, "hf cache")}`, `prefetch ${RECIPES[2].model_id}`, `train ${join(runs, RECIPES[2].name)} ${join(root, "hf cache")}`]);
+  });
+
+  it("refuses a line break in a value that goes into an #SBATCH line, writing nothing", () => {
+    rmSync(join(runs, "slurm"), { recursive: true, force: true });
+    const r = cci(["train", "launch", "--recipe", "2", "--runs", runs, "--target", "slurm", "--partition", "gpu\ntouch /tmp/pwned"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(existsSync(join(runs, "slurm", "train.sbatch"))).toBe(false);
+  });
+
+  it("SkyPilot: the accelerator is an option and the task says how the adapters come back", () => {
+    const r = cci(["train", "launch", "--recipe", "2,3", "--runs", runs, "--target", "skypilot", "--accelerator", "H100:1"]);
+    expect(r.status, r.stderr).toBe(0);
+    const text = readFileSync(join(runs, "skypilot", "train.yaml"), "utf8");
+    expect(text).toMatch(/accelerators: H100:1/);
+    expect(text).toContain(`rsync -a cci-train:sky_workdir/${RECIPES[1].name}/{adapter,metrics.jsonl,train.log,status.json}`);
+  });
+});
+
+describe("the serve script with stand-in vllm, curl and cci", () => {
+  /** Write the plan for recipes 3,4 and run it with stand-ins; returns the trace and the exit code. */
+  function runPlan(how: { vllm: "ok" | "dies" | "silent"; predict?: "ok" | "fails" }) {
+    const root = tempDir("cci-serve-");
+    const bin = join(root, "bin");
+    mkdirSync(bin);
+    const trace = join(root, "trace");
+    const script = join(root, "serve.sh");
+    const p = cci(["serve", "plan", "--recipes", "3,4", "--out", script, "--ready-timeout", "6"]);
+    expect(p.status, p.stderr).toBe(0);
+    const sh = (name: string, body: string) => {
+      writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
+      chmodSync(join(bin, name), 0o755);
+    };
+    // vllm: records its pid; "ok" and "silent" stay up (silent never answers), "dies" exits at once.
+    sh("vllm", `echo "vllm $$ $*" >> ${JSON.stringify(trace)}\n${how.vllm === "dies" ? "exit 1" : "touch " + JSON.stringify(join(root, "up")) + "; exec sleep 300"}`);
+    sh("curl", how.vllm === "ok" ? `[ -f ${JSON.stringify(join(root, "up"))} ]` : "exit 7");
+    sh("npx", `echo "npx $*" >> ${JSON.stringify(trace)}\n${how.predict === "fails" ? 'case "$*" in *--split\\ dev*) exit 3;; esac' : ""}\nexit 0`);
+    const r = spawnSync("bash", [script], { cwd: root, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8", timeout: 60_000 });
+    const lines = existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n") : [];
+    const pids = lines.filter((l) => l.startsWith("vllm ")).map((l) => Number(l.split(" ")[1]));
+    return { r, lines, pids };
+  }
+
+  it("scores dev, compares, scores test and stops each server", () => {
+    const { r, lines, pids } = runPlan({ vllm: "ok" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    expect(lines.filter((l) => l.startsWith("npx cci predict --recipe"))).toHaveLength(4);
+  });
+
+  it("a server that dies is noticed at once, and the script fails", () => {
+    const { r, pids } = runPlan({ vllm: "dies" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/serve: the server for .* exited before answering/);
+    expect(pids).toHaveLength(1);
+  });
+
+  it("a server that never answers hits the deadline and is stopped", () => {
+    const { r, pids } = runPlan({ vllm: "silent" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/did not answer within 6s/);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+
+  it("a failing cci predict stops the server it was scoring against", () => {
+    const { r, pids } = runPlan({ vllm: "ok", predict: "fails" });
+    expect(r.status).toBe(3);
+    expect(pids).toHaveLength(1);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+});

@@ -5,8 +5,9 @@
  */
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
-import type { RunJson } from "./bundle";
+import { REQUIREMENTS, type Engine, type RunJson } from "./bundle";
 import { shellQuote } from "../util/shell";
+import { UserError } from "../util/errors";
 
 export const TARGETS = ["local", "slurm", "skypilot"] as const;
 export type Target = (typeof TARGETS)[number];
@@ -22,10 +23,46 @@ export interface JobFile {
   submit: string[];
 }
 
-export function slurmJob(runsDir: string, runs: readonly RunJson[]): JobFile {
+/** Cluster settings from `cci train launch --target slurm|skypilot` (all optional). */
+export interface ClusterOptions {
+  /** The interpreter each task runs (absolute, or a name on the node's PATH). Default python3. */
+  python?: string;
+  partition?: string;
+  account?: string;
+  /** SLURM time limit, e.g. 24:00:00 (default as before). */
+  time?: string;
+  /** A line of shell run before training, e.g. `module load cuda/12.4` or `source ~/venv/bin/activate`. */
+  setup?: string;
+  /** HF_HOME for the jobs: one shared cache so the bases are downloaded once. */
+  hfHome?: string;
+  /** SkyPilot accelerator (default A100:1, the original's GPU). */
+  accelerator?: string;
+}
+
+/**
+ * Each array task first makes sure its base is in the cache, one download at a time (flock on
+ * a lock file beside the job): tasks that all start fetching the same 22–28 GB base at once race
+ * each other; with the lock the first fetches and the rest find it cached.
+ */
+function prefetchLine(r: RunJson, lock: string): string {
+  if (r.model_id.startsWith("/")) return ""; // a local folder (--base-model): nothing to fetch
+  const py = "import sys; from huggingface_hub import snapshot_download; snapshot_download(sys.argv[1])";
+  return `flock ${shellQuote(lock)} "$PYTHON" -c ${shellQuote(py)} ${shellQuote(r.model_id)} && `;
+}
+
+/** `#SBATCH` values: one line, no shell expansion (sbatch reads them, no shell does). */
+function sbatchValue(flag: string, v: string): string {
+  if (/[\n\r\0]/.test(v)) throw new UserError(`${flag}: a line break or NUL in "${v.replace(/[\n\r]/g, "\\n")}" cannot go into an #SBATCH line`);
+  return v;
+}
+
+export function slurmJob(runsDir: string, runs: readonly RunJson[], opts: ClusterOptions = {}): JobFile {
   const abs = resolve(runsDir);
+  const python = opts.python ?? "python3";
+  const out = join(abs, "slurm", "%x-%A_%a.out");
+  const lock = join(abs, "slurm", "prefetch.lock");
   const cases = runs
-    .map((r, i) => `  ${i}) cd ${shellQuote(join(abs, r.name))} && exec "$PYTHON" ${entryArgs(r).map(shellQuote).join(" ")} > train.log 2>&1 ;;`)
+    .map((r, i) => `  ${i}) ${prefetchLine(r, lock)}cd ${shellQuote(join(abs, r.name))} && exec "$PYTHON" ${entryArgs(r).map(shellQuote).join(" ")} > train.log 2>&1 ;;`)
     .join("\n");
   const text = [
     "#!/bin/bash",
@@ -37,10 +74,15 @@ export function slurmJob(runsDir: string, runs: readonly RunJson[]): JobFile {
     "#SBATCH --gres=gpu:1",
     "#SBATCH --cpus-per-task=8",
     "#SBATCH --mem=64G",
-    "#SBATCH --time=24:00:00",
-    `#SBATCH --output=${join(abs, "slurm", "%x-%A_%a.out")}`,
+    `#SBATCH --time=${sbatchValue("--time", opts.time ?? "24:00:00")}`,
+    ...(opts.partition ? [`#SBATCH --partition=${sbatchValue("--partition", opts.partition)}`] : []),
+    ...(opts.account ? [`#SBATCH --account=${sbatchValue("--account", opts.account)}`] : []),
+    // sbatch reads this line itself (no shell): quoted so a path with spaces stays one value.
+    `#SBATCH --output=${JSON.stringify(sbatchValue("--output", out))}`,
     "set -euo pipefail",
-    'PYTHON="${PYTHON:-python3}"',
+    ...(opts.setup ? ["# environment (--setup)", opts.setup] : []),
+    ...(opts.hfHome ? [`export HF_HOME=${shellQuote(opts.hfHome)}`] : []),
+    `PYTHON="\${PYTHON:-${python.replace(/[\\"$`]/g, "\\$&")}}"`,
     'case "$SLURM_ARRAY_TASK_ID" in',
     cases,
     '  *) echo "no bundle for task $SLURM_ARRAY_TASK_ID" >&2; exit 2 ;;',
@@ -48,23 +90,38 @@ export function slurmJob(runsDir: string, runs: readonly RunJson[]): JobFile {
     "",
   ].join("\n");
   const path = join(runsDir, "slurm", "train.sbatch");
-  return { path, text, submit: ["sbatch", "--export=ALL,PYTHON=python3", path] };
+  return { path, text, submit: ["sbatch", "--export=ALL", path] };
 }
 
-export function skypilotTask(runsDir: string, runs: readonly RunJson[]): JobFile {
+/** pip install of the requirements the chosen bundles carry (one file per engine). */
+function skySetup(runs: readonly RunJson[]): string {
+  const files = [...new Set(runs.map((r) => `~/sky_workdir/${shellQuote(r.name)}/${REQUIREMENTS[r.engine as Engine] ?? "requirements.txt"}`))];
+  const faithful = runs.some((r) => r.engine === "faithful");
+  return `pip install ${files.map((f) => `-r ${f}`).join(" ")}${faithful ? " --extra-index-url https://download.pytorch.org/whl/cu121" : ""}`;
+}
+
+export function skypilotTask(runsDir: string, runs: readonly RunJson[], opts: ClusterOptions = {}): JobFile {
   const abs = resolve(runsDir);
   const run = runs
     .map((r) => `cd ~/sky_workdir/${shellQuote(r.name)} && { [ "$(python3 -c 'import json;print(json.load(open("status.json"))["state"])' 2>/dev/null)" = done ] || python ${entryArgs(r).map(shellQuote).join(" ")} > train.log 2>&1; }`)
     .join("\n");
   const task = {
     name: "cci-train",
-    resources: { accelerators: "A100:1" },
+    resources: { accelerators: opts.accelerator ?? "A100:1" },
     workdir: abs,
     envs: { HF_TOKEN: null },
-    setup: "pip install -r ~/sky_workdir/" + shellQuote(runs[0]?.name ?? ".") + "/requirements.txt --extra-index-url https://download.pytorch.org/whl/cu121",
+    setup: skySetup(runs),
     run: `set -e\n${run}\n`,
   };
-  const text = `# Written by \`cci train plan|launch --target skypilot\`: the chosen bundles, one after another on one A100 40 GB.\n# HF_TOKEN is read from your shell at launch (--env HF_TOKEN); it is never written here.\n${stringify(task, { lineWidth: 0, blockQuote: "literal" })}`;
+  const back = runs.map((r) => `rsync -a cci-train:sky_workdir/${shellQuote(r.name)}/{adapter,metrics.jsonl,train.log,status.json} ${shellQuote(join(abs, r.name))}/`);
+  const text = [
+    `# Written by \`cci train plan|launch --target skypilot\`: the chosen bundles, one after another on one ${opts.accelerator ?? "A100:1"}.`,
+    "# HF_TOKEN is read from your shell at launch (--env HF_TOKEN); it is never written here.",
+    "# The adapters stay on the cluster until you copy them back (SkyPilot adds the host `cci-train` to ~/.ssh/config):",
+    ...back.map((l) => `#   ${l}`),
+    "# then `sky down cci-train`.",
+    stringify(task, { lineWidth: 0, blockQuote: "literal" }),
+  ].join("\n");
   const path = join(runsDir, "skypilot", "train.yaml");
   return { path, text, submit: ["sky", "launch", "-c", "cci-train", "--env", "HF_TOKEN", path] };
 }

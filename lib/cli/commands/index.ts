@@ -5,6 +5,7 @@ import * as refine from "./refine";
 import * as eda from "./eda";
 import * as prompts from "./prompts";
 import * as exportSft from "./export-sft";
+import * as env from "./env";
 import * as train from "./train";
 import * as baseline from "./baseline";
 import * as predict from "./predict";
@@ -21,6 +22,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   eda.register,
   prompts.register,
   exportSft.register,
+  env.register,
   train.register,
   baseline.register,
   predict.register,

@@ -16,6 +16,11 @@ import { shellLine } from "../../util/shell";
 import { assertNotInput, writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
 import { info, progress } from "../../util/progress";
+import { repoRoot } from "../../corpus/locate";
+import { resolvePython } from "../../env/python";
+import { readRunJson, selectRecipes } from "../../train/bundle";
+import { parseGpus } from "../../train/queue";
+import { runPredictJobs, stripOptions } from "../../infer/batch";
 
 interface PredictOpts {
   recipe?: string;
@@ -39,7 +44,8 @@ interface PredictOpts {
   modelDir?: string;
   batchSize: string;
   device?: string;
-  python: string;
+  python?: string;
+  gpus?: string;
   dryRun?: boolean;
   tokenizeInPython?: boolean;
   fresh?: boolean;
@@ -99,6 +105,28 @@ async function makeScorer(backend: BackendName, job: PredictJob, opts: PredictOp
   return { scorer, fingerprint: { backend, model_dir: rel(opts.modelDir!), ...common } };
 }
 
+/** Several (recipe, split) jobs: each one an ordinary `cci predict`, queued over --gpus. */
+async function predictMany(recipes: string[], splits: string[], opts: PredictOpts): Promise<void> {
+  if (opts.out || opts.name) throw new UserError("--out and --name name one prediction file: give a single --recipe and --split with them");
+  let gpus: string[] | null = null;
+  if (opts.gpus !== undefined) {
+    try {
+      gpus = parseGpus(opts.gpus);
+    } catch (err) {
+      throw new UserError(`--gpus ${opts.gpus}: ${(err as Error).message} (expected e.g. 0,1,2,3)`);
+    }
+  }
+  const jobs = recipes.flatMap((recipe) => splits.map((split) => ({ recipe, split })));
+  // Dev before test for every recipe: the dev accuracy (and --compare) is the check before test is trusted.
+  jobs.sort((a, b) => (a.split === b.split ? 0 : a.split === "dev" ? -1 : b.split === "dev" ? 1 : 0));
+  info(`predict: ${jobs.length} job(s): ${recipes.length} recipe(s) × ${splits.join(", ")}${gpus ? ` on ${gpus.length} GPU(s)` : ", one after another"}`);
+  const base = stripOptions(process.argv.slice(3), ["--recipe", "--split", "--gpus"]);
+  const results = await runPredictJobs(process.argv[1], base, jobs, gpus);
+  const failed = results.filter((r) => !r.ok);
+  for (const r of results) info(`predict: ${r.recipe} ${r.split}: ${r.ok ? "ok" : `failed (${r.signal ? `killed by ${r.signal}` : `exit code ${r.code}`}): ${r.last}`}`);
+  if (failed.length) throw new UserError(`${failed.length} of ${results.length} prediction job(s) failed: ${failed.map((r) => `${r.recipe} ${r.split}`).join(", ")}`, 1);
+}
+
 function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
   if (!job.bundle) throw new Error("faithful without a bundle: checked before the job was prepared");
   const inputs = faithfulInputsPath(job.bundle, job.split);
@@ -107,13 +135,16 @@ function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
   // Paths relative to the checkout, so the printed command also runs from the checkout on a GPU machine.
   const argv = faithfulArgv({ entry: rel(predictEntry(job.bundle)), bundle: rel(job.bundle.dir), inputs: rel(inputs), baseFile: rel(job.baseFile), out: rel(job.out), answerIds: job.answerIds, device: opts.device, fresh: opts.fresh });
   info(`predict: faithful: ${job.inputs.length} prompts${opts.tokenizeInPython ? " (chat messages, tokenized by predict.py)" : ""} → ${rel(inputs)}`);
+  // The same interpreter rule as `cci train launch`: --python (relative to here), else the
+  // bundle engine's `.venv-<engine>`, else python3.
+  const { python } = resolvePython(opts.python, readRunJson(job.bundle.dir).engine, repoRoot());
   if (opts.dryRun) {
-    info("predict: --dry-run: run this from the same folder of the checkout, on the machine with the pinned stack and a GPU (HF_TOKEN from the environment for gated bases):");
-    console.log(shellLine([opts.python, ...argv]));
+    info("predict: --dry-run: run this from the same folder of the checkout, on the machine with the engine's stack and a GPU (HF_TOKEN from the environment for gated bases):");
+    console.log(shellLine([python, ...argv]));
     return;
   }
-  runFaithful(opts.python, argv, { checkOnly: true });
-  runFaithful(opts.python, argv);
+  runFaithful(python, argv, { checkOnly: true });
+  runFaithful(python, argv);
 }
 
 function report(job: PredictJob, answers: readonly Answer[], extra = ""): void {
@@ -149,14 +180,14 @@ export function register(program: Command): void {
         "largest probability differences (e.g. vLLM against faithful on dev).",
       ].join("\n"),
     )
-    .option("--recipe <name>", "a recipe with a run bundle in --runs (variant, data, mode, tokenizer from its run.json)")
+    .option("--recipe <which>", "a recipe with a run bundle in --runs (variant, data, mode, tokenizer from its run.json): a name, a number 1–11, a comma-separated list, or all")
     .option("--variant <name>", `without a recipe: prompt variant (${VARIANT_NAMES.join(", ")})`)
     .option("--tokenizer <dir>", "tokenizer folder (default with --recipe: the bundle's adapter/)")
     .option("--mode <mode>", `without a recipe: prompt mode, ${MODES.join(" or ")}`, "faithful")
     .option("--refined", "without a recipe: render prompts from the refined split (as recipes on refined data)")
     .option("--name <name>", "without a recipe: prediction name (default: the variant)")
     .option("--backend <name>", BACKENDS.join(" | "), "faithful")
-    .option("--split <split>", PREDICT_SPLITS.join(" | "), "test")
+    .option("--split <split>", `${PREDICT_SPLITS.join(" | ")}, or several comma-separated (dev,test)`, "test")
     .option("--data <dir>", "corpus folder with {split}.json (default: resource/data, else the bundled sample)")
     .option("--results <dir>", "results folder (default: the workspace's resource/results)")
     .option("--out <file>", "prediction file (default: {results}/predictions[/dev]/{name}.json)")
@@ -170,7 +201,8 @@ export function register(program: Command): void {
     .option("--model-dir <dir>", "onnx: exported model folder (config.json + onnx/model.onnx)")
     .option("--batch-size <n>", "onnx: prompts per forward pass (1 = one by one)", String(DEFAULT_BATCH_SIZE))
     .option("--device <device>", "onnx: cpu | cuda; faithful: device_map (default cuda:0)")
-    .option("--python <path>", "faithful: the Python with the pinned stack", "python3")
+    .option("--python <path>", "faithful: the Python with the engine's stack (default: .venv-<engine>/bin/python from `cci env create`, else python3); relative to the current folder")
+    .option("--gpus <list>", "with several recipes/splits: one job per GPU at a time (CUDA_VISIBLE_DEVICES), e.g. 0,1,2,3")
     .option("--dry-run", "faithful: write the prompts and print the command instead of running it")
     .option("--tokenize-in-python", "faithful: send chat messages; predict.py applies the chat template itself, as the original")
     .option("--fresh", "ignore (delete) the journal of an interrupted run instead of resuming it")
@@ -179,6 +211,14 @@ export function register(program: Command): void {
     .option("--top <n>", "with --compare: how many of the largest differences to list", "10")
     .action(async (opts: PredictOpts) => {
       if (opts.compare) return printCompare(opts.compare, opts);
+      if (opts.recipe !== undefined) {
+        const picked = selectRecipes(opts.recipe);
+        const splits = opts.split.split(",").map((x) => x.trim()).filter(Boolean);
+        const badSplit = splits.find((x) => !(PREDICT_SPLITS as readonly string[]).includes(x));
+        if (badSplit !== undefined || splits.length === 0) throw new UserError(`--split: expected ${PREDICT_SPLITS.join(" or ")} (comma-separated for several), got "${opts.split}"`);
+        if (picked.length > 1 || splits.length > 1 || opts.gpus !== undefined) return predictMany(picked.map((p) => p.recipe.name), splits, opts);
+        opts.recipe = picked[0].recipe.name; // a number names its recipe
+      }
       if (!(BACKENDS as readonly string[]).includes(opts.backend)) throw new UserError(`--backend: expected ${BACKENDS.join(", ")}, got "${opts.backend}"`);
       if (!(PREDICT_SPLITS as readonly string[]).includes(opts.split)) throw new UserError(`--split: expected ${PREDICT_SPLITS.join(" or ")}, got "${opts.split}"`);
       if (!(LOGPROBS_VIA as readonly string[]).includes(opts.logprobsVia)) throw new UserError(`--logprobs-via: expected ${LOGPROBS_VIA.join(" or ")}, got "${opts.logprobsVia}"`);

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { INFER_RESULTS } from "../../bench/infer-case";
 import { cpus, loadavg } from "node:os";
-import { chmodSync } from "node:fs";
+import { chmodSync, lstatSync } from "node:fs";
 import { join, relative } from "node:path";
 import { defaultRunsDir } from "../../infer/bundle";
 import { LOGPROBS_VIA, type LogprobsVia } from "../../infer/openai";
-import { serveGroups, servePlanScript } from "../../infer/serve-plan";
+import { mergedGroups, serveGroups, servePlanScript } from "../../infer/serve-plan";
 import { RECIPES, type Recipe } from "../../train/recipes";
 import { writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
@@ -20,7 +20,12 @@ interface PlanOpts {
   logprobsVia: string;
   splits: string;
   out?: string;
+  lmHeadLora?: boolean;
+  readyTimeout: string;
 }
+
+/** A host name or IP literal: it goes into a URL and a command line. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\])$/;
 
 /** `all`, or recipe names / ensemble indices (1–11), comma-separated, kept in ensemble order. */
 export function selectRecipes(text: string): Recipe[] {
@@ -57,21 +62,31 @@ export function register(program: Command): void {
     .option("--logprobs-via <how>", `how cci predict gets the three log-probs: ${LOGPROBS_VIA.join(" | ")}`, "logprob_token_ids")
     .option("--splits <list>", "splits to score, comma-separated", "dev,test")
     .option("--out <file>", "write the script here (made executable) instead of printing it")
+    .option("--lm-head-lora", "the server applies a LoRA on lm_head: one server per base with all its adapters (default: one server per recipe on its merged model, `cci train merge`)")
+    .option("--ready-timeout <seconds>", "how long the script waits for a server to answer", "1800")
     .action((opts: PlanOpts) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port: expected a port number, got "${opts.port}"`);
+      if (!HOST.test(opts.host)) throw new UserError(`--host: expected a host name or IP address, got "${opts.host}"`);
+      const readyTimeout = Number(opts.readyTimeout);
+      if (!Number.isInteger(readyTimeout) || readyTimeout < 1 || readyTimeout > 86_400) throw new UserError(`--ready-timeout: expected whole seconds (1–86400), got "${opts.readyTimeout}"`);
       if (!(LOGPROBS_VIA as readonly string[]).includes(opts.logprobsVia)) throw new UserError(`--logprobs-via: expected ${LOGPROBS_VIA.join(" or ")}, got "${opts.logprobsVia}"`);
       const splits = opts.splits.split(",").map((s) => s.trim());
       const bad = splits.find((s) => s !== "dev" && s !== "test");
       if (bad !== undefined) throw new UserError(`--splits: expected dev and/or test, got "${bad}"`);
       const recipes = selectRecipes(opts.recipes);
-      const groups = serveGroups(recipes, port);
-      const script = servePlanScript(groups, { runsDir: opts.runs ?? defaultRunsDir(), port, host: opts.host, via: opts.logprobsVia as LogprobsVia, splits });
+      const groups = opts.lmHeadLora ? serveGroups(recipes, port) : mergedGroups(recipes, port);
+      const last = port + groups.length - 1;
+      if (last > 65535) throw new UserError(`--port ${port}: ${groups.length} servers need ports ${port}–${last}, past 65535`);
+      const script = servePlanScript(groups, { runsDir: opts.runs ?? defaultRunsDir(), runsArg: opts.runs, port, host: opts.host, via: opts.logprobsVia as LogprobsVia, splits, lmHeadLora: opts.lmHeadLora, readyTimeout });
       const bases = new Set(groups.map((g) => g.model_id)).size;
       info(`serve plan: ${recipes.length} recipes on ${bases} base model${bases > 1 ? "s" : ""}, ${groups.length} server${groups.length > 1 ? "s" : ""} (ports ${port}–${port + groups.length - 1})`);
       if (opts.out) {
         writeFileAtomic(opts.out, script);
-        chmodSync(opts.out, 0o755);
+        // Executable only when what is there now is the regular file just written (never a
+        // device, FIFO or someone's private file the output was streamed into).
+        const st = lstatSync(opts.out);
+        if (st.isFile() && st.nlink === 1) chmodSync(opts.out, (st.mode & 0o777) | 0o755);
         info(`serve plan: wrote ${relative(process.cwd(), opts.out)}`);
       } else {
         process.stdout.write(script);

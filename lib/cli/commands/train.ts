@@ -9,13 +9,15 @@ import { readCalibration, timeSummary } from "../../train/calibrate";
 import { registerCalibrate } from "./train-calibrate";
 import { loadRunCorpus } from "../../train/data";
 import { registerCheckGpu } from "./train-check-gpu";
+import { registerMerge } from "./train-merge";
+import { registerFetch } from "./train-fetch";
 import { exitDescription } from "../../train/launch";
 import { launchQueue, parseGpus } from "../../train/queue";
 import { resolvePython } from "../../env/python";
 import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
 import { RECIPES } from "../../train/recipes";
 import { runFolders, runState, summarizeRun } from "../../train/status";
-import { TARGETS, skypilotTask, slurmJob, type Target } from "../../train/targets";
+import { TARGETS, skypilotTask, slurmJob, type ClusterOptions, type Target } from "../../train/targets";
 import { shellQuote } from "../../util/shell";
 import { writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
@@ -29,13 +31,13 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 }
 
 /** Write the SLURM array or SkyPilot task over some runs, and print the command that submits it. */
-function writeTarget(target: Target, runsDir: string, runs: RunJson[]): void {
+function writeTarget(target: Target, runsDir: string, runs: RunJson[], cluster: ClusterOptions = {}): void {
   if (target === "local") return;
   if (runs.length === 0) {
     info(`train: nothing to submit (every chosen run is done; --force to redo)`);
     return;
   }
-  const job = target === "slurm" ? slurmJob(runsDir, runs) : skypilotTask(runsDir, runs);
+  const job = target === "slurm" ? slurmJob(runsDir, runs, cluster) : skypilotTask(runsDir, runs, cluster);
   writeFileAtomic(job.path, job.text);
   info(`train: ${target} job for ${runs.length} run(s) → ${shown(job.path)}; submit it with:`);
   console.log(job.submit.map(shellQuote).join(" "));
@@ -63,6 +65,20 @@ interface LaunchOpts {
   force?: boolean;
   keepGoing?: boolean;
   gpus?: string;
+  partition?: string;
+  account?: string;
+  time?: string;
+  setup?: string;
+  hfHome?: string;
+  accelerator?: string;
+}
+
+/** The cluster job's interpreter: --python as given (relative → absolute), else the engine's venv, else python3. */
+function clusterOptions(opts: LaunchOpts, engine: string): ClusterOptions {
+  let python: string;
+  if (opts.python) python = opts.python.includes("/") ? resolve(opts.python) : opts.python;
+  else python = resolvePython(undefined, engine, repoRoot()).python;
+  return { python, partition: opts.partition, account: opts.account, time: opts.time, setup: opts.setup, hfHome: opts.hfHome ?? process.env.HF_HOME, accelerator: opts.accelerator };
 }
 
 function registerPlan(train: Command): void {
@@ -170,6 +186,12 @@ function registerLaunch(train: Command): void {
     .option("--target <target>", TARGETS.join(", "), "local")
     .option("--force", "run again even when done (its outputs are deleted)")
     .option("--keep-going", "after a failure, go on with the next run (always so with --gpus)")
+    .option("--partition <name>", "slurm: #SBATCH --partition")
+    .option("--account <name>", "slurm: #SBATCH --account")
+    .option("--time <limit>", "slurm: #SBATCH --time (default 24:00:00)")
+    .option("--setup <line>", "slurm: a shell line run before training (e.g. 'module load cuda/12.4')")
+    .option("--hf-home <dir>", "slurm: HF_HOME for the jobs, a shared cache (default: $HF_HOME when set)")
+    .option("--accelerator <spec>", "skypilot: resources.accelerators (default A100:1, the original's GPU; e.g. H100:1)")
     .action(async (opts: LaunchOpts) => {
       const target = oneOf<Target>("--target", opts.target, TARGETS);
       const runsDir = resolve(opts.runs ?? defaultRunsDir());
@@ -179,7 +201,7 @@ function registerLaunch(train: Command): void {
       if (missing.length) throw new UserError(`not planned: ${missing.map(shown).join(", ")} (run \`cci train plan --recipe ${opts.recipe} --out ${shown(runsDir)}\` first)`);
       if (target !== "local") {
         const todo = dirs.filter((d) => opts.force || runState(d) !== "done").map(readRunJson);
-        writeTarget(target, runsDir, todo);
+        writeTarget(target, runsDir, todo, clusterOptions(opts, todo[0]?.engine ?? "faithful"));
         return;
       }
       let gpus: string[] | null = null;
@@ -258,4 +280,6 @@ export function register(program: Command): void {
   registerStatus(train);
   registerCheckGpu(train);
   registerCalibrate(train);
+  registerMerge(train);
+  registerFetch(train);
 }

@@ -7,7 +7,8 @@ import { VOTE_METHODS, voteFiles, type VoteMethod } from "../../ensemble/ensembl
 import { FINAL_RESULT, predictionsDir } from "../../ensemble/paths";
 import { isProbsFile } from "../../ensemble/predictions";
 import { agreementRate } from "../../analysis/agreement";
-import { accuracy } from "../../analysis/metrics";
+import { accuracy, correctness } from "../../analysis/metrics";
+import { bootstrapMean } from "../../analysis/bootstrap";
 import { RECIPE_NAMES } from "../../train/recipes";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
@@ -19,9 +20,18 @@ interface VoteOpts {
   weights?: string;
   dir?: string;
   gold?: string;
+  split: string;
 }
 
+const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+
 /** The eleven recipes' prediction files (SPEC §6 order) in `dir`; one line naming any that are missing. */
+/** Accuracy with its 95 % bootstrap interval, as table columns. */
+function scored(answers: readonly Answer[], truth: readonly Answer[]): Record<string, number | string> {
+  const i = bootstrapMean(correctness(answers, truth));
+  return { accuracy: +accuracy(answers, truth).toFixed(4), "95 % interval": `${i.low.toFixed(4)}–${i.high.toFixed(4)}` };
+}
+
 export function recipeFiles(dir: string): string[] {
   const files = RECIPE_NAMES.map((n) => join(dir, `${n}.json`));
   const missing = files.filter((f) => !existsSync(f));
@@ -60,7 +70,8 @@ export function register(program: Command): void {
     .option("--method <method>", `${VOTE_METHODS.join(" | ")}`, "hard")
     .option("--weights <list>", "one weight per FILE, comma-separated (weighted plurality, or weighted mean of probabilities)")
     .option("--dir <folder>", "with no FILE: folder of the eleven recipe predictions")
-    .option("--gold <file>", "corpus file with answers (e.g. dev.json): print each member's and the vote's accuracy")
+    .option("--gold <file>", "corpus file with answers (e.g. dev.json): print each member's and the vote's accuracy with a 95 % bootstrap interval")
+    .option("--split <split>", "with no FILE: test (the submission, final-result.json) or dev (the eleven dev predictions, scored against dev.json)", "test")
     .action((given: string[], opts: VoteOpts) => {
       if (!(VOTE_METHODS as readonly string[]).includes(opts.method)) throw new UserError(`vote: --method ${opts.method}: expected ${VOTE_METHODS.join(" or ")}`);
       // A shell glob such as lr-*.json also matches the NAME.probs.json sidecars: they are read beside their predictions, not voted.
@@ -68,18 +79,22 @@ export function register(program: Command): void {
       if (files.length < given.length) info(`vote: ${given.length - files.length} probabilities sidecar(s) (*.probs.json) skipped: each is read beside its prediction file`);
       if (given.length > 0 && files.length === 0) throw new UserError("vote: every FILE given is a probabilities sidecar (*.probs.json); give the prediction files");
       let out = opts.out;
+      if (opts.split !== "test" && opts.split !== "dev") throw new UserError(`vote: --split ${opts.split}: expected test or dev`);
+      let gold = opts.gold;
       if (files.length === 0) {
         const ws = defaultWorkspace();
-        const dir = opts.dir ?? predictionsDir(ws);
+        const dir = opts.dir ?? predictionsDir(ws, opts.split);
         if (!opts.dir) info(describeWorkspace(ws));
         files = recipeFiles(dir);
         out ??= join(dir, FINAL_RESULT);
+        // dev has answers: the table then says how each recipe and the vote did.
+        if (opts.split === "dev") gold ??= join(ws.data, "dev.json");
       } else if (opts.dir) {
         throw new UserError("vote: --dir is for voting the eleven recipes; with FILEs leave it out");
       }
       if (!out) throw new UserError("vote: --out OUT.json is required when FILEs are given");
       // Gold is read and checked inside voteFiles, before the output is written.
-      const result = voteFiles(files, { out, base: opts.base, gold: opts.gold, method: opts.method as VoteMethod, weights: parseWeights(opts.weights, files.length) });
+      const result = voteFiles(files, { out, base: opts.base, gold, method: opts.method as VoteMethod, weights: parseWeights(opts.weights, files.length) });
       const s = result.summary;
       info(`vote: ${s.members} members × ${s.examples} examples (${s.method}) → ${relative(process.cwd(), out)}`);
       info(`vote: unanimous ${s.unanimous}, top count tied (member order decided) ${s.tiesBroken}`);
@@ -87,9 +102,15 @@ export function register(program: Command): void {
       console.table([
         ...result.members.map((m) => {
           const answers = m.examples.map((e) => e.output as Answer);
-          return { member: m.name, "agrees with vote": +agreementRate(answers, result.answers).toFixed(4), ...(truth ? { accuracy: +accuracy(answers, truth).toFixed(4) } : {}) };
+          return { member: m.name, "agrees with vote": +agreementRate(answers, result.answers).toFixed(4), ...(truth ? scored(answers, truth) : {}) };
         }),
-        ...(truth ? [{ member: "(vote)", "agrees with vote": 1, accuracy: +accuracy(result.answers, truth).toFixed(4) }] : []),
+        ...(truth ? [{ member: "(vote)", "agrees with vote": 1, ...scored(result.answers, truth) }] : []),
       ]);
+      if (truth) {
+        const v = bootstrapMean(correctness(result.answers, truth));
+        info(`vote: accuracy ${pct(v.estimate)} (95 % bootstrap interval ${pct(v.low)}–${pct(v.high)}, n = ${v.n})`);
+      } else if (opts.split === "test" && given.length === 0) {
+        info("vote: test answers are hidden; the original's 98.01 % is the organisers' leaderboard score of this file. Check dev with `cci vote --split dev`.");
+      }
     });
 }

@@ -1,0 +1,68 @@
+/** `cci env create|show`: the Python environment of each engine (lib/env). */
+import type { Command } from "commander";
+import { relative } from "node:path";
+import { repoRoot } from "../../corpus/locate";
+import { createEnv, probe, type Probe } from "../../env/create";
+import { ENGINE_ENVS } from "../../env/engines";
+import { resolvePython, venvDir } from "../../env/python";
+import { ENGINES, type Engine } from "../../train/bundle";
+import { UserError } from "../../util/errors";
+import { info } from "../../util/progress";
+
+function engineOf(v: string): Engine {
+  if (!(ENGINES as readonly string[]).includes(v)) throw new UserError(`--engine: expected ${ENGINES.join(", ")}, got "${v}"`);
+  return v as Engine;
+}
+
+function describe(p: Probe): string[] {
+  const libs = Object.entries(p.libs).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(", ");
+  const gpus = p.gpus.length ? `${p.gpus.length} GPU(s): ${p.gpus.join(", ")}` : `no GPU visible to torch${p.cuda ? ` (CUDA build ${p.cuda})` : " (a CPU build of torch)"}: training needs one; tests and --tiny checks run on CPU`;
+  return [`python ${p.python}; ${libs}`, gpus, ...(p.torch_error ? [`torch failed to import: ${p.torch_error}`] : [])];
+}
+
+export function register(program: Command): void {
+  const env = program.command("env").summary("the Python environment of each training engine: create, show");
+  env
+    .command("create")
+    .summary("make .venv-<engine> with the engine's requirements; later commands use it by default")
+    .description(
+      [
+        "python3 -m venv .venv-<engine>, then pip install -r lib/train/python/<the engine's",
+        "requirements file>, then a probe: library versions and the GPUs torch sees.",
+        "`cci train launch`, `cci predict --backend faithful`, `cci train fetch|merge|calibrate`",
+        "then use .venv-<engine>/bin/python unless --python is given.",
+        "",
+        ...ENGINES.map((e) => `  ${e.padEnd(9)} ${ENGINE_ENVS[e].why}`),
+      ].join("\n"),
+    )
+    .requiredOption("--engine <engine>", ENGINES.join(" | "))
+    .option("--python <path>", "interpreter the venv is made from (default python3; faithful wants 3.10 or 3.11)")
+    .option("--force", "make it again over an existing one")
+    .option("--pip-arg <arg...>", "extra pip arguments, e.g. --pip-arg=--index-url --pip-arg=https://…")
+    .action((opts: { engine: string; python?: string; force?: boolean; pipArg?: string[] }) => {
+      const engine = engineOf(opts.engine);
+      const root = repoRoot();
+      const { python, probe: p } = createEnv({ engine, root, python: opts.python, force: opts.force, pipArgs: opts.pipArg });
+      for (const l of describe(p)) info(`env: ${l}`);
+      info(`env: ready; commands for the ${engine} engine now use ${relative(process.cwd(), python) || python}`);
+      console.log(python);
+    });
+  env
+    .command("show")
+    .summary("which Python each engine's commands would use, and what it holds")
+    .action(() => {
+      const root = repoRoot();
+      for (const e of ENGINES) {
+        const { python, source } = resolvePython(undefined, e, root);
+        if (source !== "env") {
+          info(`env: ${e}: no ${venvDir(e)} (commands use ${python}; \`cci env create --engine ${e}\`)`);
+          continue;
+        }
+        try {
+          for (const l of describe(probe(python, root))) info(`env: ${e}: ${l}`);
+        } catch (err) {
+          info(`env: ${e}: ${(err as Error).message}`);
+        }
+      }
+    });
+}

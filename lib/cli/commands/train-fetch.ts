@@ -1,0 +1,99 @@
+/**
+ * `cci train fetch`: the chosen recipes' bases from the Hugging Face Hub through huggingface_hub
+ * in the engine's environment — tokenizers only (for `cci train plan --tokenizer`, a few MB) or
+ * the weights (for training, ~100 GB for the four bases) — with the sizes and a free-disk check
+ * before anything is downloaded. HF_HOME and HF_TOKEN are read from the environment only.
+ */
+import type { Command } from "commander";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, statfsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { repoRoot } from "../../corpus/locate";
+import { resolvePython } from "../../env/python";
+import { selectRecipes } from "../../train/bundle";
+import { UserError } from "../../util/errors";
+import { info } from "../../util/progress";
+
+interface FetchOpts {
+  recipe: string;
+  tokenizersOnly?: boolean;
+  out: string;
+  python?: string;
+  engine: string;
+  yes?: boolean;
+}
+
+const GB = 1e9;
+
+/** The cache folder huggingface_hub writes to (HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub). */
+export function hubCache(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HF_HUB_CACHE) return env.HF_HUB_CACHE;
+  return join(env.HF_HOME ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "huggingface"), "hub");
+}
+
+/** Free bytes on the file system that holds `dir` (its nearest existing parent). */
+function freeBytes(dir: string): number {
+  let d = resolve(dir);
+  for (;;) {
+    try {
+      const s = statfsSync(d);
+      return s.bavail * s.bsize;
+    } catch {
+      const up = resolve(d, "..");
+      if (up === d) return Number.POSITIVE_INFINITY;
+      d = up;
+    }
+  }
+}
+
+export function registerFetch(train: Command): void {
+  train
+    .command("fetch")
+    .summary("download the recipes' bases (or only their tokenizers) from the Hub, sizes and free disk checked first")
+    .description(
+      [
+        "Through huggingface_hub in the engine's environment (`cci env create`).",
+        "--tokenizers-only: tokenizer files into --out/<model id>/ (default",
+        "resource/tokenizers), which `cci train plan --tokenizer resource/tokenizers`",
+        "reads (--tokenizer is optional: without it token counts are estimated).",
+        "Without it: the weights into the Hub cache (HF_HOME), ~100 GB for the four",
+        "bases (POLAR-14B ≈ 28 GB, Solar-Ko-Recovery-11B ≈ 22 GB each in bf16); all four",
+        "are public, HF_TOKEN (read from the environment only) is needed for none.",
+      ].join("\n"),
+    )
+    .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all", "all")
+    .option("--tokenizers-only", "only the tokenizer files, for planning")
+    .option("--out <dir>", "with --tokenizers-only: where the tokenizer folders go", "resource/tokenizers")
+    .option("--engine <engine>", "whose environment runs huggingface_hub (.venv-<engine>)", "modern")
+    .option("--python <path>", "Python with huggingface_hub (default: .venv-<engine>/bin/python, else python3)")
+    .action((opts: FetchOpts) => {
+      const root = repoRoot();
+      const { python } = resolvePython(opts.python, opts.engine, root);
+      const models = [...new Set(selectRecipes(opts.recipe).map((s) => s.recipe.model_id))];
+      const script = join(root, "lib", "env", "python", "fetch.py");
+      const flags = opts.tokenizersOnly ? ["--tokenizers-only"] : [];
+      const plan = spawnSync(python, [script, "plan", ...flags, ...models], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      if (plan.error) throw new UserError(`${python}: cannot start (${plan.error.message}); \`cci env create --engine ${opts.engine}\` makes an environment with huggingface_hub`);
+      if (plan.status !== 0) throw new UserError(`fetch: cannot read the models' sizes from the Hub: ${(plan.stderr || "").trim().split("\n").pop()}`, 1);
+      const sizes = JSON.parse(plan.stdout.trim().split("\n").pop()!) as Record<string, { bytes: number; files: number }>;
+      let total = 0;
+      for (const m of models) {
+        total += sizes[m].bytes;
+        info(`fetch: ${m}: ${(sizes[m].bytes / GB).toFixed(2)} GB in ${sizes[m].files} files`);
+      }
+      const dest = opts.tokenizersOnly ? resolve(opts.out) : hubCache();
+      const free = freeBytes(dest);
+      info(`fetch: ${(total / GB).toFixed(2)} GB in all → ${dest} (${Number.isFinite(free) ? `${(free / GB).toFixed(1)} GB free` : "free space unknown"})`);
+      // Files already in the cache are not downloaded again, so this is an upper bound.
+      if (total > free) throw new UserError(`fetch: ${(total / GB).toFixed(1)} GB needed but ${(free / GB).toFixed(1)} GB free on ${dest}; set HF_HOME to a larger disk`);
+      if (opts.tokenizersOnly) mkdirSync(dest, { recursive: true });
+      const get = spawnSync(python, [script, "get", ...flags, ...(opts.tokenizersOnly ? ["--local-dir", dest] : []), ...models], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+      if (get.status !== 0) throw new UserError(`fetch: download failed (${get.signal ? `killed by ${get.signal}` : `exit code ${get.status}`}); run it again to resume`, 1);
+      for (const l of get.stdout.trim().split("\n").filter(Boolean)) {
+        const { model, path } = JSON.parse(l) as { model: string; path: string };
+        info(`fetch: ${model} → ${path}`);
+      }
+      if (opts.tokenizersOnly) info(`next: npx cci train plan --recipe ${opts.recipe} --tokenizer ${opts.out}`);
+    });
+}
