@@ -58,6 +58,7 @@ describe("calibration files", () => {
     expect(lines[0]).toMatch(/^time: times measured on NVIDIA H100 80GB HBM3/);
     expect(lines).toContain("  x2bee/POLAR-14B-v0.5: not measured: beomi/Solar-Ko-Recovery-11B's times × 1.29 (parameter ratio)");
     expect(lines.find((l) => l.startsWith("  wall time"))).toMatch(/1 GPU .*, 4 GPUs .*, 8 GPUs /);
+    expect(lines.find((l) => l.startsWith("  on H100-80GB"))).toMatch(/download once: 2 base\(s\), 50 GB, /);
   });
 });
 
