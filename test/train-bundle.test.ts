@@ -93,7 +93,9 @@ describe("cci train plan (sample corpus, no tokenizer)", () => {
       const files = walk(bundle(i)).map((p) => p.slice(bundle(i).length + 1)).filter((p) => p !== "run.json").sort();
       expect(Object.keys(run.files).sort()).toEqual(files);
       for (const [p, digest] of Object.entries(run.files)) expect(createHash("sha256").update(readFileSync(join(bundle(i), p))).digest("hex")).toBe(digest);
-      expect(files).toEqual(expect.arrayContaining(["train.py", "requirements.txt", "data/train.jsonl", "data/dev.jsonl", "README.md", "compute.json", "trl-sft.yaml"]));
+      expect(files).toEqual(expect.arrayContaining(["train.py", "requirements-trl.txt", "data/train.jsonl", "data/dev.jsonl", "README.md", "compute.json", "trl-sft.yaml"]));
+      // only the trl engine's requirements, and never the repo's GPU check
+      expect(files.filter((f) => /requirements|gpu_check/.test(f))).toEqual(["requirements-trl.txt"]);
     }
   });
 
@@ -109,7 +111,16 @@ describe("cci train plan (sample corpus, no tokenizer)", () => {
   it("writes a trl sft config with the closest settings and lists what still differs", () => {
     const cfg = parse(readFileSync(join(bundle(9), "trl-sft.yaml"), "utf8"));
     expect(cfg).toMatchObject({ model_name_or_path: "beomi/Solar-Ko-Recovery-11B", dtype: "bfloat16", max_length: null, packing: false, loss_type: "nll", load_in_4bit: true, lora_target_modules: TARGETS, learning_rate: 2e-4 });
+    // PyYAML (YAML 1.1, what `trl sft` reads with) takes a bare `no` for false: strings are quoted
+    const text = readFileSync(join(bundle(9), "trl-sft.yaml"), "utf8");
+    expect(text).toMatch(/^save_strategy: "no"$/m);
+    expect(text).not.toMatch(/: (no|yes|off|on)$/m);
+    // the adapter lands where run.json says
+    expect(cfg.output_dir).toBe(readJson(join(bundle(9), "run.json")).save_dir);
     const readme = readFileSync(join(bundle(9), "README.md"), "utf8");
+    expect(readme).toMatch(/pip install -r requirements-trl\.txt/);
+    expect(readme).toMatch(/\.venv\/bin\/trl sft --config trl-sft\.yaml/);
+    expect(readme).not.toMatch(/cci train launch --recipe|requirements\.txt --extra-index-url|train\.py --check/);
     expect(readme).toMatch(/Differences from the original/);
     expect(readme).toMatch(/eos token/);
     expect(readme).toMatch(/casts the adapter weights to bf16/);
@@ -146,9 +157,11 @@ describe("cci train plan (sample corpus, no tokenizer)", () => {
 
   const BAD: [string, string[], RegExp][] = [
     ["an unknown recipe", ["--recipe", "12"], /^cci: --recipe: "12" is not a recipe number/],
-    ["an unknown engine", ["--recipe", "1", "--engine", "jax"], /^cci: --engine: expected faithful, trl, got "jax"/],
+    ["an unknown engine", ["--recipe", "1", "--engine", "jax"], /^cci: --engine: expected faithful, modern, fast, trl, got "jax"/],
     ["a missing corpus", ["--recipe", "1", "--data", "/nonexistent"], /^cci: .*nonexistent.*train\.json/],
     ["a folder without a tokenizer", ["--recipe", "1", "--tokenizer", SAMPLE], /^cci: --tokenizer .*: no tokenizer\.json there/],
+    ["a learning rate that is not a positive number", ["--recipe", "1", "--lr", "fast"], /^cci: --lr: expected a positive number, got "fast"/],
+    ["a base model folder without config.json", ["--recipe", "1", "--base-model", SAMPLE], /^cci: --base-model .*: no config\.json there/],
   ];
   it.each(BAD)("rejects %s in one line, writing nothing", (_n, args, message) => {
     const out = join(tempDir(), "runs");

@@ -145,6 +145,41 @@ describe("train.py's training path (stand-in libraries)", () => {
   });
 });
 
+describe("engines: faithful's stack, modern and fast bundles", () => {
+  it("faithful refuses a current TRL in one line and points at the modern engine", () => {
+    const runs = join(tempDir(), "runs");
+    expect(cci(["train", "plan", "--recipe", "3", "--out", runs, "--data", SAMPLE]).status).toBe(0);
+    const r = train(join(runs, RECIPES[2].name), { STUB_TRL_VERSION: "1.13.0" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/the faithful engine runs the pinned stack \(requirements\.txt: TRL 0\.9\.4\), found TRL 1\.13\.0; plan with --engine modern/);
+    expect(r.calls.map((c) => c.call)).not.toContain("AutoModelForCausalLM.from_pretrained");
+  });
+
+  it.each([
+    ["modern", ["--engine", "modern"]],
+    ["fast", ["--engine", "fast", "--micro_batch_size", "8"]],
+  ])("%s: argv is faithful's plus the engine, the bundle carries requirements-modern.txt only, and train.py --check accepts it", (engine, tail) => {
+    const runs = join(tempDir(), "runs");
+    const p = cci(["train", "plan", "--recipe", "3", "--engine", engine, "--out", runs, "--data", SAMPLE]);
+    expect(p.status, p.stderr).toBe(0);
+    const dir = join(runs, RECIPES[2].name);
+    const run = readJson(join(dir, "run.json"));
+    expect(run.engine).toBe(engine);
+    expect(run.argv.slice(-tail.length)).toEqual(tail);
+    expect(run.argv.slice(0, -tail.length)).toEqual(readJson(join(__dirname, "fixtures", "train", "run-json-golden.json"))["3"].argv);
+    expect(Object.keys(run.files).filter((f) => /requirements/.test(f))).toEqual(["requirements-modern.txt"]);
+    expect(readFileSync(join(dir, "README.md"), "utf8")).toMatch(new RegExp(`Engine: \\*\\*${engine}\\*\\*[^]*pip install -r requirements-modern\\.txt`));
+    const c = spawnSync("python3", [join(dir, "train.py"), "--check"], { encoding: "utf8" });
+    expect(c.status, c.stderr).toBe(0);
+    // a hand-edited engine or micro-batch is refused like any other argument
+    const argv = [...run.argv.slice(2)];
+    argv[argv.indexOf("--engine") + 1] = engine === "modern" ? "fast" : "modern";
+    const r = spawnSync("python3", [join(dir, "train.py"), ...argv], { encoding: "utf8", env: { ...process.env, PYTHONPATH: STUBS, STUB_CALLS: join(tempDir(), "c") } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`--engine: '(fast|modern)', run\\.json says '${engine}'`));
+  });
+});
+
 describe("train.py refuses ids that differ from the bundled ones", () => {
   it("names the first differing example", () => {
     const runs = join(tempDir(), "runs");

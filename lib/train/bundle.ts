@@ -19,11 +19,30 @@ import { UserError } from "../util/errors";
 import type { SplitData } from "./data";
 import { COMMON_TRAINING, QLORA_QUANTIZATION, RECIPES, type Recipe } from "./recipes";
 
-export const ENGINES = ["faithful", "trl"] as const;
+/**
+ * faithful: the pinned 2024 stack (TRL 0.9.4). modern: current transformers/PEFT without TRL, the
+ * same semantics and 4.41's update schedule replayed. fast: modern's stack and optimizer steps,
+ * length-batched (an approximation). trl: `trl sft --config trl-sft.yaml` (an approximation).
+ */
+export const ENGINES = ["faithful", "modern", "fast", "trl"] as const;
 export type Engine = (typeof ENGINES)[number];
+/** Engines whose entrypoint is the bundle's train.py (the others run another command). */
+export const TRAIN_PY_ENGINES: readonly Engine[] = ["faithful", "modern", "fast"];
+
+/** The requirements file a bundle carries, per engine (the others are left out of it). */
+export const REQUIREMENTS: Record<Engine, string> = {
+  faithful: "requirements.txt",
+  modern: "requirements-modern.txt",
+  fast: "requirements-modern.txt",
+  trl: "requirements-trl.txt",
+};
+/** Files of the entrypoint folders that never go into a bundle. */
+const NOT_BUNDLED = new Set(["gpu_check.py"]);
+/** fast: sequences per micro-step (8 × 8 accumulation = the original's window of 64). */
+export const FAST_MICRO_BATCH = 8;
 
 /** Files the trainer writes into a bundle (never part of the plan). */
-export const RUN_OUTPUTS = ["adapter", "metrics.jsonl", "train.log", "status.json"] as const;
+export const RUN_OUTPUTS = ["adapter", "metrics.jsonl", "train.log", "status.json", "stack.json"] as const;
 export const SAVE_DIR = "adapter";
 
 export interface Selected {
@@ -80,6 +99,15 @@ export function faithfulArgv(recipe: Recipe): string[] {
     "--lora_dropout", String(COMMON_TRAINING.lora_dropout),
     "--lora_target_modules", ...COMMON_TRAINING.lora_target_modules,
   ];
+}
+
+/** run.json's argv per engine: modern and fast are train.py with `--engine E` appended. */
+export function engineArgv(recipe: Recipe, engine: Engine): string[] {
+  if (engine === "trl") return trlArgv();
+  const argv = faithfulArgv(recipe);
+  if (engine === "modern") argv.push("--engine", "modern");
+  if (engine === "fast") argv.push("--engine", "fast", "--micro_batch_size", String(FAST_MICRO_BATCH));
+  return argv;
 }
 
 export const TRL_CONFIG = "trl-sft.yaml";
@@ -174,7 +202,7 @@ export function resolvedRecipe(sel: Selected, mode: Mode, engine: Engine): Omit<
     lora_dropout,
     lora_target_modules: [...lora_target_modules],
     engine,
-    argv: engine === "faithful" ? faithfulArgv(r) : trlArgv(),
+    argv: engineArgv(r, engine),
     save_dir: SAVE_DIR,
     training: { ...training, max_seq_length: 1024, packing: true, logging_steps: 1, log_level: "info", bf16: true, learning_rate: r.learning_rate },
     quantization: r.load_in_4bit ? { ...QLORA_QUANTIZATION } : null,
@@ -188,7 +216,9 @@ export function bundleFiles(input: BundleInput): Map<string, string | Buffer> {
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).sort()) {
       const p = join(dir, f);
-      if (statSync(p).isFile() && !f.endsWith(".pyc")) files.set(f, readFileSync(p));
+      if (!statSync(p).isFile() || f.endsWith(".pyc") || NOT_BUNDLED.has(f)) continue;
+      if (/^requirements.*\.txt$/.test(f) && f !== REQUIREMENTS[input.engine]) continue;
+      files.set(f, readFileSync(p));
     }
   }
   for (const split of ["train", "dev"] as const) {

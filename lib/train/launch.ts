@@ -4,13 +4,13 @@
  * `metrics.jsonl` followed into a progress display, the outcome in `status.json`.
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import cliProgress from "cli-progress";
 import { writeFileAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
-import { RUN_OUTPUTS, readRunJson, shown } from "./bundle";
+import { RUN_OUTPUTS, TRAIN_PY_ENGINES, readRunJson, shown } from "./bundle";
 import { parseMetrics, runState, type MetricsLine } from "./status";
 
 export const LOG = "train.log";
@@ -24,6 +24,8 @@ export interface LaunchOptions {
   pollMs?: number;
   /** Lines of the log shown when a run fails. */
   tailLines?: number;
+  /** Progress as plain lines with this prefix (several runs side by side), never a bar. */
+  linePrefix?: string;
 }
 
 export interface LaunchResult {
@@ -33,6 +35,13 @@ export interface LaunchResult {
   steps: number;
   /** The log's last lines, when the run failed. */
   tail: string[];
+  /** The signal that ended the trainer, when one did (SIGKILL from the OOM killer, SIGINT …). */
+  signal?: string | null;
+}
+
+/** How a finished trainer is described: "exit code 1", or "killed by SIGKILL" (never "exit 128"). */
+export function exitDescription(r: Pick<LaunchResult, "exitCode" | "signal">): string {
+  return r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode}`;
 }
 
 /** Values of environment variables that look secret, to be blanked out of the log. */
@@ -67,10 +76,10 @@ function eta(line: MetricsLine, total: number): string {
   return fmtDuration((line.elapsed / line.step) * (total - line.step));
 }
 
-function runProgress(name: string, plannedTotal: number): RunProgress {
+function runProgress(name: string, plannedTotal: number, prefix?: string): RunProgress {
   let total = plannedTotal;
-  const say = (s: string) => process.stderr.write(`${s}\n`);
-  if (!process.stderr.isTTY) {
+  const say = (s: string) => process.stderr.write(`${prefix ?? ""}${s}\n`);
+  if (!process.stderr.isTTY || prefix !== undefined) {
     return {
       update(l) {
         total = l.max_steps ?? total;
@@ -113,8 +122,71 @@ function follower(path: string): () => MetricsLine[] {
     const text = pending + buf.toString("utf8");
     const cut = text.lastIndexOf("\n") + 1;
     pending = text.slice(cut);
-    return parseMetrics(text.slice(0, cut));
+    // Only objects with a numeric step: a `null` or hand-edited line must not stop the launcher
+    // (and orphan the trainer it follows).
+    return parseMetrics(text.slice(0, cut)).filter((l): l is MetricsLine => isMetricsLine(l));
   };
+}
+
+function isMetricsLine(l: unknown): l is MetricsLine {
+  return typeof l === "object" && l !== null && !Array.isArray(l) && typeof (l as MetricsLine).step === "number" && Number.isFinite((l as MetricsLine).step);
+}
+
+/**
+ * Can this interpreter be started at all (an executable file, or a name found on PATH)? Checked
+ * before anything of a previous run (its adapter above all) is deleted.
+ */
+function interpreterProblem(python: string, env: NodeJS.ProcessEnv): string | null {
+  const candidates = python.includes("/") ? [python] : (env.PATH ?? "").split(delimiter).filter(Boolean).map((d) => join(d, python));
+  for (const c of candidates) {
+    try {
+      if (statSync(c).isFile()) {
+        accessSync(c, constants.X_OK);
+        return null;
+      }
+    } catch {
+      // not this one
+    }
+  }
+  return python.includes("/") ? (existsSync(python) ? "not an executable file" : "no such file") : "not found on PATH";
+}
+
+/**
+ * One launcher per run: `launch.lock` is created exclusively (O_EXCL), so two launches of the
+ * same run cannot both pass the "not running" check and train side by side. A lock whose pid is
+ * gone (a launcher killed with SIGKILL) is taken over.
+ */
+function takeLock(dir: string): () => void {
+  const path = join(dir, "launch.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, "wx");
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(path);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const pid = Number.parseInt(readFileSync(path, "utf8"), 10);
+      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) throw new UserError(`${shown(dir)}: already being launched (launch.lock, pid ${pid}); wait for it or stop it first`);
+      rmSync(path, { force: true }); // stale: its launcher is gone
+    }
+  }
+  throw new UserError(`${shown(dir)}: cannot take launch.lock`);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function plannedSteps(dir: string): number {
@@ -131,20 +203,36 @@ function writeStatus(dir: string, status: Record<string, unknown>): void {
 
 export async function launchRun(dir: string, opts: LaunchOptions): Promise<LaunchResult> {
   const run = readRunJson(dir);
-  if (run.engine !== "faithful") throw new UserError(`${shown(dir)}: a ${run.engine} bundle; run \`${run.argv.join(" ")}\` in it (launch drives the faithful engine)`);
+  if (!TRAIN_PY_ENGINES.includes(run.engine)) throw new UserError(`${shown(dir)}: a ${run.engine} bundle; run \`${run.argv.join(" ")}\` in it (launch drives train.py: the faithful, modern and fast engines)`);
   const state = runState(dir);
   if (state === "done" && !opts.force) return { name: run.name, outcome: "skipped", exitCode: null, steps: 0, tail: [] };
   if (state === "running") throw new UserError(`${shown(dir)}: already running (status.json); wait for it or stop it first`);
+  const env = opts.env ?? process.env;
+  // Before anything of a previous run (its adapter above all) is deleted: does the interpreter start?
+  const problem = interpreterProblem(opts.python, env);
+  if (problem) throw new UserError(`--python ${opts.python}: ${problem}; nothing of ${shown(dir)} was changed`);
+  const unlock = takeLock(dir);
+  try {
+    // Checked again under the lock: another launcher may have finished this run meanwhile.
+    const now = runState(dir);
+    if (now === "done" && !opts.force && state !== "done") return { name: run.name, outcome: "skipped", exitCode: null, steps: 0, tail: [] };
+    if (now === "running") throw new UserError(`${shown(dir)}: already running (status.json); wait for it or stop it first`);
+    return await runLocked(dir, run, opts, env);
+  } finally {
+    unlock();
+  }
+}
+
+async function runLocked(dir: string, run: ReturnType<typeof readRunJson>, opts: LaunchOptions, env: NodeJS.ProcessEnv): Promise<LaunchResult> {
   for (const f of RUN_OUTPUTS) rmSync(join(dir, f), { recursive: true, force: true });
 
-  const env = opts.env ?? process.env;
   const secrets = secretValues(env);
   const [, ...args] = run.argv; // argv[0] is the interpreter placeholder
   const log = openSync(join(dir, LOG), "w");
   const logWrite = (s: string) => writeSync(log, redact(s, secrets));
   logWrite(`# cci train launch: ${[opts.python, ...args].join(" ")}\n# in ${dir}\n`);
 
-  const progress = runProgress(run.name, plannedSteps(dir));
+  const progress = runProgress(run.name, plannedSteps(dir), opts.linePrefix);
   const follow = follower(join(dir, "metrics.jsonl"));
   let steps = 0;
   const pump = () => {
@@ -156,6 +244,16 @@ export async function launchRun(dir: string, opts: LaunchOptions): Promise<Launc
 
   const child = spawn(opts.python, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], shell: false });
   writeStatus(dir, { state: "running", pid: child.pid ?? null, python: opts.python });
+  // Ctrl-C or a scheduler's SIGTERM to the launcher reaches the trainer too, and the launcher
+  // waits for it to end before saying "failed": no trainer is left running behind a dead launcher.
+  let interrupted: NodeJS.Signals | null = null;
+  const forward = (sig: NodeJS.Signals) => () => {
+    interrupted = sig;
+    logWrite(`# cci train launch: ${sig} received, stopping the trainer\n`);
+    child.kill(sig);
+  };
+  const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((sig) => [sig, forward(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
   // Whole lines only, so a secret split across two chunks is still found.
   const buffers = { out: "", err: "" };
   const onData = (key: "out" | "err") => (chunk: Buffer) => {
@@ -167,21 +265,30 @@ export async function launchRun(dir: string, opts: LaunchOptions): Promise<Launc
   child.stdout!.on("data", onData("out"));
   child.stderr!.on("data", onData("err"));
   const timer = setInterval(pump, opts.pollMs ?? 250);
-  const exitCode: number | null = await new Promise((resolveExit) => {
+  const [exitCode, signal]: [number | null, NodeJS.Signals | null] = await new Promise((resolveExit) => {
     child.on("error", (err) => {
       logWrite(`cci: cannot start ${opts.python}: ${err.message}\n`);
-      resolveExit(127);
+      resolveExit([127, null]);
     });
-    child.on("close", (code, signal) => resolveExit(code ?? (signal ? 128 : 1)));
+    child.on("close", (code, sig) => resolveExit([code ?? (sig ? null : 1), sig]));
   });
   clearInterval(timer);
+  for (const [sig, h] of handlers) process.off(sig, h);
   for (const k of ["out", "err"] as const) if (buffers[k]) logWrite(`${buffers[k]}\n`);
   pump();
   progress.done();
-  logWrite(`# exit code ${exitCode}\n`);
+  logWrite(`# ${exitDescription({ exitCode, signal })}\n`);
   closeSync(log);
-  const ok = exitCode === 0;
-  writeStatus(dir, { state: ok ? "done" : "failed", exit_code: exitCode, python: opts.python });
+  const ok = exitCode === 0 && !interrupted;
+  writeStatus(dir, { state: ok ? "done" : "failed", exit_code: exitCode, ...(signal ? { signal } : {}), ...(interrupted ? { interrupted } : {}), python: opts.python });
   const tail = ok ? [] : readFileSync(join(dir, LOG), "utf8").trimEnd().split("\n").slice(-(opts.tailLines ?? 20));
-  return { name: run.name, outcome: ok ? "done" : "failed", exitCode, steps, tail };
+  if (interrupted) throw new InterruptedError(run.name, interrupted);
+  return { name: run.name, outcome: ok ? "done" : "failed", exitCode, steps, tail, signal };
+}
+
+/** The launcher itself was told to stop: the trainer has ended and status.json says failed. */
+export class InterruptedError extends UserError {
+  constructor(name: string, readonly sig: NodeJS.Signals) {
+    super(`train: ${name}: interrupted by ${sig}; the trainer was stopped and status.json says failed (relaunch to start it again)`, 130);
+  }
 }

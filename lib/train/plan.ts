@@ -34,6 +34,19 @@ export interface PlanOptions {
   tokenizerFor?: (modelId: string) => Promise<{ tok: LoadedTokenizer; info: TokenizerInfo } | null>;
   /** Step-time figures (`--calibration FILE`); default the shipped H200 measurement. */
   calibration?: Calibration;
+  /** `--base-model DIR`: load the base from this folder (run.json's model_id) instead of the recipe's Hub id. */
+  baseModel?: string;
+  /** `--lr`: the recipe's learning rate replaced (experiments, the real-library test). */
+  lr?: number;
+}
+
+/**
+ * The recipe as the bundle runs it, with the plan's overrides. The compute plan and the
+ * per-model tokenizer lookup keep the recipe's own model id (its architecture facts).
+ */
+export function withOverrides(sel: Selected, opts: Pick<PlanOptions, "baseModel" | "lr">): Selected {
+  if (opts.baseModel === undefined && opts.lr === undefined) return sel;
+  return { ...sel, recipe: { ...sel.recipe, ...(opts.baseModel !== undefined ? { model_id: opts.baseModel } : {}), ...(opts.lr !== undefined ? { learning_rate: opts.lr } : {}) } };
 }
 
 export interface Planned {
@@ -103,9 +116,10 @@ export async function computePlans(selected: readonly Selected[], raw: Corpus, o
 export async function planRecipes(selected: readonly Selected[], raw: Corpus, opts: PlanOptions, onRecipe: (p: Planned) => void = () => {}): Promise<Planned[]> {
   const refinedCache = new Map<string, Corpus>();
   const out: Planned[] = [];
-  for (const sel of selected) {
+  for (const recipeSel of selected) {
+    const { splits, eos, tokenizer, plan } = await prepareRecipe(recipeSel, raw, opts, refinedCache);
+    const sel = withOverrides(recipeSel, opts);
     const r = sel.recipe;
-    const { splits, eos, tokenizer, plan } = await prepareRecipe(sel, raw, opts, refinedCache);
     const tokenized = splits.train.tokens !== null;
     const extra: Record<string, string> = {
       "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: assumptions(plan.counted, opts.calibration) }, null, 2)}\n`,

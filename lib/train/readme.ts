@@ -1,29 +1,42 @@
 /** The README.md of a run bundle: what it is, how to run it, and for trl what still differs. */
 import type { Engine, Selected } from "./bundle";
-import { faithfulArgv, trlArgv } from "./bundle";
+import { engineArgv, REQUIREMENTS } from "./bundle";
 import type { ComputePlan } from "./compute";
 import { explainSchedule } from "./compute";
 import { trlDifferences } from "./trl";
 
+/** How to install and run each engine's bundle: setup line, the command, where it comes from. */
+const STACK_NOTE: Record<Engine, string> = {
+  faithful: "The pinned 2024 stack of the original (torch 2.3.1 cu121, transformers 4.41.1, TRL 0.9.4; requirements.txt). It does not install on GPUs newer than its CUDA 12.1 build supports (e.g. Blackwell): use the modern engine there.",
+  modern: "The current stack without TRL (requirements-modern.txt): transformers.Trainer's optimizer, scheduler and evaluation under a loop that replays transformers 4.41's update schedule on purpose (compute.json's steps), batch 1, the original collator (eos masked from attention), the adapter in fp32 as the original had it.",
+  fast: `The current stack (requirements-modern.txt) with modern's windows, LoRA, learning rate and optimizer steps, but each window of 64 run as length-sorted micro-batches (--micro_batch_size in run.json's argv) with a padding-aware per-example loss: the original's objective, batched. An approximation: floating-point order, batched kernels and dropout draws differ.`,
+  trl: "Current TRL's `trl sft` (requirements-trl.txt): the closest setting, not a reproduction (see below).",
+};
+
 export function bundleReadme(sel: Selected, engine: Engine, plan: ComputePlan, tokenized: boolean): string {
   const r = sel.recipe;
-  const cmd = (engine === "faithful" ? faithfulArgv(r) : trlArgv()).join(" ");
+  const cmd = engineArgv(r, engine).join(" ");
+  const req = REQUIREMENTS[engine];
+  const pip = engine === "faithful" ? `.venv/bin/pip install -r ${req} --extra-index-url https://download.pytorch.org/whl/cu121` : `.venv/bin/pip install -r ${req}`;
   const lines = [
     `# Recipe ${sel.index}: ${r.name}`,
     "",
     `${r.model_id}, ${r.method}${r.load_in_4bit && r.method === "LoRA" ? " (launched with --load_in_4bit: the original's quirk)" : ""}, lr ${r.learning_rate}, prompt variant ${r.dataset}, ${r.data} data. Written by \`cci train plan\`; every file's sha256 is in run.json.`,
     "",
+    `Engine: **${engine}**. ${STACK_NOTE[engine]}`,
+    "",
     "## Run it",
     "",
     "```sh",
-    "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt --extra-index-url https://download.pytorch.org/whl/cu121",
-    "python3 train.py --check          # the bundle is intact (standard library only)",
+    `python3 -m venv .venv && ${pip}`,
+    ...(engine === "trl" ? [] : ["python3 train.py --check          # the bundle is intact (standard library only)"]),
     "export HF_TOKEN=…                 # from your environment; never written to the bundle",
-    engine === "faithful" ? cmd.replace(/^python /, ".venv/bin/python ") : `${cmd}     # in a venv with current TRL (>= 1.0)`,
+    engine === "trl" ? `.venv/bin/${cmd} 2>&1 | tee train.log` : cmd.replace(/^python /, ".venv/bin/python "),
     "```",
     "",
-    "or from the workspace: `npx cci train launch --recipe " + sel.index + " --python .venv/bin/python`.",
-    "The adapter and the tokenizer are saved to `adapter/`; one JSON line per step and per evaluation goes to `metrics.jsonl`.",
+    engine === "trl"
+      ? "`cci train launch` drives train.py only; run the command above in this folder. The adapter and the tokenizer are saved to `adapter/` (run.json's save_dir). `trl sft` writes no metrics.jsonl or status.json: its loss lines are in its console output (kept above in train.log), and `cci train status` shows the run as done once `adapter/adapter_config.json` exists."
+      : `or from the workspace: \`npx cci train launch --recipe ${sel.index} --python .venv/bin/python\`. The adapter and the tokenizer are saved to \`adapter/\`; one JSON line per optimizer step and per evaluation goes to \`metrics.jsonl\`, and \`stack.json\` records the engine and the library versions that ran.`,
     "",
     "## Compute",
     "",

@@ -37,7 +37,9 @@ export function parseMetrics(text: string): MetricsLine[] {
   for (const l of lines) {
     if (!l.trim()) continue;
     try {
-      out.push(JSON.parse(l) as MetricsLine);
+      const v: unknown = JSON.parse(l);
+      // Only objects with a numeric step count: `null`, arrays or hand-edited lines are skipped.
+      if (typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as MetricsLine).step === "number") out.push(v as MetricsLine);
     } catch {
       // a torn line from a killed run: skip it
     }
@@ -63,7 +65,8 @@ export function readStatus(dir: string): StatusFile | null {
 
 export function runState(dir: string): RunState {
   const s = readStatus(dir);
-  if (!s) return "planned";
+  // `trl sft` writes no status.json: its saved adapter is what says it finished.
+  if (!s) return existsSync(join(dir, "adapter", "adapter_config.json")) ? "done" : "planned";
   // A "running" run of this machine whose process is gone died without saying so.
   if (s.state === "running" && s.host === hostname() && s.pid !== undefined && !alive(s.pid)) return "failed";
   return s.state;

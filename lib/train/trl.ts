@@ -6,6 +6,7 @@
 import { stringify } from "yaml";
 import type { SplitData } from "./data";
 import { COMMON_TRAINING, type Recipe } from "./recipes";
+import { SAVE_DIR } from "./bundle";
 import { toJsonl } from "../prompts";
 
 export const TRL_DATA_DIR = "data/trl";
@@ -25,7 +26,7 @@ export function trlConfig(recipe: Recipe, tokenized: boolean): Record<string, un
     dataset_name: TRL_DATA_DIR, // train.jsonl → train, dev.jsonl → validation
     dataset_train_split: "train",
     dataset_test_split: "validation",
-    output_dir: "adapter-trl",
+    output_dir: SAVE_DIR, // where run.json's save_dir says the adapter is (trl sft saves the final model there)
     eval_strategy: "epoch",
     per_device_train_batch_size: 1,
     per_device_eval_batch_size: 1,
@@ -51,8 +52,12 @@ export function trlConfig(recipe: Recipe, tokenized: boolean): Record<string, un
   };
 }
 
+/**
+ * Every string value double-quoted: `trl sft` reads the file with PyYAML (YAML 1.1), where a bare
+ * `no`, `off` or `yes` is a boolean (`save_strategy: no` became false).
+ */
 export function trlYaml(recipe: Recipe, tokenized: boolean): string {
-  return `# trl sft --config trl-sft.yaml   (run in this folder; TRL >= 1.0)\n# An approximation of the original run: see README.md for what still differs.\n${stringify(trlConfig(recipe, tokenized), { lineWidth: 0 })}`;
+  return `# trl sft --config trl-sft.yaml   (run in this folder; TRL >= 1.0)\n# An approximation of the original run: see README.md for what still differs.\n${stringify(trlConfig(recipe, tokenized), { lineWidth: 0, defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" })}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defaultWorkspace, describeWorkspace, repoRoot } from "../../corpus/locate";
 import { MODES, isMode, type Mode } from "../../prompts";
@@ -8,7 +8,10 @@ import { assumptions, planRow } from "../../train/compute";
 import { readCalibration, timeSummary } from "../../train/calibrate";
 import { registerCalibrate } from "./train-calibrate";
 import { loadRunCorpus } from "../../train/data";
-import { launchRun } from "../../train/launch";
+import { registerCheckGpu } from "./train-check-gpu";
+import { exitDescription } from "../../train/launch";
+import { launchQueue, parseGpus } from "../../train/queue";
+import { resolvePython } from "../../env/python";
 import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
 import { RECIPES } from "../../train/recipes";
 import { runFolders, runState, summarizeRun } from "../../train/status";
@@ -47,16 +50,19 @@ interface PlanOpts {
   mode: string;
   target: string;
   force?: boolean;
+  baseModel?: string;
+  lr?: string;
   calibration?: string;
 }
 
 interface LaunchOpts {
   recipe: string;
   runs?: string;
-  python: string;
+  python?: string;
   target: string;
   force?: boolean;
   keepGoing?: boolean;
+  gpus?: string;
 }
 
 function registerPlan(train: Command): void {
@@ -68,15 +74,19 @@ function registerPlan(train: Command): void {
         "Write one run bundle per recipe, {out}/{recipe name}/ (SPEC §6, §6a):",
         "run.json (the resolved recipe, the exact argv, sha256 of every file), the",
         "prompt rows of train and dev (raw or refined), with --tokenizer the token",
-        "ids and labels, train.py and the pinned requirements.txt, README.md, and",
+        "ids and labels, train.py and the engine's requirements file, README.md, and",
         "compute.json (steps, tokens, memory, GPU-hours).",
         "",
         "--tokenizer DIR: a Hugging Face tokenizer folder used for every recipe, or a",
         "folder holding one per model id (DIR/beomi/Solar-Ko-Recovery-11B/…). Without",
         "it token counts are estimates from characters and nothing is dropped by the",
         "length rule.",
-        "--engine trl adds trl-sft.yaml and data/trl/ for current TRL (an",
-        "approximation).",
+        "--engine: faithful (the pinned 2024 stack, TRL 0.9.4), modern (current",
+        "transformers/PEFT without TRL, 4.41's update schedule replayed), fast",
+        "(modern, length-batched: same optimizer steps, an approximation), trl",
+        "(trl-sft.yaml and data/trl/ for `trl sft`, an approximation).",
+        "--base-model DIR loads the base from a local folder (run.json's model_id);",
+        "--lr replaces the recipe's learning rate (both for experiments and tests).",
         "--target slurm|skypilot also writes the cluster job over the planned",
         "bundles.",
       ].join("\n"),
@@ -85,7 +95,9 @@ function registerPlan(train: Command): void {
     .option("--out <dir>", "runs folder (default resource/runs)")
     .option("--data <dir>", "corpus folder with train.json and dev.json (default: resource/data, else the sample)")
     .option("--tokenizer <dir>", "tokenizer folder (or a folder of them by model id)")
-    .option("--engine <engine>", ENGINES.join(" or "), "faithful")
+    .option("--engine <engine>", ENGINES.join(", "), "faithful")
+    .option("--base-model <dir>", "load the base model from this folder instead of the recipe's Hub id")
+    .option("--lr <lr>", "learning rate instead of the recipe's")
     .option("--mode <mode>", `prompt mode: ${MODES.join(" or ")}`, "faithful")
     .option("--target <target>", TARGETS.join(", "), "local")
     .option("--force", "plan afresh over runs that already started (their outputs are deleted)")
@@ -104,8 +116,12 @@ function registerPlan(train: Command): void {
         info(describeWorkspace(ws));
         dataDir = ws.data;
       }
+      const lr = opts.lr === undefined ? undefined : Number(opts.lr);
+      if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new UserError(`--lr: expected a positive number, got "${opts.lr}"`);
+      if (opts.baseModel !== undefined && !existsSync(join(opts.baseModel, "config.json"))) throw new UserError(`--base-model ${opts.baseModel}: no config.json there (give a Hugging Face model folder)`);
+      const baseModel = opts.baseModel === undefined ? undefined : resolve(opts.baseModel);
       const raw = loadRunCorpus(dataDir);
-      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer) : undefined }, (p) =>
+      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer) : undefined, baseModel, lr }, (p) =>
         info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps`),
       );
       console.table(planned.map((p) => planRow(p.plan)));
@@ -133,7 +149,8 @@ function registerLaunch(train: Command): void {
     .summary("run planned bundles here (progress, log, status) or write a SLURM/SkyPilot job")
     .description(
       [
-        "Run each chosen bundle's faithful entrypoint, one after another: PYTHON",
+        "Run each chosen bundle's train.py (faithful, modern or fast engine; a trl",
+        "bundle runs `trl sft` itself, see its README), one after another: PYTHON",
         "train.py ARGS (run.json's argv, as an argument array, never a shell string)",
         "in the bundle folder. metrics.jsonl is followed into a progress display",
         "(step/total, loss, ETA); the whole output is kept in train.log (values of",
@@ -148,10 +165,11 @@ function registerLaunch(train: Command): void {
     )
     .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all", "all")
     .option("--runs <dir>", "runs folder (default resource/runs)")
-    .option("--python <path>", "Python interpreter with requirements.txt installed (e.g. a venv's bin/python)", "python3")
+    .option("--python <path>", "Python with the engine's requirements (default: .venv-<engine>/bin/python from `cci env create`, else python3); relative to the current folder")
+    .option("--gpus <list>", "run one recipe per GPU at a time (CUDA_VISIBLE_DEVICES), e.g. 0,1,2,3; the rest wait in a queue; failures are reported at the end")
     .option("--target <target>", TARGETS.join(", "), "local")
     .option("--force", "run again even when done (its outputs are deleted)")
-    .option("--keep-going", "after a failure, go on with the next run")
+    .option("--keep-going", "after a failure, go on with the next run (always so with --gpus)")
     .action(async (opts: LaunchOpts) => {
       const target = oneOf<Target>("--target", opts.target, TARGETS);
       const runsDir = resolve(opts.runs ?? defaultRunsDir());
@@ -164,18 +182,32 @@ function registerLaunch(train: Command): void {
         writeTarget(target, runsDir, todo);
         return;
       }
-      if (opts.python.includes("/") && !existsSync(opts.python)) throw new UserError(`--python ${opts.python}: no such file (give a venv's bin/python)`);
+      let gpus: string[] | null = null;
+      if (opts.gpus !== undefined) {
+        try {
+          gpus = parseGpus(opts.gpus);
+        } catch (err) {
+          throw new UserError(`--gpus ${opts.gpus}: ${(err as Error).message} (expected e.g. 0,1,2,3)`);
+        }
+      }
+      // One interpreter for the batch: the engine of the first bundle picks the default venv.
+      const engine = readRunJson(dirs[0]).engine;
+      const { python, source } = resolvePython(opts.python, engine, repoRoot());
+      if (source === "env") info(`train: python ${shown(python)} (cci env create --engine ${engine})`);
+      if (gpus && gpus.length > 1) info(`train: ${dirs.length} run(s) on ${gpus.length} GPUs (${gpus.join(", ")}), one run per GPU at a time`);
+      const results = await launchQueue(dirs, gpus, { python, force: opts.force, stopOnFailure: !gpus && !opts.keepGoing });
       const failures: string[] = [];
-      for (const [k, dir] of dirs.entries()) {
-        if (dirs.length > 1) info(`train: [${k + 1}/${dirs.length}] ${shown(dir)}`);
-        const r = await launchRun(dir, { python: opts.python, force: opts.force });
+      for (const r of results) {
+        const dir = r.dir;
         if (r.outcome === "skipped") info(`train: ${r.name}: done already, skipped (--force to run again)`);
         else if (r.outcome === "done") info(`train: ${r.name}: done, ${r.steps} steps; ${existsSync(join(dir, "adapter")) ? `adapter in ${shown(join(dir, "adapter"))}` : "but no adapter/ was written"}`);
         else {
-          info(`train: ${r.name}: failed (exit code ${r.exitCode}); last lines of ${shown(join(dir, "train.log"))}:`);
-          for (const l of r.tail) info(`  | ${l}`);
+          if (r.error) info(`train: ${r.name}: not run: ${r.error}`);
+          else {
+            info(`train: ${r.name}: failed (${exitDescription(r)}); last lines of ${shown(join(dir, "train.log"))}:`);
+            for (const l of r.tail) info(`  | ${l}`);
+          }
           failures.push(r.name);
-          if (!opts.keepGoing) break;
         }
       }
       if (failures.length) throw new UserError(`${failures.length} run(s) failed: ${failures.join(", ")}`, 1);
@@ -207,6 +239,8 @@ function registerStatus(train: Command): void {
           };
         }),
       );
+      const trl = runs.filter((r) => !existsSync(join(r.dir, "metrics.jsonl")) && /"engine":\s*"trl"/.test(readFileSync(join(r.dir, "run.json"), "utf8")));
+      if (trl.length) info(`train status: ${trl.map((r) => r.name).join(", ")}: trl sft writes no metrics.jsonl; its steps and loss are in its console output (train.log when teed as the bundle README says)`);
     });
 }
 
@@ -222,5 +256,6 @@ export function register(program: Command): void {
   registerPlan(train);
   registerLaunch(train);
   registerStatus(train);
+  registerCheckGpu(train);
   registerCalibrate(train);
 }

@@ -9,6 +9,19 @@ Run from a run bundle written by `cci train plan` (this file sits in the bundle'
 
 (the exact command is run.json's "argv"), with the pinned stack of requirements.txt.
 
+Engines (run.json "engine"; argv ends in `--engine E` for modern and fast):
+  faithful  the pinned 2024 stack (requirements.txt): TRL 0.9.4's SFTTrainer, as the original;
+  modern    current transformers/PEFT without TRL (requirements-modern.txt): plain
+            transformers.Trainer pieces (optimizer, scheduler, evaluate) under a loop that replays
+            transformers 4.41's update schedule on purpose (SPEC §6a: windows across epochs,
+            training stops at max_steps), batch 1, the original collator, loss / 64 per micro-step;
+  fast      the modern stack, the same windows, LoRA, learning rate and optimizer steps, but each
+            window's examples sorted by length and run --micro_batch_size at a time (padding
+            masked, loss = per-example mean / 64, so the objective is the original's); an
+            approximation: only the floating-point order, batched kernels and dropout draws differ.
+A small version-compatibility layer (chat_ids, dtype_kwargs, training_arguments) lets one file
+serve transformers 4.41 and 4.57–5.x. stack.json (beside run.json) records which libraries ran.
+
     python3 train.py --check
 
 validates the bundle with the standard library only (run.json keys, sha256 of every file, row
@@ -47,6 +60,9 @@ from pathlib import Path
 IGNORE_INDEX = -100
 SPLITS = ("train", "dev")
 METRICS = "metrics.jsonl"
+STACK = "stack.json"
+ENGINES = ("faithful", "modern", "fast", "trl")
+TRAIN_PY_ENGINES = ("faithful", "modern", "fast")
 STATUS = "status.json"
 
 # run.json keys this entrypoint relies on (notes/CONTRACT-runs.md), with their JSON types.
@@ -89,6 +105,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--lora_alpha", type=int, default=32)
     p.add_argument("--lora_dropout", type=float, default=0.01)
     p.add_argument("--lora_target_modules", type=str, nargs="+")
+    p.add_argument("--engine", choices=TRAIN_PY_ENGINES, default="faithful", help="faithful (pinned stack, TRL 0.9.4), modern or fast (current stack, no TRL)")
+    p.add_argument("--micro_batch_size", type=int, default=8, help="fast: sequences per micro-step (the window of 64 stays the same)")
+    p.add_argument("--compile", action="store_true", help="fast: torch.compile the model (optional, experimental)")
     p.add_argument("--check", action="store_true", help="validate the bundle (standard library only) and exit")
     p.add_argument("--bundle", type=str, default=str(Path(__file__).resolve().parent), help="bundle folder (default: this file's)")
     return p.parse_args(argv)
@@ -192,11 +211,11 @@ def check_bundle(bundle: Path) -> tuple[dict | None, list[str]]:
         problems.append(f"run.json: index: {run['index']} is not 1–11")
     if run["data"] not in ("raw", "refined"):
         problems.append(f"run.json: data: expected raw or refined, got {run['data']!r}")
-    if run["engine"] not in ("faithful", "trl"):
-        problems.append(f"run.json: engine: expected faithful or trl, got {run['engine']!r}")
+    if run["engine"] not in ENGINES:
+        problems.append(f"run.json: engine: expected {', '.join(ENGINES)}, got {run['engine']!r}")
     if run["save_dir"] != "adapter":
         problems.append(f"run.json: save_dir: expected \"adapter\", got {run['save_dir']!r}")
-    if run["engine"] == "faithful":
+    if run["engine"] in TRAIN_PY_ENGINES:
         problems += [f"run.json: argv: {m}" for m in argv_problems(run)]
     tok = run["tokenizer"]
     if tok is not None and not (isinstance(tok.get("dir"), str) and isinstance(tok.get("files"), dict)):
@@ -278,8 +297,17 @@ def args_match_run(args: argparse.Namespace, run: dict) -> list[str]:
         "lora_alpha": run["lora_alpha"],
         "lora_dropout": float(run["lora_dropout"]),
         "lora_target_modules": run["lora_target_modules"],
+        "engine": run["engine"],
     }
-    return [f"--{k}: {getattr(args, k)!r}, run.json says {v!r}" for k, v in want.items() if getattr(args, k) != v]
+    bad = [f"--{k}: {getattr(args, k)!r}, run.json says {v!r}" for k, v in want.items() if getattr(args, k) != v]
+    if not bad and run["argv"][1:2] == ["train.py"]:
+        # Options without a run.json field of their own: as run.json's argv has them.
+        try:
+            planned = parse_args([str(a) for a in run["argv"][2:]])
+        except SystemExit:
+            return bad
+        bad += [f"--{k}: {getattr(args, k)!r}, run.json's argv says {getattr(planned, k)!r}" for k in ("micro_batch_size", "compile") if getattr(args, k) != getattr(planned, k)]
+    return bad
 
 
 def argv_problems(run: dict) -> list[str]:
@@ -302,6 +330,53 @@ def write_status(bundle: Path, state: str, **extra: object) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Version compatibility: what changed between transformers 4.41 and 5.x, in one place.
+
+
+def version_tuple(v: str | None) -> tuple[int, ...]:
+    """'4.41.1' → (4, 41, 1); a stand-in module without __version__ counts as the pinned 4.41."""
+    import re
+
+    return tuple(int(x) for x in re.findall(r"\d+", v or "4.41.1")[:3])
+
+
+def chat_ids(tokenizer, messages: list[dict]) -> list[int]:
+    """Source ids of SPEC §5. transformers >= 5 returns a BatchEncoding unless told otherwise;
+    return_dict=False (accepted since 4.3x) asks every version for the plain list of ids."""
+    ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=False)
+    if isinstance(ids, dict) or hasattr(ids, "keys"):  # a BatchEncoding all the same
+        ids = ids["input_ids"]
+    return list(ids)
+
+
+def dtype_kwargs(transformers_version: str | None, dtype) -> dict:
+    """from_pretrained's dtype argument: `torch_dtype` up to 4.55, `dtype` from 4.56 (5.x warns on the old name)."""
+    return {"dtype": dtype} if version_tuple(transformers_version) >= (4, 56) else {"torch_dtype": dtype}
+
+
+def library_versions() -> dict:
+    """Installed versions of the stack, read from package metadata (nothing imported)."""
+    import platform
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for name in ("torch", "transformers", "peft", "trl", "accelerate", "datasets", "bitsandbytes"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def write_stack(bundle: Path, engine: str, **extra: object) -> None:
+    """stack.json: which engine and libraries trained this bundle (run.json says what was planned)."""
+    stack = {"engine": engine, "libraries": library_versions(), **extra}
+    tmp = bundle / f".{STACK}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(stack, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, bundle / STACK)
+
+
+# ---------------------------------------------------------------------------------------------
 # Training path: the pinned stack of requirements.txt.
 
 
@@ -309,7 +384,7 @@ def tokenize_split(tokenizer, rows: list[dict]) -> tuple[list[dict], list[str]]:
     """src/data.py in train mode (SPEC §5): source ids, target ids, labels, the length rule."""
     kept, dropped = [], []
     for row in rows:
-        source = tokenizer.apply_chat_template(row["messages"], add_generation_prompt=True)
+        source = chat_ids(tokenizer, row["messages"])
         target = tokenizer(row["target"], return_attention_mask=False, add_special_tokens=False)["input_ids"] if row["target"] else []
         if len(source) > tokenizer.model_max_length:
             dropped.append(row["id"])
@@ -378,19 +453,19 @@ def metrics_callback(path: Path):
     return MetricsCallback()
 
 
-def train(args: argparse.Namespace, bundle: Path, run: dict) -> None:
-    import torch
-    from datasets import Dataset
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
-    from trl import SFTConfig, SFTTrainer
+def load_tokenizer(args: argparse.Namespace, run: dict):
+    from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(args.model_id)
     tokenizer.pad_token = tokenizer.eos_token
     if tokenizer.eos_token != run["eos"]:
         raise SystemExit(f"train: {args.model_id}'s eos is {tokenizer.eos_token!r} but the bundled targets end in {run['eos']!r}; plan again with this model's tokenizer (cci train plan --tokenizer DIR)")
+    return tokenizer
 
-    datasets = {}
+
+def tokenized_splits(args: argparse.Namespace, bundle: Path, tokenizer) -> dict[str, list[dict]]:
+    """Each split re-tokenized by the model's tokenizer and checked against the bundled ids."""
+    out = {}
     for split in SPLITS:
         rows = read_jsonl(bundle / "data" / f"{split}.jsonl")
         kept, dropped = tokenize_split(tokenizer, rows)
@@ -400,7 +475,25 @@ def train(args: argparse.Namespace, bundle: Path, run: dict) -> None:
             diff = first_difference(kept, read_jsonl(bundled_path))
             if diff:
                 raise SystemExit(f"train: data/{split}.tokens.jsonl: {diff}. The tokenizer used to plan differs from {args.model_id}'s; refusing to train")
-        datasets[split] = Dataset.from_dict({"input_ids": [r["input_ids"] for r in kept], "labels": [r["labels"] for r in kept]})
+        out[split] = kept
+    return out
+
+
+def train(args: argparse.Namespace, bundle: Path, run: dict) -> None:
+    import torch
+    from datasets import Dataset
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
+    import transformers
+    import trl
+    from trl import SFTConfig, SFTTrainer
+
+    if getattr(trl, "__version__", None) is not None and version_tuple(trl.__version__)[:2] != (0, 9):
+        raise SystemExit(f"train: the faithful engine runs the pinned stack (requirements.txt: TRL 0.9.4), found TRL {trl.__version__}; "
+                         "plan with --engine modern (or fast) for the current stack (requirements-modern.txt)")
+    tokenizer = load_tokenizer(args, run)
+    splits = tokenized_splits(args, bundle, tokenizer)
+    datasets = {split: Dataset.from_dict({"input_ids": [r["input_ids"] for r in kept], "labels": [r["labels"] for r in kept]}) for split, kept in splits.items()}
 
     quantization_config = None
     if args.load_in_4bit:
@@ -412,7 +505,7 @@ def train(args: argparse.Namespace, bundle: Path, run: dict) -> None:
         )
     model = AutoModelForCausalLM.from_pretrained(
         args.model_id,
-        torch_dtype=torch.bfloat16,
+        **dtype_kwargs(getattr(transformers, "__version__", None), torch.bfloat16),
         device_map="auto",
         quantization_config=quantization_config,
     )
@@ -469,6 +562,228 @@ def train(args: argparse.Namespace, bundle: Path, run: dict) -> None:
     tokenizer.save_pretrained(args.save_dir)
 
 
+# ---------------------------------------------------------------------------------------------
+# Training path: modern and fast (current transformers/PEFT, no TRL).
+
+
+def replay_schedule(n: int, epochs: int, ga: int, order) -> tuple[list[tuple], int]:
+    """transformers 4.41's loop (SPEC §6a; lib/train/schedule.ts replays the same), as events:
+    ("example", epoch, index) forwards one example into the current window, ("update",) steps the
+    optimizer, ("eval", epoch) evaluates at an epoch's end. The sample counter runs across epochs,
+    an epoch's last partial window updates only when the epoch has at most `ga` examples, and
+    training stops at max_steps = ceil(epochs · max(n // ga, 1)). order(epoch) gives the shuffle."""
+    max_steps = int(epochs * max(n // ga, 1) + 0.999999)
+    events, total, step = [], 0, 0
+    for epoch in range(epochs):
+        stop = False
+        idx = order(epoch)
+        for k in range(n):
+            total += 1
+            events.append(("example", epoch, idx[k]))
+            if total % ga == 0 or (n <= ga and k + 1 == n):
+                events.append(("update",))
+                step += 1
+                if step >= max_steps:
+                    stop = True
+                    break
+        events.append(("eval", epoch))
+        if stop:
+            break
+    return events, max_steps
+
+
+def schedule_summary(events: list[tuple], n: int) -> dict:
+    """The replayed schedule in compute.json's terms (maxSteps, realSteps, stepsPerEpoch, …)."""
+    steps, seen, epoch, ex = [], [], -1, 0
+    for e in events:
+        if e[0] == "example":
+            if e[1] != epoch:
+                epoch = e[1]
+                steps.append(0)
+                seen.append(0)
+            seen[-1] += 1
+        elif e[0] == "update":
+            steps[-1] += 1
+    return {"examples": n, "realSteps": sum(steps), "stepsPerEpoch": steps, "examplesPerEpoch": seen, "unseenInLastEpoch": n - (seen[-1] if seen else 0)}
+
+
+def check_planned_schedule(bundle: Path, summary: dict) -> None:
+    """The planner's schedule (compute.json, from lib/train/schedule.ts) must be the one replayed here."""
+    try:
+        planned = json.loads((bundle / "compute.json").read_text(encoding="utf-8"))["schedule"]
+    except (OSError, KeyError, json.JSONDecodeError):
+        return
+    for key in ("examples", "realSteps", "stepsPerEpoch", "examplesPerEpoch", "unseenInLastEpoch"):
+        if key in planned and planned[key] != summary[key]:
+            raise SystemExit(f"train: compute.json: schedule.{key} is {planned[key]!r} but this run replays {summary[key]!r}; plan again (cci train plan) with the tokenizer used here")
+
+
+def micro_batches(window: list[dict], size: int) -> list[list[dict]]:
+    """fast: a window's examples sorted by length (longest first), `size` at a time."""
+    ordered = sorted(window, key=lambda r: -len(r["input_ids"]))
+    return [ordered[i:i + size] for i in range(0, len(ordered), size)]
+
+
+def per_example_loss(model, batch: dict, logits_positions: bool = True):
+    """Mean token cross-entropy of each row over its labelled positions (padding and prompt are
+    -100), computing logits only where a label is predicted when the model supports it."""
+    import torch
+    import torch.nn.functional as F
+
+    labels = batch["labels"][:, 1:]
+    wanted = (labels != IGNORE_INDEX).any(0).nonzero().squeeze(1)
+    kwargs = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
+    logits = None
+    if logits_positions:
+        try:
+            logits = model(**kwargs, logits_to_keep=wanted).logits  # [B, len(wanted), V]
+            labels = labels[:, wanted]
+        except TypeError:  # an architecture without logits_to_keep: every position's logits
+            logits = None
+    if logits is None:
+        logits = model(**kwargs).logits[:, :-1]
+    ce = F.cross_entropy(logits.float().transpose(1, 2), labels, ignore_index=IGNORE_INDEX, reduction="none")
+    counts = (labels != IGNORE_INDEX).sum(1).clamp(min=1)
+    return ce.sum(1) / counts
+
+
+def training_arguments(transformers_version: str | None, use_cuda: bool, **kw):
+    """TrainingArguments with the original's values; CPU needs use_cpu for bf16 (transformers 5)."""
+    import dataclasses
+
+    from transformers import TrainingArguments
+
+    fields = {f.name for f in dataclasses.fields(TrainingArguments)}
+    if not use_cuda and "use_cpu" in fields:
+        kw["use_cpu"] = True
+    dropped = sorted(k for k in kw if k not in fields)
+    if dropped:
+        print(f"train: TrainingArguments of transformers {transformers_version} has no {', '.join(dropped)}; left out", flush=True)
+    return TrainingArguments(**{k: v for k, v in kw.items() if k in fields})
+
+
+def train_modern(args: argparse.Namespace, bundle: Path, run: dict) -> None:
+    """modern and fast: the original's semantics on the current stack, without TRL."""
+
+    import torch
+    import transformers
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig, Trainer
+
+    fast = args.engine == "fast"
+    tv = transformers.__version__
+    use_cuda = torch.cuda.is_available()
+    transformers.set_seed(42)
+    tokenizer = load_tokenizer(args, run)
+    splits = tokenized_splits(args, bundle, tokenizer)
+    train_rows, dev_rows = ([{"input_ids": r["input_ids"], "labels": r["labels"]} for r in splits[s]] for s in SPLITS)
+
+    quantization_config = None
+    if args.load_in_4bit:
+        quantization_config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_use_double_quant=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+    model = AutoModelForCausalLM.from_pretrained(args.model_id, **dtype_kwargs(tv, torch.bfloat16), device_map="auto" if use_cuda else None, quantization_config=quantization_config)
+    model.config.use_cache = False
+    model = get_peft_model(model, LoraConfig(task_type="CAUSAL_LM", r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout, target_modules=args.lora_target_modules))
+    # The original's adapter dtype: PEFT created fp32 LoRA weights and TRL 0.9.4 did not cast them.
+    for p in model.parameters():
+        if p.requires_grad:
+            p.data = p.data.float()
+    model.print_trainable_parameters()
+    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    peft_model = model  # what is saved; `model` is what runs (compiled with --compile)
+    if fast and args.compile:
+        model = torch.compile(model)
+
+    targs = training_arguments(
+        tv, use_cuda, output_dir=args.save_dir, do_train=True, do_eval=True, eval_strategy="epoch",
+        per_device_train_batch_size=1, per_device_eval_batch_size=1, gradient_accumulation_steps=args.gradient_accumulation_steps,
+        learning_rate=args.lr, weight_decay=0.1, num_train_epochs=args.epoch, max_steps=-1, lr_scheduler_type="cosine",
+        warmup_steps=20, logging_steps=1, log_level="info", save_strategy="no", bf16=True, seed=42, optim="adamw_torch",
+        max_grad_norm=1.0, report_to="none", remove_unused_columns=False, disable_tqdm=True,
+    )
+    collator = DataCollatorForSupervisedDataset(tokenizer)
+    trainer = Trainer(model=peft_model, args=targs, train_dataset=train_rows, eval_dataset=dev_rows, data_collator=collator)
+
+    ga, n = args.gradient_accumulation_steps, len(train_rows)
+    gen = torch.Generator().manual_seed(42)
+    orders = [torch.randperm(n, generator=gen).tolist() for _ in range(args.epoch)]
+    events, max_steps = replay_schedule(n, args.epoch, ga, lambda e: orders[e])
+    summary = {"maxSteps": max_steps, **schedule_summary(events, n)}
+    check_planned_schedule(bundle, summary)
+    trainer.create_optimizer_and_scheduler(num_training_steps=max_steps)
+    optimizer, scheduler = trainer.optimizer, trainer.lr_scheduler
+    trainable = [p for p in peft_model.parameters() if p.requires_grad]
+    device = next(p.device for p in peft_model.parameters())
+    autocast = lambda: torch.autocast(device_type=device.type, dtype=torch.bfloat16)  # bf16=True: mixed precision as the Trainer ran it
+    write_stack(bundle, args.engine, device=str(device), gpu=torch.cuda.get_device_name(0) if use_cuda else None, schedule=summary,
+                micro_batch_size=args.micro_batch_size if fast else 1, compile=bool(fast and args.compile), loss="per-example mean / gradient_accumulation_steps")
+
+    metrics = bundle / METRICS
+    metrics.write_text("", encoding="utf-8")
+    t0 = time.time()
+    state = {"step": 0, "tokens": 0, "window": [], "seen": [0] * args.epoch}
+
+    def log(**line):
+        base = {"step": state["step"], "epoch": None, "loss": None, "eval_loss": None, "learning_rate": None, "grad_norm": None,
+                "tokens": state["tokens"], "elapsed": round(time.time() - t0, 3), "max_steps": max_steps}
+        with open(metrics, "a", encoding="utf-8") as f:
+            f.write(json.dumps({**base, **line}) + "\n")
+
+    def to_device(batch):
+        return {k: v.to(device) for k, v in batch.items()}
+
+    def evaluate(epoch: int) -> float:
+        if not fast:
+            loss = trainer.evaluate()["eval_loss"]
+            model.train()  # evaluate() leaves the model in eval mode; 4.41's training_step set train mode each step
+            return loss
+        model.eval()
+        with torch.no_grad(), autocast():
+            losses = [per_example_loss(model, to_device(collator(b))) for b in micro_batches(dev_rows, args.micro_batch_size)]
+        model.train()
+        return float(torch.cat(losses).mean())
+
+    model.train()
+    window_loss, epoch_now = 0.0, 0
+    for ev in events:
+        if ev[0] == "example":
+            epoch_now = ev[1]
+            state["seen"][ev[1]] += 1
+            row = train_rows[ev[2]]
+            state["tokens"] += len(row["input_ids"])
+            if fast:
+                state["window"].append(row)
+                continue
+            with autocast():
+                loss = model(**to_device(collator([row]))).loss
+            (loss / ga).backward()
+            window_loss += float(loss.detach()) / ga
+        elif ev[0] == "update":
+            if fast:
+                for mb in micro_batches(state["window"], args.micro_batch_size):
+                    with autocast():
+                        loss = per_example_loss(model, to_device(collator(mb))).sum() / ga
+                    loss.backward()
+                    window_loss += float(loss.detach())
+                state["window"] = []
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(trainable, 1.0))
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            state["step"] += 1
+            log(epoch=round(epoch_now + state["seen"][epoch_now] / n, 4), loss=window_loss, learning_rate=scheduler.get_last_lr()[0], grad_norm=grad_norm)
+            print(f"train: step {state['step']}/{max_steps} loss {window_loss:.4f}", flush=True)
+            window_loss = 0.0
+        else:
+            eval_loss = evaluate(ev[1])
+            log(epoch=round(ev[1] + state["seen"][ev[1]] / n, 4), eval_loss=eval_loss)
+            print(f"train: epoch {ev[1] + 1} eval_loss {eval_loss:.4f}", flush=True)
+    if state["step"] != max_steps:
+        raise SystemExit(f"train: {state['step']} optimizer steps made, {max_steps} planned")
+    peft_model.save_pretrained(args.save_dir)
+    tokenizer.save_pretrained(args.save_dir)
+
+
 def main(argv: list[str]) -> int:
     if "--benchmark" in argv:  # calibration, not training: benchmark.py beside this file (cci train calibrate)
         sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -491,7 +806,11 @@ def main(argv: list[str]) -> int:
     os.chdir(bundle)  # save_dir and the trainer's output_dir are relative to the bundle
     write_status(bundle, "running")
     try:
-        train(args, bundle, run)
+        if args.engine == "faithful":
+            write_stack(bundle, "faithful")
+            train(args, bundle, run)
+        else:
+            train_modern(args, bundle, run)
     except BaseException as e:
         write_status(bundle, "failed", error=str(e)[:500])
         raise

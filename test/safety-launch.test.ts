@@ -1,0 +1,156 @@
+/**
+ * `cci train launch` under hostile conditions (issue 19) and on several GPUs (issue 16): real
+ * processes with a stand-in trainer; exit codes, one line, nothing left running, nothing lost.
+ */
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RECIPES } from "../lib/train/recipes";
+import { CCI, cci, cleanTemp, readJson, ROOT, SAMPLE, tempDir } from "./helpers/train";
+
+afterAll(cleanTemp);
+
+/** A stand-in trainer: records who ran it on which GPU, writes its pid, then behaves as told. */
+const STAND_IN = `#!/usr/bin/env python3
+import json, os, signal, sys, time
+run = json.load(open("run.json"))
+log = os.environ["STANDIN_LOG"]
+with open(log, "a") as f:
+    f.write(json.dumps({"name": run["name"], "gpu": os.environ.get("CUDA_VISIBLE_DEVICES"), "start": time.time(), "pid": os.getpid()}) + "\\n")
+open("trainer.pid", "w").write(str(os.getpid()))
+how = os.environ.get("STANDIN_HOW", "ok")
+if how == "sleep":
+    time.sleep(60)
+if how == "kill9":
+    os.kill(os.getpid(), signal.SIGKILL)
+if how == "fail-3" and run["name"] == os.environ.get("STANDIN_FAIL_NAME"):
+    sys.exit(3)
+with open("metrics.jsonl", "w") as f:
+    f.write("null\\n")            # a hand-edited or foreign line: must not stop the launcher
+    f.write('{"step": "x"}\\n')
+    f.write(json.dumps({"step": 1, "epoch": 1.0, "loss": 1.0, "max_steps": 1}) + "\\n")
+time.sleep(float(os.environ.get("STANDIN_SECONDS", "0.6")))
+os.makedirs("adapter", exist_ok=True)
+open("adapter/adapter_config.json", "w").write("{}")
+`;
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe("cci train launch: many GPUs, signals, locks, interpreters", () => {
+  let root: string;
+  let runs: string;
+  let python: string;
+  let log: string;
+  const env = (extra: Record<string, string> = {}) => ({ ...process.env, STANDIN_LOG: log, ...extra });
+  const entries = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : []);
+  const bundle = (i: number) => join(runs, RECIPES[i - 1].name);
+
+  beforeAll(() => {
+    root = tempDir("cci-launch-");
+    runs = join(root, "runs");
+    mkdirSync(join(root, "venv", "bin"), { recursive: true });
+    python = join(root, "venv", "bin", "python");
+    writeFileSync(python, STAND_IN);
+    chmodSync(python, 0o755);
+    log = join(root, "calls.jsonl");
+    const p = cci(["train", "plan", "--recipe", "2,3,4,5,6", "--out", runs, "--data", SAMPLE], env());
+    expect(p.status, p.stderr).toBe(0);
+  });
+
+  it("--gpus runs one recipe per GPU at a time, goes on after a failure and reports it at the end", () => {
+    writeFileSync(log, "");
+    const r = cci(["train", "launch", "--recipe", "2,3,4,5", "--runs", runs, "--python", python, "--gpus", "0,1"], env({ STANDIN_HOW: "fail-3", STANDIN_FAIL_NAME: RECIPES[2].name }));
+    expect(r.status).toBe(1);
+    const e = entries();
+    expect(e.map((x) => x.name).sort()).toEqual([2, 3, 4, 5].map((i) => RECIPES[i - 1].name).sort());
+    expect(new Set(e.map((x) => x.gpu))).toEqual(new Set(["0", "1"]));
+    // Two at a time: the first two started together, before either ended.
+    expect(Math.abs(e[0].start - e[1].start)).toBeLessThan(0.5);
+    expect(r.stderr).toMatch(/\[gpu [01]\] train: .*step 1\/1 loss 1\.0000/);
+    expect(r.stderr.trim().split("\n").pop()).toBe(`cci: 1 run(s) failed: ${RECIPES[2].name}`);
+    for (const i of [2, 4, 5]) expect(readJson(join(bundle(i), "status.json")).state).toBe("done");
+    // Resumable: the same command runs only what is not done.
+    writeFileSync(log, "");
+    const again = cci(["train", "launch", "--recipe", "2,3,4,5", "--runs", runs, "--python", python, "--gpus", "0,1"], env());
+    expect(again.status, again.stderr).toBe(0);
+    expect(entries().map((x) => x.name)).toEqual([RECIPES[2].name]);
+  });
+
+  it("refuses a bad --gpus in one line", () => {
+    for (const bad of ["", "0,0", "a;b"]) {
+      const r = cci(["train", "launch", "--recipe", "2", "--runs", runs, "--python", python, "--gpus", bad], env());
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+
+  it("a relative --python means the same file from any folder", () => {
+    const rel = relative(ROOT, python);
+    const r = cci(["train", "launch", "--recipe", "6", "--runs", runs, "--python", rel], env());
+    expect(r.status, r.stderr).toBe(0);
+    expect(readJson(join(bundle(6), "status.json"))).toMatchObject({ state: "done", python });
+  });
+
+  it("--force with an interpreter that cannot start deletes nothing", () => {
+    const adapter = join(bundle(2), "adapter", "adapter_config.json");
+    expect(existsSync(adapter)).toBe(true);
+    const before = readFileSync(join(bundle(2), "status.json"), "utf8");
+    const r = cci(["train", "launch", "--recipe", "2", "--runs", runs, "--python", "python-does-not-exist-3", "--force"], env());
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/python-does-not-exist-3: not found on PATH; nothing of .* was changed/);
+    expect(existsSync(adapter)).toBe(true);
+    expect(readFileSync(join(bundle(2), "status.json"), "utf8")).toBe(before);
+  });
+
+  it("a second launcher of the same run is refused while the first holds launch.lock", () => {
+    writeFileSync(join(bundle(4), "launch.lock"), `${process.pid}\n`); // a live launcher: this test process
+    const r = cci(["train", "launch", "--recipe", "4", "--runs", runs, "--python", python, "--force"], env());
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/already being launched \(launch\.lock, pid \d+\)/);
+    expect(readJson(join(bundle(4), "status.json")).state).toBe("done");
+    // A stale lock (its launcher is gone) is taken over.
+    writeFileSync(join(bundle(4), "launch.lock"), "999999999\n");
+    const ok = cci(["train", "launch", "--recipe", "4", "--runs", runs, "--python", python, "--force"], env());
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(existsSync(join(bundle(4), "launch.lock"))).toBe(false);
+  });
+
+  it("a trainer killed by a signal is reported by its signal, not as exit 128", () => {
+    const r = cci(["train", "launch", "--recipe", "5", "--runs", runs, "--python", python, "--force"], env({ STANDIN_HOW: "kill9" }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/failed \(killed by SIGKILL\)/);
+    expect(r.stderr).not.toMatch(/128/);
+    expect(readJson(join(bundle(5), "status.json"))).toMatchObject({ state: "failed", signal: "SIGKILL" });
+  });
+
+  it("SIGTERM to the launcher stops the trainer, waits for it and marks the run failed", async () => {
+    rmSync(join(bundle(5), "trainer.pid"), { force: true });
+    const child = spawn(process.execPath, [CCI, "train", "launch", "--recipe", "5", "--runs", runs, "--python", python, "--force"], { cwd: ROOT, env: env({ STANDIN_HOW: "sleep" }), stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const pidFile = join(bundle(5), "trainer.pid");
+    const t0 = Date.now();
+    while (Date.now() - t0 < 20_000 && !(existsSync(pidFile) && readFileSync(pidFile, "utf8"))) await new Promise((r) => setTimeout(r, 100));
+    const trainer = Number(readFileSync(pidFile, "utf8"));
+    expect(alive(trainer)).toBe(true);
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    expect(code).toBe(130);
+    expect(alive(trainer)).toBe(false);
+    expect(stderr.trim().split("\n").pop()).toMatch(/^cci: train: .*: interrupted by SIGTERM; the trainer was stopped/);
+    expect(readJson(join(bundle(5), "status.json"))).toMatchObject({ state: "failed", interrupted: "SIGTERM" });
+    expect(existsSync(join(bundle(5), "launch.lock"))).toBe(false);
+    // and `train status` does not call it running
+    const s = cci(["train", "status", "--runs", runs]);
+    expect(s.stdout.split("\n").find((l) => l.includes(RECIPES[4].name))).toMatch(/'failed'/);
+  });
+});
+
