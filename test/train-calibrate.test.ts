@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,7 +9,7 @@ import { computePlans } from "../lib/train/plan";
 import { shapeModel, type Calibration } from "../lib/train/steptime";
 import { H200_MEASUREMENT } from "../lib/train/steptime-h200";
 import { UserError } from "../lib/util/errors";
-import { SAMPLE, cci, cleanTemp, readJson, tempDir } from "./helpers/train";
+import { ROOT, SAMPLE, cci, cleanTemp, readJson, tempDir } from "./helpers/train";
 
 afterAll(cleanTemp);
 
@@ -57,6 +58,26 @@ describe("calibration files", () => {
     expect(lines[0]).toMatch(/^time: times measured on NVIDIA H100 80GB HBM3/);
     expect(lines).toContain("  x2bee/POLAR-14B-v0.5: not measured: beomi/Solar-Ko-Recovery-11B's times × 1.29 (parameter ratio)");
     expect(lines.find((l) => l.startsWith("  wall time"))).toMatch(/1 GPU .*, 4 GPUs .*, 8 GPUs /);
+    expect(lines.find((l) => l.startsWith("  on H100-80GB"))).toMatch(/download once: 2 base\(s\), 50 GB, /);
+  });
+});
+
+describe("benchmark.py's refusals (standard library only, before torch is imported)", () => {
+  it("outside a bundle, or in one planned before compute.json had a shape: one line, exit 2", () => {
+    const dir = tempDir();
+    const py = (args: string[]) => spawnSync("python3", [join(ROOT, "lib", "train", "python", "benchmark.py"), ...args], { encoding: "utf8" });
+    const none = py(["--bundle", dir]);
+    expect(none.status).toBe(2);
+    expect(none.stderr.trim()).toBe(`benchmark: ${join(dir, "run.json")}: no run.json (run inside a bundle written by \`cci train plan\`)`);
+    writeFileSync(join(dir, "run.json"), "{}");
+    writeFileSync(join(dir, "compute.json"), "{}");
+    const old = py(["--bundle", dir]);
+    expect(old.status).toBe(2);
+    expect(old.stderr.trim()).toBe(`benchmark: ${join(dir, "compute.json")}: no shape (plan the bundle again with this version of cci)`);
+    writeFileSync(join(dir, "compute.json"), JSON.stringify({ shape: { hidden_size: 8 } }));
+    const lengths = py(["--bundle", dir, "--lengths", "64,x"]);
+    expect(lengths.status).toBe(2);
+    expect(lengths.stderr.trim()).toBe("benchmark: --lengths 64,x: expected comma-separated whole numbers");
   });
 });
 

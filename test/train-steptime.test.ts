@@ -64,6 +64,7 @@ describe("fitting and scaling", () => {
     expect(gpuOf("NVIDIA H200")).toBe("H200");
     expect(gpuOf("NVIDIA H100 80GB HBM3")).toBe("H100-80GB");
     expect(gpuOf("NVIDIA A100-SXM4-40GB")).toBe("A100-40GB");
+    expect(gpuOf("NVIDIA A100-SXM4-80GB")).toBe("A100-80GB");
     expect(gpuOf("cpu")).toBeNull();
     const t = { trainFixedS: 100, trainTokenS: 10, optimizerS: 1, evalS: 5 } as Parameters<typeof scaledSeconds>[0];
     expect(scaledSeconds(t, "H200", "H100-80GB")).toBeCloseTo(116, 9);

@@ -107,6 +107,7 @@ export const VERIFIED: readonly { what: string; where: string }[] = [
   { what: "train.py, predict.py and train.py --benchmark on the real libraries (torch, transformers, PEFT) with a tiny random Llama", where: "CPU CI with CCI_REAL_PYTHON" },
   { what: "per-micro-step time, memory, scoring and batch-8 costs at the four bases' real shapes", where: "one H200, 2026-12-04 (../shared/measurements): random weights, bf16, no 4-bit" },
   { what: "the bundle's train.py and predict.py on CUDA (a small Llama; predict.py's probabilities = an independent softmax to 4e-8)", where: "the same H200 (with stand-ins for TRL 0.9.4 and datasets)" },
+  { what: "each engine's training and batched scoring on CUDA, with timings (`cci train check-gpu`, a prepared 5-minute check; CPU rehearsal: --device cpu --tiny)", where: "prepared and rehearsed on a CPU; not run on a GPU (none was lent to this session)" },
   { what: "full-size training of the eleven recipes, 4-bit speed, the fast engine end-to-end, dev accuracy of real adapters", where: "not yet: needs a GPU run (`cci train calibrate` then the run book)" },
 ];
 

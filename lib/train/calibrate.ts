@@ -9,6 +9,7 @@ import { UserError } from "../util/errors";
 import { assertReadableInput } from "../util/output-rule";
 import { timeSource, wallTimes, type ComputePlan } from "./compute";
 import { gpuOf, type Calibration, type GpuName } from "./steptime";
+import { baseBytes } from "./steptime-fixed";
 
 const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x) && x >= 0;
 
@@ -79,8 +80,9 @@ export function timeSummary(plans: readonly ComputePlan[], cal?: Calibration, co
   for (const [id, h] of how) lines.push(`  ${id}: ${h}`);
   if (!gpuOf(device)) lines.push(`  on ${device}: ${hours(train)} training + evaluation for ${plans.length} recipe(s); GPU figures below are from the shipped H200 measurement`);
   const walls = wallTimes(plans, gpu, counts);
+  const bases = [...new Set(plans.map((p) => p.model_id))];
   lines.push(
-    `  on ${gpu}: ${plans.reduce((a, p) => a + p.gpuHours[gpu], 0).toFixed(1)} GPU-hours of training + evaluation for ${plans.length} recipe(s) (${plans.filter((p) => p.load_in_4bit).length} 4-bit, estimated); download once ${hours(walls[0].downloadS)}`,
+    `  on ${gpu}: ${plans.reduce((a, p) => a + p.gpuHours[gpu], 0).toFixed(1)} GPU-hours of training + evaluation for ${plans.length} recipe(s) (${plans.filter((p) => p.load_in_4bit).length} 4-bit, estimated); download once: ${bases.length} base(s), ${(bases.reduce((a, b) => a + baseBytes(b), 0) / 1e9).toFixed(0)} GB, ${hours(walls[0].downloadS)}`,
     `  wall time (downloads + longest queue, load included): ${walls.map((w) => `${w.gpus} GPU${w.gpus > 1 ? "s" : ""} ${hours(w.wallS)}`).join(", ")}`,
   );
   const fast = plans.every((p) => p.time.fastTrainS !== null);

@@ -205,6 +205,7 @@ export function recipeTime(w: Workload, modelId: string, cal: Calibration): Reci
 /** GPUs the plan prices: bf16 dense peak (FLOP/s, data sheets) and memory in GiB. */
 export const GPU_TABLE = {
   "A100-40GB": { peakFlops: 312e12, memoryGiB: 40, pattern: /A100(?!.*80)/i },
+  "A100-80GB": { peakFlops: 312e12, memoryGiB: 80, pattern: /A100.*80/i },
   "H100-80GB": { peakFlops: 989e12, memoryGiB: 80, pattern: /H100/i },
   H200: { peakFlops: 989e12, memoryGiB: 140, pattern: /H200/i },
 } as const;

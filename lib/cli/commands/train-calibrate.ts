@@ -6,8 +6,9 @@ import type { Command } from "commander";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
+import { resolvePython } from "../../env/python";
 import { defaultRunsDir, readRunJson, selectRecipes, shown } from "../../train/bundle";
 import { mergeCalibrations, readCalibration } from "../../train/calibrate";
 import { writeFileAtomic } from "../../util/atomic";
@@ -23,13 +24,6 @@ interface CalibrateOpts {
   lengths?: string;
   repeats?: string;
   device?: string;
-}
-
-/** --python as given (relative to the current folder), else the engine's `.venv-<engine>`, else python3. */
-export function pythonFor(given: string | undefined, engine: string, root = repoRoot()): string {
-  if (given) return given.includes("/") && !isAbsolute(given) ? resolve(given) : given;
-  const venv = join(root, `.venv-${engine}`, "bin", "python");
-  return existsSync(venv) ? venv : "python3";
 }
 
 export function registerCalibrate(train: Command): void {
@@ -72,7 +66,7 @@ export function registerCalibrate(train: Command): void {
       try {
         const parts = [...byBase].map(([modelId, dir], k) => {
           const run = readRunJson(dir);
-          const python = pythonFor(opts.python, run.engine);
+          const { python } = resolvePython(opts.python, run.engine, repoRoot());
           const file = join(scratch, `${k}.json`);
           const argv = ["train.py", "--benchmark", "--out", file, ...(opts.tiny ? ["--tiny"] : []), ...(opts.lengths ? ["--lengths", opts.lengths] : []), ...(opts.repeats ? ["--repeats", opts.repeats] : []), ...(opts.device ? ["--device", opts.device] : [])];
           info(`train calibrate: [${k + 1}/${byBase.size}] ${modelId} in ${shown(dir)}`);
