@@ -90,14 +90,16 @@ export function runBook(plans: readonly ComputePlan[]): RunBookStep[] {
   const serial = plans.reduce((a, p) => a + p.gpuHours.H200, 0);
   const eight = parallelWall(plans.map((p) => p.loadS + p.gpuHours.H200 * 3600), plans.map((p) => p.model_id), 8);
   return [
-    { step: 1, command: "cci env create --engine faithful", does: "a venv .venv-faithful with the pinned 2024 stack (or --engine modern|fast|trl); checks torch sees the GPUs; later commands use it by default", cost: "minutes (pip)" },
-    { step: 2, command: "cci train fetch --recipe all", does: `the ${bases.length} bases' weights into the Hugging Face cache (HF_HOME honoured; all public, HF_TOKEN optional); --tokenizers-only for planning`, cost: `${gb.toFixed(0)} GB once (bf16 safetensors)` },
-    { step: 3, command: "cci train plan --recipe all --engine faithful --tokenizer DIR", does: "eleven run bundles with data, train.py, run.json and compute.json; --calibration FILE from `cci train calibrate` prices them for your GPU", cost: "a minute on a CPU" },
-    { step: 4, command: "cci train launch --recipe all --gpus 0,1,2,3,4,5,6,7", does: "one recipe per GPU, a queue over the rest, a log per bundle, failures listed at the end; resumable", cost: `${serial.toFixed(1)} H200-hours in all; ${(eight.wallS / 3600).toFixed(1)} h wall on 8` },
-    { step: 5, command: "cci train status", does: "planned / running / failed / done, last loss, eval loss per epoch", cost: "—" },
-    { step: 6, command: "cci predict --recipe all --split dev,test", does: "the A/B/C rule over dev and test for every adapter (faithful predict.py, or a server)", cost: "minutes (see notebook 05)" },
-    { step: 7, command: "cci predict --compare FAST.json FAITHFUL.json", does: "the acceptance check: a fast path's dev answers against the faithful run's", cost: "seconds" },
-    { step: 8, command: "cci vote", does: "the eleven test files → final-result.json in the submission form, and a dev table with intervals", cost: "seconds" },
+    { step: 1, command: "cci import CORPUS.zip --out resource/data", does: "the competition download (zip or folder) → train/dev/test.json (never committed)", cost: "seconds" },
+    { step: 2, command: "cci env create --engine modern", does: "a venv .venv-modern with the engine's requirements (or --engine faithful|fast|trl); checks torch sees the GPUs; later commands use it by default", cost: "minutes (pip)" },
+    { step: 3, command: "cci train fetch --recipe all --tokenizers-only", does: "the bases' tokenizers into resource/tokenizers/<model id> for planning (all four bases public, HF_TOKEN optional)", cost: "seconds" },
+    { step: 4, command: "cci train plan --recipe all --engine modern --tokenizer resource/tokenizers", does: "eleven run bundles with data, train.py, run.json and compute.json; --calibration FILE from `cci train calibrate` prices them for your GPU", cost: "a minute on a CPU" },
+    { step: 5, command: "cci train fetch --recipe all", does: `the ${bases.length} bases' weights into the Hugging Face cache (HF_HOME honoured), sizes and free disk checked first`, cost: `${gb.toFixed(0)} GB once (bf16 safetensors)` },
+    { step: 6, command: "cci train launch --recipe all --gpus 0,1,2,3,4,5,6,7", does: "one recipe per GPU, a queue over the rest, a log per bundle, failures listed at the end; resumable", cost: `${serial.toFixed(1)} H200-hours in all; ${(eight.wallS / 3600).toFixed(1)} h wall on 8` },
+    { step: 7, command: "cci train status", does: "planned / running / failed / done, last loss, eval loss per epoch", cost: "—" },
+    { step: 8, command: "cci predict --recipe all --split dev,test --gpus 0,1,2,3,4,5,6,7", does: "the A/B/C rule over dev and test for every adapter, dev first (or `cci train merge` + `cci serve plan` for vLLM, which compares each served dev run with the faithful one before test)", cost: "minutes (see notebook 05)" },
+    { step: 9, command: "cci vote --split dev", does: "the dev table: each recipe and the vote, with 95 % bootstrap intervals", cost: "seconds" },
+    { step: 10, command: "cci vote", does: "the eleven test files → final-result.json in the submission form (its score: the organisers' leaderboard, test answers are hidden)", cost: "seconds" },
   ];
 }
 
