@@ -12,6 +12,7 @@ import { writeFileAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
 import { RUN_OUTPUTS, readRunJson, shown } from "./bundle";
 import { parseMetrics, runState, type MetricsLine } from "./status";
+import { isSecretName } from "../util/redact";
 
 export const LOG = "train.log";
 
@@ -38,7 +39,7 @@ export interface LaunchResult {
 /** Values of environment variables that look secret, to be blanked out of the log. */
 export function secretValues(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
-    .filter(([k, v]) => /TOKEN|SECRET|PASSWORD|API_KEY|ACCESS_KEY/i.test(k) && typeof v === "string" && v.length >= 6)
+    .filter(([k, v]) => isSecretName(k) && typeof v === "string" && v.length >= 6)
     .map(([, v]) => v as string)
     .sort((a, b) => b.length - a.length);
 }
