@@ -8,7 +8,8 @@ import type { Mode } from "../prompts";
 import type { LoadedTokenizer } from "../tokenize/load";
 import { UserError } from "../util/errors";
 import { progress } from "../util/progress";
-import { tokenizerInfo, writeBundle, type Engine, type RunJson, type Selected, type TokenizerInfo } from "./bundle";
+import { checkReplaceable, commitBundles, discardBundles, lockRunsDir, stageBundle, tokenizerInfo, type Engine, type RunJson, type Selected, type StagedBundle, type TokenizerInfo } from "./bundle";
+import { checkOutputFolder } from "../util/output-rule";
 import { assumptions, computePlan, explainSchedule, type ComputePlan } from "./compute";
 import { corpusFor, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
 import { modelShape } from "./models";
@@ -97,26 +98,44 @@ export async function computePlans(selected: readonly Selected[], raw: Corpus, o
   return out;
 }
 
+/**
+ * Plan the recipes into bundles, all or nothing: every bundle is staged beside its place first,
+ * then all are moved in together (an old bundle is replaced only once every new one is ready);
+ * one planner per runs folder at a time. `onRecipe` is told of each once all are in place.
+ */
 export async function planRecipes(selected: readonly Selected[], raw: Corpus, opts: PlanOptions, onRecipe: (p: Planned) => void = () => {}): Promise<Planned[]> {
+  checkOutputFolder(opts.runsDir);
+  // Refused before any work: a folder that is no bundle, a run still training, a started run without --force.
+  for (const sel of selected) checkReplaceable(join(opts.runsDir, sel.recipe.name), opts.force);
   const refinedCache = new Map<string, Corpus>();
+  const unlock = lockRunsDir(opts.runsDir);
+  const staged: StagedBundle[] = [];
   const out: Planned[] = [];
-  for (const sel of selected) {
-    const r = sel.recipe;
-    const { splits, eos, tokenizer, plan } = await prepareRecipe(sel, raw, opts, refinedCache);
-    const tokenized = splits.train.tokens !== null;
-    const extra: Record<string, string> = {
-      "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: assumptions(plan.counted) }, null, 2)}\n`,
-      "README.md": bundleReadme(sel, opts.engine, plan, tokenized),
-    };
-    if (opts.engine === "trl") {
-      extra[TRL_CONFIG] = trlYaml(r, tokenized);
-      extra[`${TRL_DATA_DIR}/train.jsonl`] = trlRows(splits.train, eos);
-      extra[`${TRL_DATA_DIR}/dev.jsonl`] = trlRows(splits.dev, eos);
+  try {
+    for (const sel of selected) {
+      const r = sel.recipe;
+      const { splits, eos, tokenizer, plan } = await prepareRecipe(sel, raw, opts, refinedCache);
+      const tokenized = splits.train.tokens !== null;
+      const extra: Record<string, string> = {
+        "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: assumptions(plan.counted) }, null, 2)}\n`,
+        "README.md": bundleReadme(sel, opts.engine, plan, tokenized),
+      };
+      if (opts.engine === "trl") {
+        extra[TRL_CONFIG] = trlYaml(r, tokenized);
+        extra[`${TRL_DATA_DIR}/train.jsonl`] = trlRows(splits.train, eos);
+        extra[`${TRL_DATA_DIR}/dev.jsonl`] = trlRows(splits.dev, eos);
+      }
+      const s = stageBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, eos, splits, tokenizer, entrypoints: opts.entrypoints, extra }, opts.force);
+      staged.push(s);
+      out.push({ dir: s.dir, run: s.run, plan });
     }
-    const { dir, run } = writeBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, eos, splits, tokenizer, entrypoints: opts.entrypoints, extra }, opts.force);
-    const p = { dir, run, plan };
-    onRecipe(p);
-    out.push(p);
+    commitBundles(staged, opts.force);
+  } catch (err) {
+    discardBundles(staged);
+    throw err;
+  } finally {
+    unlock();
   }
+  out.forEach(onRecipe);
   return out;
 }
