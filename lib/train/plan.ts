@@ -2,14 +2,14 @@
  * `cci train plan`: the chosen recipes → run bundles, each with its data, entrypoints, run.json
  * and compute plan. Pure assembly over lib/train's pieces; the CLI adds only options and output.
  */
-import { existsSync } from "node:fs";
+import { existsSync, rmdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Mode } from "../prompts";
 import type { LoadedTokenizer } from "../tokenize/load";
 import { UserError } from "../util/errors";
 import { progress } from "../util/progress";
 import { checkReplaceable, commitBundles, discardBundles, lockRunsDir, stageBundle, tokenizerInfo, type Engine, type RunJson, type Selected, type StagedBundle, type TokenizerInfo } from "./bundle";
-import { checkOutputFolder } from "../util/output-rule";
+import { checkOutputFolder, makeDirs } from "../util/output-rule";
 import { assumptions, computePlan, explainSchedule, type ComputePlan } from "./compute";
 import { corpusFor, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
 import { modelShape } from "./models";
@@ -108,6 +108,7 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
   // Refused before any work: a folder that is no bundle, a run still training, a started run without --force.
   for (const sel of selected) checkReplaceable(join(opts.runsDir, sel.recipe.name), opts.force);
   const refinedCache = new Map<string, Corpus>();
+  const made = makeDirs(opts.runsDir);
   const unlock = lockRunsDir(opts.runsDir);
   const staged: StagedBundle[] = [];
   const out: Planned[] = [];
@@ -132,10 +133,18 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
     commitBundles(staged, opts.force);
   } catch (err) {
     discardBundles(staged);
-    throw err;
-  } finally {
     unlock();
+    // The folders this plan made, when nothing else landed in them.
+    for (const d of made.reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        /* not empty: leave it */
+      }
+    }
+    throw err;
   }
+  unlock();
   out.forEach(onRecipe);
   return out;
 }
