@@ -383,11 +383,29 @@ function readFileSafe(p: string): string {
 
 export function readRunJson(dir: string): RunJson {
   const p = join(dir, "run.json");
+  let data: unknown;
   try {
-    return JSON.parse(readFileSync(p, "utf8")) as RunJson;
+    data = JSON.parse(readFileSync(p, "utf8"));
   } catch (err) {
     throw new UserError(`${p}: cannot read (${(err as Error).message.split("\n")[0]}); plan the run with \`cci train plan\``);
   }
+  const bad = runJsonProblem(data);
+  if (bad) throw new UserError(`${shown(p)}: ${bad}; plan the run afresh with \`cci train plan\``);
+  return data as RunJson;
+}
+
+/** The first field of a run.json that launch and plan cannot use (a string argv would run letter by letter), or undefined. */
+export function runJsonProblem(data: unknown): string | undefined {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return "expected a JSON object";
+  const o = data as Record<string, unknown>;
+  const str = (v: unknown) => typeof v === "string" && v !== "";
+  if (!str(o.name)) return `name: expected a non-empty string, got ${JSON.stringify(o.name) ?? "nothing"}`;
+  if (!str(o.engine)) return `engine: expected a non-empty string, got ${JSON.stringify(o.engine) ?? "nothing"}`;
+  if (!Array.isArray(o.argv) || o.argv.length === 0 || !o.argv.every((a) => typeof a === "string"))
+    return `argv: expected a non-empty list of strings, got ${(JSON.stringify(o.argv) ?? "nothing").slice(0, 60)}`;
+  if (!str(o.save_dir)) return `save_dir: expected a non-empty string, got ${JSON.stringify(o.save_dir) ?? "nothing"}`;
+  if (typeof o.files !== "object" || o.files === null || Array.isArray(o.files)) return "files: expected an object of path → sha256";
+  return undefined;
 }
 
 /** Path shown in messages: relative to the working folder. */
