@@ -105,6 +105,8 @@ export async function computePlans(selected: readonly Selected[], raw: Corpus, o
  */
 export async function planRecipes(selected: readonly Selected[], raw: Corpus, opts: PlanOptions, onRecipe: (p: Planned) => void = () => {}): Promise<Planned[]> {
   checkOutputFolder(opts.runsDir);
+  for (const split of ["train", "dev"] as const)
+    if (raw[split].length === 0) throw new UserError(`${split}.json: no examples; a training run needs a labelled ${split} split (${split === "dev" ? "evaluated every epoch" : "the rows it trains on"})`);
   // Refused before any work: a folder that is no bundle, a run still training, a started run without --force.
   for (const sel of selected) checkReplaceable(join(opts.runsDir, sel.recipe.name), opts.force);
   const refinedCache = new Map<string, Corpus>();
@@ -116,6 +118,11 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
     for (const sel of selected) {
       const r = sel.recipe;
       const { splits, eos, tokenizer, plan } = await prepareRecipe(sel, raw, opts, refinedCache);
+      // A bundle of 0 rows trains nothing: say so now, not on the GPU machine.
+      for (const split of ["train", "dev"] as const) {
+        const kept = splits[split].rows.length - splits[split].dropped.length;
+        if (kept <= 0) throw new UserError(`recipe ${sel.index} (${r.name}): ${split}: no rows left (${splits[split].rows.length} rows, ${splits[split].dropped.length} dropped by the length rule); nothing to train on`);
+      }
       const tokenized = splits.train.tokens !== null;
       const extra: Record<string, string> = {
         "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: assumptions(plan.counted) }, null, 2)}\n`,
