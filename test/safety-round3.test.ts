@@ -4,14 +4,21 @@
  * corpora. Every case runs the built `cci` as a user would: exit code, exactly one `cci: …` line,
  * inputs byte-identical, no stray or temp file, no secret printed or written.
  */
-import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer as createHttpServer } from "node:http";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadCorpus } from "../lib/corpus/load";
 import { pythonJsonDumps } from "../lib/corpus/pyjson";
 import { refineCorpus } from "../lib/refine/refine";
+import { writePrediction } from "../lib/ensemble/predictions";
+import { Journal } from "../lib/infer/journal";
+import { assertAllOk } from "../lib/notebooks/execute";
+import { secretValues } from "../lib/train/launch";
+import { isSecretName } from "../lib/util/redact";
+import { tinyLm } from "./fixtures/tiny-lm";
 import { writeTinyTokenizer } from "../lib/tokenize/tiny";
 import { RECIPES } from "../lib/train/recipes";
 
@@ -264,5 +271,201 @@ describe("round 3: one line, exit 2, inputs intact, nothing left", () => {
     for (const f of absent) expect(existsSync(f), `${f} left behind`).toBe(false);
     // No stray file: exactly the files that were there before.
     expect(walk(d).sort()).toEqual(listing);
+  });
+});
+
+/** `cci …` without blocking this process (an in-test server must keep answering). */
+function cciAsync(args: string[], cwd = ROOT): Promise<{ status: number | null; stderr: string; stdout: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CCI, ...args], { cwd });
+    let stderr = "";
+    let stdout = "";
+    child.stderr.on("data", (b) => (stderr += b));
+    child.stdout.on("data", (b) => (stdout += b));
+    child.on("close", (status) => done({ status, stderr, stdout }));
+  });
+}
+
+const lastLine = (stderr: string) => stderr.trim().split("\n").at(-1) ?? "";
+
+describe("round 3: more hostile input, checked one by one", () => {
+  it("train plan refuses an empty train split, writing nothing", () => {
+    const d = tmp();
+    const c = corpus(d);
+    writeFileSync(join(c, "train.json"), "[]");
+    const r = plan(join(d, "runs"), "1", "--data", c);
+    expect(r.status).toBe(2);
+    expect(lastLine(r.stderr)).toMatch(/^cci: train\.json: no examples; a training run needs a labelled train split/);
+    expect(existsSync(join(d, "runs"))).toBe(false);
+  });
+
+  it("train status reads past null and non-numeric metrics lines, odd entries of the runs folder, and a stale running status", () => {
+    const d = tmp();
+    const runs = join(d, "runs");
+    expect(plan(runs, "1").status).toBe(0);
+    const b = bundleOf(runs, 1);
+    writeFileSync(join(b, "metrics.jsonl"), 'null\n"x"\n[1]\n{"step": 1, "loss": "abc"}\n{"step": 2, "loss": 0.5, "max_steps": 10}\n');
+    // pid 1 is alive but started long before this status was written: another process, not the trainer.
+    writeFileSync(join(b, "status.json"), JSON.stringify({ state: "running", pid: 1, host: hostname(), time: 1 }));
+    symlinkSync(join(d, "nowhere"), join(runs, "dangling"));
+    symlinkSync("loop", join(runs, "loop"));
+    writeFileSync(join(runs, "a-file"), "x");
+    const r = cci(["train", "status", "--runs", runs]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/'failed'.*'2\/10'.*0\.5/);
+    // A status without any pid can never be checked: not running either.
+    writeFileSync(join(b, "status.json"), JSON.stringify({ state: "running", host: hostname() }));
+    expect(cci(["train", "status", "--runs", runs]).stdout).toMatch(/'failed'/);
+  });
+
+  it("two plans into one runs folder: each ends in success or one line, and every bundle is whole", async () => {
+    const d = tmp();
+    const runs = join(d, "runs");
+    const args = ["train", "plan", "--recipe", "1,2,3", "--data", SAMPLE, "--out", runs];
+    const [a, b] = await Promise.all([cciAsync(args), cciAsync(args)]);
+    for (const r of [a, b]) {
+      expect(r.status === 0 || r.status === 2, r.stderr).toBe(true);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      if (r.status === 2) expect(lastLine(r.stderr)).toMatch(/^cci: .*another `cci train plan`/);
+    }
+    expect([a.status, b.status]).toContain(0);
+    for (const i of [1, 2, 3]) expect(existsSync(join(bundleOf(runs, i), "run.json"))).toBe(true);
+    expect(readdirSync(runs).filter((f) => f.startsWith("."))).toEqual([]);
+  });
+
+  it("a re-plan keeps the files a user put in a bundle", () => {
+    const d = tmp();
+    const runs = join(d, "runs");
+    expect(plan(runs, "1").status).toBe(0);
+    writeFileSync(join(bundleOf(runs, 1), "notes.txt"), "mine");
+    expect(plan(runs, "1", "--mode", "fixed").status).toBe(0);
+    expect(readFileSync(join(bundleOf(runs, 1), "notes.txt"), "utf8")).toBe("mine");
+  });
+
+  it("run.json names the tokenizer so it resolves from the bundle, wherever plan ran", () => {
+    const d = tmp();
+    tokenizer(d);
+    const r = cci(["train", "plan", "--recipe", "1", "--data", SAMPLE, "--out", "runs", "--tokenizer", "tok"], d);
+    expect(r.status, r.stderr).toBe(0);
+    const b = bundleOf(join(d, "runs"), 1);
+    const dir = JSON.parse(readFileSync(join(b, "run.json"), "utf8")).tokenizer.dir as string;
+    expect(existsSync(join(resolve(b, dir), "tokenizer.json")), dir).toBe(true);
+  });
+
+  it("a tokenizer.json linked to /dev/zero is refused in one line (it used to fill memory)", () => {
+    const d = tmp();
+    const tok = join(d, "tok");
+    mkdirSync(tok);
+    symlinkSync("/dev/zero", join(tok, "tokenizer.json"));
+    writeFileSync(join(tok, "tokenizer_config.json"), "{}");
+    const r = cci(["predict", "--variant", "CustomRefDataset", "--tokenizer", tok, "--backend", "onnx", "--model-dir", d, "--data", corpus(d), "--split", "dev", "--out", join(d, "p.json")]);
+    expect(r.status).toBe(2);
+    expect(lastLine(r.stderr)).toMatch(/^cci: .*tokenizer\.json: not a regular file/);
+    expect(existsSync(join(d, "p.json"))).toBe(false);
+  });
+
+  it("serve bench checks --out before measuring", () => {
+    const d = tmp();
+    const r = cci(["serve", "bench", "--out", d]);
+    expect(r.status).toBe(2);
+    expect(lastLine(r.stderr)).toMatch(/is a folder; --out needs a file name$/);
+    expect(r.stdout).toBe(""); // no throughput table: nothing was measured
+  });
+
+  it("--compare --gold checks the ids and their order, not only the count", () => {
+    const d = tmp();
+    const dev = loadCorpus(join(SAMPLE, "dev.json"));
+    const [a, b] = ["a", "b"].map((n) => {
+      const f = join(d, `${n}.json`);
+      writePrediction(f, dev, dev.map(() => "inference_1"));
+      return f;
+    });
+    const gold = join(d, "gold.json");
+    writeFileSync(gold, pythonJsonDumps([...dev].reverse()));
+    const r = cci(["predict", "--compare", a, b, "--gold", gold]);
+    expect(r.status).toBe(2);
+    expect(lastLine(r.stderr)).toMatch(/^cci: --gold: example #1 is cci-sample-dev-000010, but .*a\.json has cci-sample-dev-000001 there/);
+    const unlabelled = join(d, "unlabelled.json");
+    writeFileSync(unlabelled, pythonJsonDumps(dev.map((e, i) => (i === 4 ? { ...e, output: "" } : e))));
+    expect(lastLine(cci(["predict", "--compare", a, b, "--gold", unlabelled]).stderr)).toMatch(/--gold: example cci-sample-dev-000005: output: empty/);
+  });
+
+  it("onnx refuses prompt ids beyond the model's vocabulary, naming the example", () => {
+    const lm = tinyLm();
+    try {
+      const cfg = join(lm.modelDir, "config.json");
+      const config = JSON.parse(readFileSync(cfg, "utf8"));
+      const vocab = JSON.parse(readFileSync(join(lm.tokDir, "tokenizer.json"), "utf8")).model.vocab as Record<string, number>;
+      config.vocab_size = Math.max(vocab.A, vocab.B, vocab.C) + 1;
+      writeFileSync(cfg, JSON.stringify(config));
+      const out = join(lm.root, "p.json");
+      const r = cci(["predict", "--variant", "CustomRefDataset", "--tokenizer", lm.tokDir, "--backend", "onnx", "--model-dir", lm.modelDir, "--data", SAMPLE, "--split", "dev", "--out", out]);
+      expect(r.status, r.stderr).toBe(2);
+      expect(lastLine(r.stderr)).toMatch(/^cci: .*: example cci-sample-dev-000001: prompt token id \d+ is outside the model's vocabulary/);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      lm.cleanup();
+    }
+  }, 60_000);
+});
+
+describe("round 3: secrets", () => {
+  it("credentials in --url go in a header, are never printed or journaled, and a 401 is not retried", async () => {
+    const d = tmp();
+    const seen: { url?: string; auth?: string }[] = [];
+    const server = createHttpServer((req, res) => {
+      seen.push({ url: req.url, auth: req.headers.authorization });
+      res.writeHead(401, { "content-type": "application/json" });
+      res.end('{"error": "bad credentials"}');
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const out = join(d, "p.json");
+      const r = await cciAsync(["predict", "--variant", "CustomRefDataset", "--tokenizer", tokenizer(d), "--backend", "openai", "--url", `http://alice:s3cretpw@127.0.0.1:${port}/v1`, "--concurrency", "1", "--attempts", "5", "--data", corpus(d), "--split", "dev", "--out", out]);
+      expect(r.status).toBe(2);
+      expect(lastLine(r.stderr)).toMatch(/^cci: http:\/\/127\.0\.0\.1:\d+\/v1\/completions: HTTP 401/);
+      expect(r.stderr + r.stdout).not.toContain("s3cretpw");
+      expect(r.stderr).not.toMatch(/retry/);
+      for (const f of walk(d)) expect(readFileSync(f, "utf8"), f).not.toContain("s3cretpw");
+      expect(seen).toHaveLength(1); // not retried: a 401 cannot get better
+      expect(seen[0].auth).toBe(`Basic ${Buffer.from("alice:s3cretpw").toString("base64")}`);
+      expect(seen[0].url).toBe("/v1/completions");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("train.log redaction knows GH_CREDENTIALS, HF_AUTH and friends, and leaves PWD alone", () => {
+    const env = { GH_CREDENTIALS: "ghp_abcdef123", HF_AUTH: "hf_xyz98765", FTP_PASS: "hunter22", WANDB_KEY: "wk_123456", HF_TOKEN: "hf_tok1234", PWD: "/home/someone", HOME: "/home/someone" };
+    expect(new Set(secretValues(env))).toEqual(new Set(["ghp_abcdef123", "hf_xyz98765", "hunter22", "wk_123456", "hf_tok1234"]));
+    expect(isSecretName("AUTHOR")).toBe(false);
+    expect(isSecretName("KEYBOARD_LAYOUT")).toBe(false);
+  });
+});
+
+describe("round 3: small parts", () => {
+  it("a journal's non-finite score is scored again, not kept to fail the run at the end", () => {
+    const d = tmp();
+    const path = join(d, "p.journal.jsonl");
+    const fingerprint = { name: "x" };
+    writeFileSync(path, `${JSON.stringify({ journal: "cci-predict", fingerprint })}\n{"id": "a", "scores": [1e999, 0, 0]}\nnull\n{"id": "b", "scores": [-1, -2, -3]}\n`);
+    const j = Journal.open(path, fingerprint);
+    expect([...j.done.keys()]).toEqual(["b"]);
+  });
+
+  it("a failed notebook is one cci: line naming its error (the traceback before it)", () => {
+    const traceback = "Traceback (most recent call last):\n  File \"x\", line 1\n\u001b[0;31mNameError\u001b[0m: name 'y' is not defined\nCellExecutionError: An error occurred";
+    let err: Error | undefined;
+    const write = process.stderr.write;
+    process.stderr.write = (() => true) as never;
+    try {
+      assertAllOk([{ notebook: "/x/01-a.ipynb", ok: false, error: traceback } as never]);
+    } catch (e) {
+      err = e as Error;
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(err?.message).toBe("1 notebook(s) failed: 01-a.ipynb (NameError: name 'y' is not defined)");
   });
 });
