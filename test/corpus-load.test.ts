@@ -18,7 +18,7 @@ const BAD: [name: string, input: string, message: RegExp][] = [
   ["example not an object", "[1]", /^f\.json: example #1: \(example\): expected an object, got a number$/],
   ["missing id", mutate((e) => delete e.id), /^f\.json: example #1: id: expected a non-empty string, got nothing \(missing\)$/],
   ["missing input", mutate((e) => delete e.input), /example test-\d+: input: expected an object/],
-  ["empty conversation", mutate((e) => (e.input.conversation = [])), /input\.conversation: expected a non-empty array/],
+  ["conversation not a list", mutate((e) => (e.input.conversation = {})), /input\.conversation: expected a non-empty array/],
   ["bad speaker", mutate((e) => (e.input.conversation[0].speaker = "1")), /input\.conversation\[0\]\.speaker: expected 1 or 2, got "1"$/],
   ["utterance null", mutate((e) => (e.input.conversation[1].utterance = null)), /input\.conversation\[1\]\.utterance: expected a string \(or number\), got null$/],
   ["utterance_id missing", mutate((e) => delete e.input.conversation[0].utterance_id), /input\.conversation\[0\]\.utterance_id: expected a non-empty string or list of strings/],
@@ -44,6 +44,12 @@ describe("parseCorpus", () => {
 
   it("accepts what the real files hold: numeric utterances, several references, empty test output", () => {
     const ex = example([[1, "가"], [2, 40], [1, "나"]], [1, 2], {}, "");
+    expect(parseCorpus(text([ex]), "f.json")).toEqual([ex]);
+  });
+
+  it("accepts an empty conversation (the original's refinement writes one for an example it empties)", () => {
+    const ex = good();
+    ex.input.conversation = [];
     expect(parseCorpus(text([ex]), "f.json")).toEqual([ex]);
   });
 

@@ -290,17 +290,7 @@ const CASES: Case[] = [
     },
     message: /x_dev\.json: example cci-sample-dev-000002: input\.reference_id\[1\]: "nowhere\.1" names no utterance of this conversation$/,
   },
-  {
-    name: "refinement that empties a whole conversation",
-    setup: (d) => {
-      const f = join(d, "dev.json");
-      const ex = loadCorpus(join(SAMPLE, "dev.json"));
-      for (const u of ex[2].input.conversation) u.utterance = "ㅋㅋㅋ";
-      writeFileSync(f, pythonJsonDumps(ex));
-      return { args: ["refine", f, "--out", join(d, "r.json")], inputs: [f], absent: [join(d, "r.json")] };
-    },
-    message: /dev\.json: example cci-sample-dev-000003: refinement empties its whole conversation/,
-  },
+  // (Refinement that empties a whole conversation is no refusal: the original writes `[]`; safety-round3.test.ts.)
   {
     name: "baseline run on an unlabelled train split",
     setup: (d) => {

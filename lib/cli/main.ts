@@ -2,7 +2,7 @@
  * The `cci` command: one sub-command per pipeline step, in data-flow order.
  * Bad input ends in one line on stderr and a non-zero exit; anything else is a bug and keeps its stack.
  */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { UserError } from "../util/errors";
 import { packageVersion } from "../util/package-root";
 import { COMMANDS } from "./commands";
@@ -14,7 +14,9 @@ const program = new Command("cci")
   .version(version, "-V, --version", "print the cci-workbench version")
   .description("cci-workbench: reproduce and extend the NIKL 2024 Conversation Context Inference (type B) winning entry")
   // Usage errors are one line too, the hint on the same line.
-  .configureOutput({ outputError: (s, write) => write(`${s.trimEnd().replace(/^error: /, "cci: ")} (run with --help for usage)\n`) });
+  .configureOutput({ outputError: (s, write) => write(`${s.trimEnd().replace(/^error: /, "cci: ")} (run with --help for usage)\n`) })
+  // Usage errors are input errors: exit 2, not commander's 1 (help and --version stay 0). Subcommands inherit this.
+  .exitOverride();
 
 for (const register of COMMANDS) register(program);
 
@@ -38,6 +40,8 @@ try {
   if (err instanceof UserError) {
     process.stderr.write(`cci: ${err.message}\n`);
     process.exitCode = err.exitCode;
+  } else if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2; // commander has written its line already
   } else {
     throw err;
   }

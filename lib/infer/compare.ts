@@ -5,7 +5,8 @@
  */
 import { assertAligned } from "../ensemble/align";
 import type { Member } from "../ensemble/predictions";
-import type { Answer, Example } from "../corpus/schema";
+import { ANSWERS, type Answer, type Example } from "../corpus/schema";
+import { UserError } from "../util/errors";
 import { accuracy } from "../analysis/metrics";
 
 export interface ProbDifference {
@@ -47,9 +48,19 @@ export function compareMembers(A: Member, B: Member, opts: { top?: number; gold?
     out.meanDiff = diffs.reduce((s, d) => s + d.diff, 0) / Math.max(1, n);
     out.largest = [...diffs].sort((x, y) => y.diff - x.diff).slice(0, opts.top ?? 10);
   }
-  if (opts.gold && opts.gold.length === n && opts.gold.every((e) => e.output !== "")) {
+  if (opts.gold) {
+    checkGold(opts.gold, A);
     const gold = opts.gold.map((e) => e.output as Answer);
     out.accuracy = { a: accuracy(a, gold), b: accuracy(b, gold) };
   }
   return out;
+}
+
+/** The gold split must be the compared examples, in order, every one labelled (not just as many). */
+function checkGold(gold: readonly Example[], A: Member): void {
+  if (gold.length !== A.examples.length) throw new UserError(`--gold: ${gold.length} examples, but ${A.file} has ${A.examples.length}; give the split the predictions are of`);
+  const i = gold.findIndex((e, k) => e.id !== A.examples[k].id);
+  if (i >= 0) throw new UserError(`--gold: example #${i + 1} is ${gold[i].id}, but ${A.file} has ${A.examples[i].id} there; give the split the predictions are of`);
+  const unlabelled = gold.find((e) => !(ANSWERS as readonly string[]).includes(e.output));
+  if (unlabelled) throw new UserError(`--gold: example ${unlabelled.id}: output: empty; the gold split must be labelled (dev, not test)`);
 }

@@ -11,6 +11,8 @@ import { refineCorpus } from "../refine/refine";
 import { answerTokenIds, type AnswerIds } from "../tokenize/answer-ids";
 import type { LoadedTokenizer } from "../tokenize/load";
 import { encodeText, promptText } from "../tokenize/sft";
+import { UserError } from "../util/errors";
+import { filesUnder } from "../util/protect";
 
 export interface ScoreInput {
   id: string;
@@ -47,4 +49,21 @@ export function scoreInputs(tok: LoadedTokenizer, raw: readonly Example[], spec:
 export function answerIdList(tok: LoadedTokenizer): [number, number, number] {
   const ids: AnswerIds = answerTokenIds(tok);
   return [ids.A, ids.B, ids.C];
+}
+
+/**
+ * A prediction name is one file name inside the predictions folder: not empty, no folder
+ * separator, not `.`/`..`, no control character (`--name ../../../data/train` would escape).
+ */
+export function checkPredictionName(name: string | undefined, flag = "--name"): void {
+  if (name === undefined) return;
+  if (name.trim() === "") throw new UserError(`${flag}: empty name; give a prediction name such as my-run`);
+  // eslint-disable-next-line no-control-regex
+  if (/[/\\\u0000-\u001f]/.test(name) || name === "." || name === ".." || name.startsWith("."))
+    throw new UserError(`${flag} ${JSON.stringify(name)}: a prediction name is a plain file name (no /, \\, leading dot or control character); use --out FILE to choose the path`);
+}
+
+/** What a prediction must never be written over: the split file, the tokenizer's files, the bundle's files (run.json, tokens, adapter). */
+export function predictionInputs(job: { baseFile: string; tokenizerDir: string; bundle?: { dir: string } }): string[] {
+  return [job.baseFile, ...filesUnder(job.tokenizerDir), ...filesUnder(job.bundle?.dir)];
 }

@@ -62,13 +62,15 @@ export class Journal {
     }
     for (const line of lines.slice(1)) {
       if (line.trim() === "") continue;
-      let row: { id?: unknown; scores?: unknown };
+      let row: { id?: unknown; scores?: unknown } | null;
       try {
         row = JSON.parse(line);
       } catch {
         continue; // a line torn by a kill: that example is simply scored again
       }
-      if (typeof row.id === "string" && Array.isArray(row.scores) && row.scores.length === 3 && row.scores.every((s) => typeof s === "number")) j.done.set(row.id, row.scores as Scores);
+      // Only finite scores count (1e999 parses to Infinity and would fail the run after all other scoring, on every resume); others are scored again.
+      if (row && typeof row === "object" && typeof row.id === "string" && Array.isArray(row.scores) && row.scores.length === 3 && row.scores.every((s) => typeof s === "number" && Number.isFinite(s)))
+        j.done.set(row.id, row.scores as Scores);
     }
     return j;
   }

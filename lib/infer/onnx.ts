@@ -99,6 +99,13 @@ export async function onnxScorer(modelDir: string, answerIds: readonly number[],
   return {
     describe: `onnx ${modelDir} (${opts.device ?? "cpu"}, batch ≤ ${batchSize}${lastOnly ? ", last position only" : ""})`,
     async score(inputs: readonly ScoreInput[], onScored: OnScored) {
+      // An id past the embedding table reads out of bounds in onnxruntime (garbage or a crash), so refuse it by example first.
+      if (vocab > 0) {
+        for (const x of inputs) {
+          const id = x.inputIds.find((t) => !Number.isInteger(t) || t < 0 || t >= vocab);
+          if (id !== undefined) throw new UserError(`${modelDir}: example ${x.id}: prompt token id ${id} is outside the model's vocabulary (${vocab}): tokenizer and model do not match`);
+        }
+      }
       const batches = planBatches(
         inputs.map((x) => x.inputIds.length),
         Math.max(vocab, 1),

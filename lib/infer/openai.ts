@@ -22,6 +22,7 @@
  * Requests run with bounded concurrency, a per-request timeout, and retries with exponential
  * backoff (honouring Retry-After) on 429, 5xx, timeouts and dropped connections.
  */
+import { redactUrl } from "../util/redact";
 import { UserError } from "../util/errors";
 import { LETTERS } from "../prompts/pieces";
 import type { OnScored, Scorer } from "./backend";
@@ -96,7 +97,7 @@ async function requestOnce(endpoint: string, body: Record<string, unknown>, opts
   try {
     res = await fetch(endpoint, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
+      headers: { "content-type": "application/json", ...authorization(opts) },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     });
@@ -147,7 +148,34 @@ export async function scoreOne(endpoint: string, x: ScoreInput, opts: OpenAIOpti
   }
 }
 
-export function openaiScorer(opts: OpenAIOptions): Scorer {
+/** Bearer from the API key, else Basic from credentials that were in the URL (fetch refuses a URL holding them). */
+function authorization(opts: OpenAIOptions & { basic?: string }): Record<string, string> {
+  if (opts.apiKey) return { authorization: `Bearer ${opts.apiKey}` };
+  return opts.basic ? { authorization: `Basic ${opts.basic}` } : {};
+}
+
+/**
+ * The server's base URL, checked (http or https) and without credentials: `user:pass@` moves
+ * into a Basic header, so it is never printed, journaled or put in an error line.
+ */
+export function serverUrl(url: string): { url: string; basic?: string } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UserError(`--url ${JSON.stringify(redactUrl(url))}: not a URL (expected e.g. http://localhost:8000/v1)`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new UserError(`--url ${redactUrl(url)}: expected an http:// or https:// URL`);
+  if (!u.username && !u.password) return { url };
+  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64");
+  u.username = "";
+  u.password = "";
+  return { url: u.toString(), basic };
+}
+
+export function openaiScorer(given: OpenAIOptions): Scorer {
+  const { url, basic } = serverUrl(given.url);
+  const opts = { ...given, url, basic };
   const endpoint = `${opts.url.replace(/\/+$/, "")}/completions`;
   const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
   return {

@@ -98,7 +98,18 @@ function lastError(stderr: string): string {
   return (i >= 0 ? stderr.slice(i) : stderr.split("\n").slice(-15).join("\n")).trim();
 }
 
+/** The error's own line of a traceback (`NameError: name 'x' is not defined`), without terminal colours, for the one `cci:` line. */
+export function errorSummary(error: string | undefined): string {
+  // eslint-disable-next-line no-control-regex
+  const lines = (error ?? "").replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").split("\n").map((l) => l.trim()).filter(Boolean);
+  const own = lines.filter((l) => /^[\w.]*(Error|Exception|Interrupt|Exit)\b/.test(l) && !/^CellExecutionError\b/.test(l)).at(-1) ?? lines.at(-1) ?? "no error text";
+  return own.length > 200 ? `${own.slice(0, 200)}…` : own;
+}
+
+/** The tracebacks go first (stderr, for the reader), then one `cci:` line naming each notebook and its error. */
 export function assertAllOk(results: ExecuteResult[]): void {
   const failed = results.filter((r) => !r.ok);
-  if (failed.length > 0) throw new UserError(`${failed.length} notebook(s) failed: ${failed.map((f) => `${basename(f.notebook)}\n${f.error}`).join("\n")}`);
+  if (failed.length === 0) return;
+  for (const f of failed) process.stderr.write(`notebooks: ${basename(f.notebook)} failed:\n${(f.error ?? "").replace(/^/gm, "  ")}\n`);
+  throw new UserError(`${failed.length} notebook(s) failed: ${failed.map((f) => `${basename(f.notebook)} (${errorSummary(f.error)})`).join(", ")}`);
 }

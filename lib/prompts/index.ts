@@ -7,3 +7,4 @@ export * from "./quirks";
 export * from "./stats";
 export * from "./jsonl";
 export * from "./diff-view";
+export * from "./references";

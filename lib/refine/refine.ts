@@ -2,7 +2,6 @@
  * Refinement of a corpus (SPEC §2): the rule table over every utterance, then dropping emptied
  * utterances, then merging consecutive same-speaker utterances that are not references.
  */
-import { UserError } from "../util/errors";
 import { type Example, type Utterance, utteranceIds, utteranceText } from "../corpus/schema";
 import { FAITHFUL_RULES, type RefineRule } from "./rules";
 import { pyLen, pyStrip } from "./pyregex";
@@ -32,6 +31,8 @@ export interface RefineStats {
   turnsAfter: number;
   charsBefore: number;
   charsAfter: number;
+  /** Ids of examples whose every utterance refinement removed (written `"conversation": []`, as the original does); absent when none. */
+  emptied?: string[];
 }
 
 export function emptyStats(rules: readonly RefineRule[]): RefineStats {
@@ -114,9 +115,8 @@ export function refineExample(ex: Example, rules: readonly RefineRule[] = FAITHF
     if (isRef) refsLeft++;
     cleaned.push({ speaker: u.speaker, text, ids });
   }
-  // An example with no utterance left is no example: say which, rather than write `[]` our readers reject.
-  if (cleaned.length === 0)
-    throw new UserError(`example ${ex.id}: refinement empties its whole conversation (${ex.input.conversation.length} utterances); switch off the rule that removes them (--disable)`);
+  // The original writes `"conversation": []` for an example refinement empties; so do we (faithful), and the caller warns by id.
+  if (cleaned.length === 0 && stats) (stats.emptied ??= []).push(ex.id);
   const conversation = mergeTurns(cleaned, refs);
   if (stats) {
     stats.examples++;
@@ -153,5 +153,14 @@ export function addStats(total: RefineStats, part: RefineStats): RefineStats {
     turnsAfter: sum("turnsAfter"),
     charsBefore: sum("charsBefore"),
     charsAfter: sum("charsAfter"),
+    ...(total.emptied || part.emptied ? { emptied: [...(total.emptied ?? []), ...(part.emptied ?? [])] } : {}),
   };
+}
+
+/** One warning line for examples refinement emptied (undefined when none): the ids, distinct, at most 10 shown. */
+export function emptiedWarning(files: readonly { input: string; stats: RefineStats }[]): string | undefined {
+  const ids = [...new Set(files.flatMap((f) => f.stats.emptied ?? []))];
+  if (ids.length === 0) return undefined;
+  const shown = ids.length > 10 ? `${ids.slice(0, 10).join(", ")}, … (${ids.length} in all)` : ids.join(", ");
+  return `warning: refinement empties the whole conversation of ${ids.length === 1 ? "example" : `${ids.length} examples`} ${shown}; written as "conversation": [] as the original does`;
 }

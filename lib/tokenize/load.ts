@@ -4,7 +4,7 @@
  * config has none — the legacy default of its tokenizer class (SPEC §5).
  */
 import type { PreTrainedTokenizer } from "@huggingface/transformers";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../util/errors";
 import { legacyTemplate, legacyTemplateName, type LegacyTemplateName } from "./legacy-templates";
@@ -40,10 +40,33 @@ function configTemplate(config: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/** The largest tokenizer file read (the biggest real tokenizer.json are tens of MiB). */
+export const MAX_TOKENIZER_FILE = 256 * 1024 * 1024;
+
+/**
+ * Every file the loader may read is a regular file of bounded size: a tokenizer.json linked to
+ * /dev/zero (or a FIFO) would otherwise be read until memory runs out.
+ */
+function checkTokenizerFiles(dir: string, shownDir: string): void {
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith(".json") && !f.endsWith(".model") && !f.endsWith(".txt")) continue;
+    let st;
+    try {
+      st = statSync(join(dir, f));
+    } catch {
+      continue; // a dangling link the loader will not find either
+    }
+    if (st.isDirectory()) continue;
+    if (!st.isFile()) throw new UserError(`${join(shownDir, f)}: not a regular file (a device or pipe); a tokenizer folder holds files`);
+    if (st.size > MAX_TOKENIZER_FILE) throw new UserError(`${join(shownDir, f)}: ${Math.round(st.size / 2 ** 20)} MiB, larger than any tokenizer file (limit ${MAX_TOKENIZER_FILE / 2 ** 20} MiB)`);
+  }
+}
+
 export async function loadTokenizer(folder: string): Promise<LoadedTokenizer> {
   const dir = resolve(folder);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${folder}: no such tokenizer folder`);
   for (const f of REQUIRED) if (!existsSync(join(dir, f))) throw new UserError(`${folder}: missing ${f} (a tokenizer folder needs ${REQUIRED.join(" and ")})`);
+  checkTokenizerFiles(dir, folder);
   const config = readConfig(dir);
   // Loaded here, not at the top: transformers.js takes ~0.1 s to import, which every `cci` start would pay.
   const { AutoTokenizer, env } = await import("@huggingface/transformers");

@@ -11,11 +11,14 @@
  * The trainer writes adapter/, metrics.jsonl, train.log and status.json beside them.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { toJsonl, type Mode } from "../prompts";
 import { repoRoot } from "../corpus/locate";
 import { UserError } from "../util/errors";
+import { alive, sweepStale, trackFolder, trackTemp, untrackFolder, untrackTemp } from "../util/cleanup";
+import { fsError, makeDirs } from "../util/output-rule";
+import { runState } from "./status";
 import type { SplitData } from "./data";
 import { COMMON_TRAINING, QLORA_QUANTIZATION, RECIPES, type Recipe } from "./recipes";
 
@@ -241,43 +244,198 @@ export function buildRunJson(input: BundleInput, files: Map<string, string | Buf
   return { ...resolvedRecipe(input.selected, input.mode, input.engine), eos: input.eos, splits, files: hashes, tokenizer: input.tokenizer };
 }
 
+/** A bundle written in full into a temp folder beside its place, not yet moved there. */
+export interface StagedBundle {
+  dir: string;
+  tmp: string;
+  run: RunJson;
+}
+
+/** Temp names of staged and replaced bundles (`.{name}.cci-{pid}-{stage|old}.tmp`), swept when their writer is dead. */
+const BUNDLE_TEMP = /^\..+\.cci-(\d+)-(?:stage|old)\.tmp$/;
+
 /**
- * Write a bundle as a whole: into a temp folder beside it, then renamed into place, so a bundle
- * is never half-written. An existing bundle is replaced only when it has not run (or `force`).
+ * Whether `dir` may be replaced by a new plan: missing, or a bundle (run.json) that has not run,
+ * or (with `force`) one that ran and is not running now. A folder without run.json, a file or a
+ * link in its place, and a live run are never deleted.
  */
-export function writeBundle(runsDir: string, input: BundleInput, force = false): { dir: string; run: RunJson } {
-  const dir = join(runsDir, input.selected.recipe.name);
-  if (existsSync(dir) && !force) {
-    const ran = RUN_OUTPUTS.filter((f) => existsSync(join(dir, f)));
-    if (ran.length) throw new UserError(`${dir}: this run has already started (${ran.join(", ")}); use --force to plan it afresh (its outputs are deleted)`);
+export function checkReplaceable(dir: string, force = false): void {
+  let st: ReturnType<typeof lstatSync>;
+  try {
+    st = lstatSync(dir);
+  } catch {
+    return;
   }
+  if (!st.isDirectory()) throw new UserError(`${shown(dir)}: exists and is not a bundle folder; move it away or plan into another --out`);
+  if (!existsSync(join(dir, "run.json"))) throw new UserError(`${shown(dir)}: a folder without run.json (not a bundle \`cci train plan\` wrote); refusing to replace it: move it away or plan into another --out`);
+  const ran = RUN_OUTPUTS.filter((f) => existsSync(join(dir, f)));
+  if (ran.length && !force) throw new UserError(`${dir}: this run has already started (${ran.join(", ")}); use --force to plan it afresh (its outputs are deleted)`);
+  if (runState(dir) === "running") throw new UserError(`${shown(dir)}: still training (status.json says running); stop it before planning it afresh, even with --force`);
+}
+
+/**
+ * Files in an existing bundle that the plan did not write and the trainer does not own (a user's
+ * notes, a prediction's inputs): carried into the new bundle, unless the new plan writes the same
+ * path, which is refused rather than overwritten.
+ */
+function carriedFiles(dir: string, files: Map<string, string | Buffer>): string[] {
+  if (!existsSync(join(dir, "run.json"))) return [];
+  let planned: Set<string>;
+  try {
+    planned = new Set(Object.keys(readRunJson(dir).files ?? {}));
+  } catch {
+    planned = new Set();
+  }
+  const owned = (rel: string) => rel === "run.json" || planned.has(rel) || RUN_OUTPUTS.some((o) => rel === o || rel.startsWith(`${o}/`));
+  const carried: string[] = [];
+  const visit = (sub: string) => {
+    for (const n of readdirSync(join(dir, sub))) {
+      const rel = sub ? `${sub}/${n}` : n;
+      if (owned(rel)) continue;
+      const st = lstatSync(join(dir, rel));
+      if (st.isDirectory()) visit(rel);
+      else if (files.has(rel)) throw new UserError(`${shown(join(dir, rel))}: not written by \`cci train plan\`, and the new plan writes it; move it away first`);
+      else carried.push(rel);
+    }
+  };
+  visit("");
+  return carried;
+}
+
+/** Write a bundle in full into a temp folder beside its place (`commitBundles` moves it there). */
+export function stageBundle(runsDir: string, input: BundleInput, force = false): StagedBundle {
+  const dir = join(runsDir, input.selected.recipe.name);
+  checkReplaceable(dir, force);
   const files = bundleFiles(input);
   const run = buildRunJson(input, files);
-  mkdirSync(runsDir, { recursive: true });
-  const tmp = join(runsDir, `.${input.selected.recipe.name}.${process.pid}.tmp`);
-  rmSync(tmp, { recursive: true, force: true });
+  // A tokenizer path resolvable from the bundle, wherever plan ran (inputs.ts reads it relative to the bundle).
+  if (run.tokenizer && !isAbsolute(run.tokenizer.dir)) run.tokenizer = { ...run.tokenizer, dir: relative(dir, resolve(run.tokenizer.dir)) || "." };
+  const carried = carriedFiles(dir, files);
+  makeDirs(runsDir, shown(runsDir));
+  sweepStale(runsDir, BUNDLE_TEMP);
+  const tmp = join(runsDir, `.${input.selected.recipe.name}.cci-${process.pid}-stage.tmp`);
+  trackFolder(tmp);
   try {
+    rmSync(tmp, { recursive: true, force: true });
     for (const [p, data] of files) {
       mkdirSync(dirname(join(tmp, p)), { recursive: true });
       writeFileSync(join(tmp, p), data);
     }
+    for (const p of carried) {
+      mkdirSync(dirname(join(tmp, p)), { recursive: true });
+      copyFileSync(join(dir, p), join(tmp, p));
+    }
     writeFileSync(join(tmp, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
-    throw err;
+    untrackFolder(tmp);
+    throw fsError(err, shown(runsDir));
   }
-  return { dir, run };
+  return { dir, tmp, run };
+}
+
+/** Drop staged bundles that will not be committed. */
+export function discardBundles(staged: readonly StagedBundle[]): void {
+  for (const s of staged) {
+    rmSync(s.tmp, { recursive: true, force: true });
+    untrackFolder(s.tmp);
+  }
+}
+
+/**
+ * Move staged bundles into place, all or nothing: each old bundle is first renamed aside, and if
+ * any move fails every one is put back; the old ones are deleted only once all new ones are in.
+ */
+export function commitBundles(staged: readonly StagedBundle[], force = false): void {
+  const done: { s: StagedBundle; old?: string }[] = [];
+  try {
+    for (const s of staged) {
+      checkReplaceable(s.dir, force); // again: a launch may have started since staging
+      const old = existsSync(s.dir) ? s.tmp.replace(/-stage\.tmp$/, "-old.tmp") : undefined;
+      if (old) renameSync(s.dir, old);
+      done.push({ s, old });
+      renameSync(s.tmp, s.dir);
+      untrackFolder(s.tmp);
+    }
+  } catch (err) {
+    for (const { s, old } of done.reverse()) {
+      if (existsSync(s.dir) && !existsSync(s.tmp)) renameSync(s.dir, s.tmp);
+      if (old) renameSync(old, s.dir);
+    }
+    discardBundles(staged);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOENT")
+      throw new UserError(`${shown(dirname(staged[0].dir))}: another \`cci train plan\` changed these bundles meanwhile; nothing was replaced, run it again`);
+    throw fsError(err, shown(dirname(staged[0]?.dir ?? ".")));
+  }
+  for (const { old } of done) if (old) rmSync(old, { recursive: true, force: true });
+}
+
+/** Write one bundle as a whole (staged, then moved into place). */
+export function writeBundle(runsDir: string, input: BundleInput, force = false): { dir: string; run: RunJson } {
+  const staged = stageBundle(runsDir, input, force);
+  commitBundles([staged], force);
+  return { dir: staged.dir, run: staged.run };
+}
+
+/**
+ * One `train plan` at a time per runs folder: a lock file naming the planner's pid, taken with
+ * O_EXCL; a lock whose pid is dead is stale and taken over.
+ */
+export function lockRunsDir(runsDir: string): () => void {
+  makeDirs(runsDir, shown(runsDir));
+  const lock = join(runsDir, ".plan.lock");
+  for (let tries = 0; tries < 3; tries++) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: "wx" });
+      trackTemp(lock);
+      return () => {
+        rmSync(lock, { force: true });
+        untrackTemp(lock);
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw fsError(err, shown(runsDir));
+      const pid = Number.parseInt(readFileSafe(lock), 10);
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new UserError(`${shown(runsDir)}: another \`cci train plan\` (pid ${pid}) is writing bundles here; wait for it`);
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new UserError(`${shown(runsDir)}: cannot take the plan lock (${lock})`);
+}
+
+function readFileSafe(p: string): string {
+  try {
+    return readFileSync(p, "utf8");
+  } catch {
+    return "";
+  }
 }
 
 export function readRunJson(dir: string): RunJson {
   const p = join(dir, "run.json");
+  let data: unknown;
   try {
-    return JSON.parse(readFileSync(p, "utf8")) as RunJson;
+    data = JSON.parse(readFileSync(p, "utf8"));
   } catch (err) {
     throw new UserError(`${p}: cannot read (${(err as Error).message.split("\n")[0]}); plan the run with \`cci train plan\``);
   }
+  const bad = runJsonProblem(data);
+  if (bad) throw new UserError(`${shown(p)}: ${bad}; plan the run afresh with \`cci train plan\``);
+  return data as RunJson;
+}
+
+/** The first field of a run.json that launch and plan cannot use (a string argv would run letter by letter), or undefined. */
+export function runJsonProblem(data: unknown): string | undefined {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return "expected a JSON object";
+  const o = data as Record<string, unknown>;
+  const str = (v: unknown) => typeof v === "string" && v !== "";
+  if (!str(o.name)) return `name: expected a non-empty string, got ${JSON.stringify(o.name) ?? "nothing"}`;
+  if (!str(o.engine)) return `engine: expected a non-empty string, got ${JSON.stringify(o.engine) ?? "nothing"}`;
+  if (!Array.isArray(o.argv) || o.argv.length === 0 || !o.argv.every((a) => typeof a === "string"))
+    return `argv: expected a non-empty list of strings, got ${(JSON.stringify(o.argv) ?? "nothing").slice(0, 60)}`;
+  if (!str(o.save_dir)) return `save_dir: expected a non-empty string, got ${JSON.stringify(o.save_dir) ?? "nothing"}`;
+  if (typeof o.files !== "object" || o.files === null || Array.isArray(o.files)) return "files: expected an object of path → sha256";
+  return undefined;
 }
 
 /** Path shown in messages: relative to the working folder. */

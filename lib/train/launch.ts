@@ -12,6 +12,7 @@ import { writeFileAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
 import { RUN_OUTPUTS, TRAIN_PY_ENGINES, readRunJson, shown } from "./bundle";
 import { parseMetrics, runState, type MetricsLine } from "./status";
+import { isSecretName } from "../util/redact";
 
 export const LOG = "train.log";
 
@@ -47,7 +48,7 @@ export function exitDescription(r: Pick<LaunchResult, "exitCode" | "signal">): s
 /** Values of environment variables that look secret, to be blanked out of the log. */
 export function secretValues(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
-    .filter(([k, v]) => /TOKEN|SECRET|PASSWORD|API_KEY|ACCESS_KEY/i.test(k) && typeof v === "string" && v.length >= 6)
+    .filter(([k, v]) => isSecretName(k) && typeof v === "string" && v.length >= 6)
     .map(([, v]) => v as string)
     .sort((a, b) => b.length - a.length);
 }

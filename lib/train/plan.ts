@@ -2,13 +2,14 @@
  * `cci train plan`: the chosen recipes → run bundles, each with its data, entrypoints, run.json
  * and compute plan. Pure assembly over lib/train's pieces; the CLI adds only options and output.
  */
-import { existsSync } from "node:fs";
+import { existsSync, rmdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Mode } from "../prompts";
 import type { LoadedTokenizer } from "../tokenize/load";
 import { UserError } from "../util/errors";
 import { progress } from "../util/progress";
-import { tokenizerInfo, writeBundle, type Engine, type RunJson, type Selected, type TokenizerInfo } from "./bundle";
+import { checkReplaceable, commitBundles, discardBundles, lockRunsDir, stageBundle, tokenizerInfo, type Engine, type RunJson, type Selected, type StagedBundle, type TokenizerInfo } from "./bundle";
+import { checkOutputFolder, makeDirs } from "../util/output-rule";
 import { assumptions, computePlan, explainSchedule, type ComputePlan } from "./compute";
 import type { Calibration } from "./steptime";
 import { corpusFor, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
@@ -113,27 +114,61 @@ export async function computePlans(selected: readonly Selected[], raw: Corpus, o
   return out;
 }
 
+/**
+ * Plan the recipes into bundles, all or nothing: every bundle is staged beside its place first,
+ * then all are moved in together (an old bundle is replaced only once every new one is ready);
+ * one planner per runs folder at a time. `onRecipe` is told of each once all are in place.
+ */
 export async function planRecipes(selected: readonly Selected[], raw: Corpus, opts: PlanOptions, onRecipe: (p: Planned) => void = () => {}): Promise<Planned[]> {
+  checkOutputFolder(opts.runsDir);
+  for (const split of ["train", "dev"] as const)
+    if (raw[split].length === 0) throw new UserError(`${split}.json: no examples; a training run needs a labelled ${split} split (${split === "dev" ? "evaluated every epoch" : "the rows it trains on"})`);
+  // Refused before any work: a folder that is no bundle, a run still training, a started run without --force.
+  for (const sel of selected) checkReplaceable(join(opts.runsDir, sel.recipe.name), opts.force);
   const refinedCache = new Map<string, Corpus>();
+  const made = makeDirs(opts.runsDir);
+  const unlock = lockRunsDir(opts.runsDir);
+  const staged: StagedBundle[] = [];
   const out: Planned[] = [];
-  for (const recipeSel of selected) {
-    const { splits, eos, tokenizer, plan } = await prepareRecipe(recipeSel, raw, opts, refinedCache);
-    const sel = withOverrides(recipeSel, opts);
-    const r = sel.recipe;
-    const tokenized = splits.train.tokens !== null;
-    const extra: Record<string, string> = {
-      "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: assumptions(plan.counted, opts.calibration) }, null, 2)}\n`,
-      "README.md": bundleReadme(sel, opts.engine, plan, tokenized),
-    };
-    if (opts.engine === "trl") {
-      extra[TRL_CONFIG] = trlYaml(r, tokenized);
-      extra[`${TRL_DATA_DIR}/train.jsonl`] = trlRows(splits.train, eos);
-      extra[`${TRL_DATA_DIR}/dev.jsonl`] = trlRows(splits.dev, eos);
+  try {
+    for (const recipeSel of selected) {
+      const { splits, eos, tokenizer, plan } = await prepareRecipe(recipeSel, raw, opts, refinedCache);
+      const sel = withOverrides(recipeSel, opts);
+      const r = sel.recipe;
+      // A bundle of 0 rows trains nothing: say so now, not on the GPU machine.
+      for (const split of ["train", "dev"] as const) {
+        const kept = splits[split].rows.length - splits[split].dropped.length;
+        if (kept <= 0) throw new UserError(`recipe ${sel.index} (${r.name}): ${split}: no rows left (${splits[split].rows.length} rows, ${splits[split].dropped.length} dropped by the length rule); nothing to train on`);
+      }
+      const tokenized = splits.train.tokens !== null;
+      const extra: Record<string, string> = {
+        "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: assumptions(plan.counted, opts.calibration) }, null, 2)}\n`,
+        "README.md": bundleReadme(sel, opts.engine, plan, tokenized),
+      };
+      if (opts.engine === "trl") {
+        extra[TRL_CONFIG] = trlYaml(r, tokenized);
+        extra[`${TRL_DATA_DIR}/train.jsonl`] = trlRows(splits.train, eos);
+        extra[`${TRL_DATA_DIR}/dev.jsonl`] = trlRows(splits.dev, eos);
+      }
+      const s = stageBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, eos, splits, tokenizer, entrypoints: opts.entrypoints, extra }, opts.force);
+      staged.push(s);
+      out.push({ dir: s.dir, run: s.run, plan });
     }
-    const { dir, run } = writeBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, eos, splits, tokenizer, entrypoints: opts.entrypoints, extra }, opts.force);
-    const p = { dir, run, plan };
-    onRecipe(p);
-    out.push(p);
+    commitBundles(staged, opts.force);
+  } catch (err) {
+    discardBundles(staged);
+    unlock();
+    // The folders this plan made, when nothing else landed in them.
+    for (const d of made.reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        /* not empty: leave it */
+      }
+    }
+    throw err;
   }
+  unlock();
+  out.forEach(onRecipe);
   return out;
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { accessSync, constants, statSync } from "node:fs";
 import { extname, relative } from "node:path";
 import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
 import { ChartRenderer, HOW_TO_GET_CHROMIUM } from "../../charts/browser";
@@ -6,6 +7,7 @@ import { CHARTS, chartEntry, isSplit, withoutTitle } from "../../charts/catalog"
 import { hangulFontPath } from "../../charts/svg";
 import { assertNotInput, writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
+import { filesUnder } from "../../util/protect";
 import { info } from "../../util/progress";
 
 export const CHART_FORMATS = ["png", "svg", "pdf"] as const;
@@ -26,11 +28,29 @@ interface ChartOpts {
   columnInches: number;
 }
 
-const positive = (flag: string) => (v: string) => {
+/** Upper bounds a browser can lay out and a PNG can hold (Chromium's largest canvas side is 32767 px). */
+export const CHART_LIMITS = { "--width": 10_000, "--height": 10_000, "--scale": 16, "--column-inches": 100 } as const;
+const MAX_PNG_SIDE = 32_767;
+
+const positive = (flag: keyof typeof CHART_LIMITS) => (v: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`chart: ${flag} ${v}: expected a positive number`);
+  if (!Number.isFinite(n) || n <= 0 || n > CHART_LIMITS[flag]) throw new UserError(`chart: ${flag} ${v}: expected a positive number up to ${CHART_LIMITS[flag]}`);
   return n;
 };
+
+/** CHROME_PATH, when set, must name an executable file (not silently replaced by another browser). */
+function checkChromePath(env: NodeJS.ProcessEnv = process.env): void {
+  const p = env.CHROME_PATH;
+  if (p === undefined || p === "") return;
+  let ok = false;
+  try {
+    ok = statSync(p).isFile();
+    accessSync(p, constants.X_OK);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UserError(`chart: CHROME_PATH=${p}: not an executable file (unset it to use chromium from PATH)`);
+}
 
 /** The format from --format, else from the --out extension. */
 export function chartFormat(format: string | undefined, out: string): ChartFormat {
@@ -75,13 +95,19 @@ export function register(program: Command): void {
       if (!isSplit(opts.split)) throw new UserError(`chart: --split ${opts.split}: expected train, dev, train+dev or test`);
       const ws = defaultWorkspace();
       info(describeWorkspace(ws));
-      assertNotInput(opts.out, [ws.data]);
+      // The corpus folders are inputs file by file: --out resource/data/dev.json is the corpus.
+      assertNotInput(opts.out, [ws.data, ...filesUnder(ws.data), ...filesUnder(ws.refined)]);
+      checkChromePath();
       let fig = await entry.build({ ws, split: opts.split });
       if (!opts.title) fig = withoutTitle(fig);
       const pinned = fig.layout.autosize === false;
       const width = opts.width ?? (pinned ? (fig.layout.width as number) : PAPER.width);
       const height = opts.height ?? (pinned ? (fig.layout.height as number) : PAPER.height);
-      const renderer = await ChartRenderer.open();
+      if (format === "png" && Math.max(width, height) * opts.scale > MAX_PNG_SIDE)
+        throw new UserError(`chart: ${Math.round(width * opts.scale)} × ${Math.round(height * opts.scale)} px is larger than a PNG Chromium can draw (${MAX_PNG_SIDE} px a side); lower --scale`);
+      const renderer = await ChartRenderer.open().catch((err: Error) => {
+        throw new UserError(`chart: Chromium did not start${process.env.CHROME_PATH ? ` (CHROME_PATH=${process.env.CHROME_PATH})` : ""}: ${String(err.message).split("\n")[0]}`);
+      });
       if (!renderer) throw new UserError(`chart: exporting ${format.toUpperCase()} needs Chromium: ${HOW_TO_GET_CHROMIUM}`);
       try {
         const rel = relative(process.cwd(), opts.out) || opts.out;

@@ -11,7 +11,8 @@ import { PREDICT_SPLITS, prepareJob, type PredictJob, type PredictSplit } from "
 import { DEFAULT_BATCH_SIZE } from "../../infer/onnx";
 import { DEFAULT_CONCURRENCY, LOGPROBS_VIA, type LogprobsVia } from "../../infer/openai";
 import { accuracyOf, runScoring } from "../../infer/predict";
-import { loadMember } from "../../ensemble/predictions";
+import { checkPredictionName, predictionInputs } from "../../infer/inputs";
+import { loadMember, probsPath } from "../../ensemble/predictions";
 import { shellLine } from "../../util/shell";
 import { assertNotInput, writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
@@ -60,6 +61,9 @@ function positiveInt(flag: string, v: string): number {
   return n;
 }
 
+/** A day: longer is no timeout (and past 2^31 ms, setTimeout fires at once). */
+const MAX_TIMEOUT_S = 86_400;
+
 const rel = (p: string) => relative(process.cwd(), p) || ".";
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
@@ -84,7 +88,7 @@ function printCompare(files: string[], opts: PredictOpts): void {
 async function makeScorer(backend: BackendName, job: PredictJob, opts: PredictOpts): Promise<{ scorer: Scorer; fingerprint: Record<string, unknown> }> {
   const common = { name: job.name, split: job.split, prompts: job.promptsHash, answer_ids: job.answerIds };
   if (backend === "openai") {
-    const { openaiScorer } = await import("../../infer/openai");
+    const { openaiScorer, serverUrl } = await import("../../infer/openai");
     const via = opts.logprobsVia as LogprobsVia;
     const model = opts.model ?? job.name;
     const scorer = openaiScorer({
@@ -98,7 +102,7 @@ async function makeScorer(backend: BackendName, job: PredictJob, opts: PredictOp
       apiKey: process.env.OPENAI_API_KEY,
       onRetry: (id, attempt, reason) => info(`predict: ${id}: retry ${attempt} (${reason})`),
     });
-    return { scorer, fingerprint: { backend, url: opts.url, model, via, ...common } };
+    return { scorer, fingerprint: { backend, url: serverUrl(opts.url!).url, model, via, ...common } };
   }
   const { onnxScorer } = await import("../../infer/onnx");
   const scorer = await onnxScorer(opts.modelDir!, job.answerIds, { batchSize: positiveInt("--batch-size", opts.batchSize), device: opts.device });
@@ -224,11 +228,13 @@ export function register(program: Command): void {
       if (!(LOGPROBS_VIA as readonly string[]).includes(opts.logprobsVia)) throw new UserError(`--logprobs-via: expected ${LOGPROBS_VIA.join(" or ")}, got "${opts.logprobsVia}"`);
       if (opts.variant !== undefined && !isVariantName(opts.variant)) throw new UserError(`--variant: unknown variant "${opts.variant}" (one of: ${VARIANT_NAMES.join(", ")})`);
       if (!isMode(opts.mode)) throw new UserError(`--mode: expected ${MODES.join(" or ")}, got "${opts.mode}"`);
-      if (!(Number(opts.timeout) > 0)) throw new UserError(`--timeout: expected a positive number of seconds, got "${opts.timeout}"`);
+      checkPredictionName(opts.name);
+      if (!(Number(opts.timeout) > 0 && Number(opts.timeout) <= MAX_TIMEOUT_S)) throw new UserError(`--timeout: expected a positive number of seconds up to ${MAX_TIMEOUT_S}, got "${opts.timeout}"`);
       const backend = opts.backend as BackendName;
       const split = opts.split as PredictSplit;
       // What each backend needs, refused before seconds of prompt rendering.
       if (backend === "openai" && !opts.url) throw new UserError("--backend openai needs --url (e.g. http://localhost:8000/v1; `cci serve plan` prints the servers)");
+      if (backend === "openai") (await import("../../infer/openai")).serverUrl(opts.url!); // a bad --url is one line now, not after the prompts
       if (backend === "onnx" && !opts.modelDir) throw new UserError("--backend onnx needs --model-dir DIR (an exported model: config.json + onnx/model.onnx)");
       if (backend === "faithful" && !opts.recipe) throw new UserError("--backend faithful scores a trained run bundle: pass --recipe NAME");
       const job = await prepareJob({
@@ -244,7 +250,7 @@ export function register(program: Command): void {
         out: opts.out,
         runsDir: opts.runs ?? defaultRunsDir(),
       });
-      assertNotInput(job.out, [job.baseFile]);
+      for (const out of [job.out, probsPath(job.out)]) assertNotInput(out, predictionInputs(job));
       info(`predict: ${job.name}: ${job.spec.variant} (${job.spec.mode}, ${job.spec.data} data) on ${rel(job.baseFile)}, tokenizer ${rel(job.tokenizerDir)}, A/B/C = ${job.answerIds.join("/")}`);
       if (job.checkedAgainstTraining) info(`predict: ${job.checkedAgainstTraining} prompts identical to the bundle's training data (data/${split}.tokens.jsonl)`);
       if (backend === "faithful") {

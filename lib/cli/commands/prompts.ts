@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { relative } from "node:path";
 import { loadCorpus } from "../../corpus/load";
-import { DEFAULT_EOS, MODES, VARIANTS, VARIANT_NAMES, buildPrompts, isMode, isVariantName, quirkCounts, toJsonl, type Mode, type VariantName } from "../../prompts";
+import { DEFAULT_EOS, MODES, VARIANTS, VARIANT_NAMES, buildPrompts, danglingWarning, isMode, isVariantName, quirkCounts, toJsonl, type Mode, type VariantName } from "../../prompts";
 import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
@@ -58,6 +58,8 @@ export function register(program: Command): void {
       outputs.write(opts.out, toJsonl(rows));
       outputs.commit();
       info(`prompts: ${relative(process.cwd(), file)} → ${relative(process.cwd(), opts.out)}  ${rows.length} prompts (${variant}, ${mode})`);
+      const dangling = danglingWarning(examples);
+      if (dangling) info(`prompts: ${dangling}`);
       if (opts.quirks) console.table(quirkCounts(examples, [variant]));
     });
 }

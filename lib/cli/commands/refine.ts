@@ -5,7 +5,7 @@ import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
 import { ALTERNATIVE_RULES, FAITHFUL_RULES, replaceRule, withoutRules, type RefineRule } from "../../refine/rules";
 import { refineFileAsync, refineFolderAsync, statsRows, summaryRow, type FileRefined } from "../../refine/run";
 import { parseThreads, type Threads } from "../../refine/pool";
-import type { RefineStats } from "../../refine/refine";
+import { emptiedWarning, type RefineStats } from "../../refine/refine";
 import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
@@ -77,6 +77,7 @@ export function register(program: Command): void {
           return r;
         });
         report(done);
+        warnEmptied([done]);
         total = done.stats;
       } else {
         const ws = defaultWorkspace();
@@ -89,11 +90,18 @@ export function register(program: Command): void {
           return r;
         });
         done.files.forEach(report);
+        warnEmptied(done.files);
         total = done.total;
       }
       console.table(statsRows(total));
       console.table([summaryRow(total)]);
     });
+}
+
+/** One line naming the examples written with an empty conversation (faithful: the original writes them too). */
+function warnEmptied(files: readonly FileRefined[]): void {
+  const line = emptiedWarning(files);
+  if (line) info(`refine: ${line}`);
 }
 
 function isDir(p: string): boolean {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { INFER_RESULTS } from "../../bench/infer-case";
+import { checkOutputFile } from "../../util/output-rule";
 import { cpus, loadavg } from "node:os";
 import { chmodSync, lstatSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -109,10 +110,11 @@ export function register(program: Command): void {
     .action(async (opts: { out?: string; serviceMs: string }) => {
       const serviceMs = Number(opts.serviceMs);
       if (!(serviceMs >= 0)) throw new UserError(`--service-ms: expected a non-negative number, got "${opts.serviceMs}"`);
+      const out = opts.out ?? join(repoRoot(), ...INFER_RESULTS);
+      checkOutputFile(out); // before the 75 s of measuring, not after
       const { inferThroughput } = await import("../../bench/infer");
       const result = await inferThroughput({ serviceMs });
       console.table(result.rows);
-      const out = opts.out ?? join(repoRoot(), ...INFER_RESULTS);
       // The machine and its load beside the numbers: throughput on a shared machine varies from run to run.
       const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", loadAverage: loadavg().map((x) => +x.toFixed(2)), node: process.version };
       writeFileAtomic(out, `${JSON.stringify({ date: new Date().toISOString(), machine, ...result }, null, 2)}\n`);
