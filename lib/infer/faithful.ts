@@ -53,10 +53,12 @@ export interface FaithfulArgs {
   device?: string;
   /** Start over instead of resuming predict.py's journal. */
   fresh?: boolean;
+  /** Prompts per forward pass (predict.py --batch-size); 1, the original, is not passed. */
+  batchSize?: number;
 }
 
 export function faithfulArgv(a: FaithfulArgs): string[] {
-  return [a.entry, "--bundle", a.bundle, "--inputs", a.inputs, "--base-file", a.baseFile, "--out", a.out, "--answer-ids", a.answerIds.join(","), ...(a.device ? ["--device", a.device] : []), ...(a.fresh ? ["--fresh"] : [])];
+  return [a.entry, "--bundle", a.bundle, "--inputs", a.inputs, "--base-file", a.baseFile, "--out", a.out, "--answer-ids", a.answerIds.join(","), ...(a.device ? ["--device", a.device] : []), ...(a.fresh ? ["--fresh"] : []), ...(a.batchSize && a.batchSize > 1 ? ["--batch-size", String(a.batchSize)] : [])];
 }
 
 /** Run the entrypoint with the given python; its progress goes straight to our stderr. */

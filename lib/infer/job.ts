@@ -35,6 +35,8 @@ export interface JobRequest {
   resultsDir?: string;
   out?: string;
   runsDir: string;
+  /** "legacy": a tokenizer without a template renders with transformers 4.41's default, without the warning. */
+  template?: "legacy";
 }
 
 export interface PredictJob {
@@ -53,6 +55,8 @@ export interface PredictJob {
   promptsHash: string;
   /** Prompts found identical to the bundle's training token file (data/{split}.tokens.jsonl); 0 when it has none. */
   checkedAgainstTraining: number;
+  /** The split whose training tokens were compared (dev stands in for test, which has none). */
+  checkedSplit: PredictSplit;
 }
 
 /** Where the prediction of `name` on `split` goes: `{results}/predictions/{name}.json`, dev under `predictions/dev/`. */
@@ -88,10 +92,19 @@ export async function prepareJob(req: JobRequest, onExample: () => void = () => 
   const raw = loadCorpus(baseFile);
   // transformers.js takes seconds to import: only now that the input is known to be good.
   const { loadTokenizer } = await import("../tokenize/load");
-  const tok = await loadTokenizer(tokenizerDir);
+  const tok = await loadTokenizer(tokenizerDir, { template: req.template });
   const answerIds = answerIdList(tok);
   const inputs = scoreInputs(tok, raw, spec, onExample);
-  const checkedAgainstTraining = bundle ? checkAgainstTrainingTokens(bundle, req.split, inputs) : 0;
+  let checkedAgainstTraining = bundle ? checkAgainstTrainingTokens(bundle, req.split, inputs) : 0;
+  let checkedSplit: PredictSplit = req.split;
+  // Test has no training tokens to compare with: the scoring tokenizer renders the bundle's dev
+  // prompts instead, which must be the ids trained on — a planning/scoring tokenizer or template
+  // mismatch is refused on test as on dev, before anything is scored.
+  const devFile = join(dataDir, "dev.json");
+  if (bundle && checkedAgainstTraining === 0 && req.split !== "dev" && existsSync(devFile) && existsSync(join(bundle.dir, "data", "dev.tokens.jsonl"))) {
+    checkedAgainstTraining = checkAgainstTrainingTokens(bundle, "dev", scoreInputs(tok, loadCorpus(devFile), spec));
+    checkedSplit = "dev";
+  }
   const out = req.out ?? defaultOut(req.resultsDir ?? ws.results, name, req.split);
-  return { name, split: req.split, baseFile, raw, spec, tokenizerDir: tok.dir, inputs, answerIds, out, bundle, modelId, promptsHash: promptsHash(inputs), checkedAgainstTraining };
+  return { name, split: req.split, baseFile, raw, spec, tokenizerDir: tok.dir, inputs, answerIds, out, bundle, modelId, promptsHash: promptsHash(inputs), checkedAgainstTraining, checkedSplit };
 }

@@ -14,8 +14,8 @@ export interface LoadedTokenizer {
   tokenizer: PreTrainedTokenizer;
   tokenizerClass: string | undefined;
   chatTemplate: string;
-  /** Where the template came from: the config, or the class's legacy default. */
-  templateSource: "tokenizer_config" | `legacy default (${LegacyTemplateName})`;
+  /** Where the template came from: its own file or config entry, or the class's legacy default. */
+  templateSource: "chat_template.jinja" | "chat_template.json" | "tokenizer_config" | `legacy default (${LegacyTemplateName})`;
   /** tokenizer_config.json's model_max_length; Infinity when absent (transformers' "very large"). */
   modelMaxLength: number;
   eosToken: string;
@@ -40,6 +40,41 @@ function configTemplate(config: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/**
+ * The folder's own chat template, where transformers looks for it: `chat_template.jinja` (how
+ * transformers >= 4.43 saves it, and wins over the rest), `chat_template.json`
+ * ({"chat_template": …}), then tokenizer_config.json's entry (a string or named templates).
+ */
+function ownTemplate(dir: string, config: Record<string, unknown>): { text: string; source: LoadedTokenizer["templateSource"] } | undefined {
+  const jinja = join(dir, "chat_template.jinja");
+  if (existsSync(jinja)) return { text: readFileSync(jinja, "utf8"), source: "chat_template.jinja" };
+  const json = join(dir, "chat_template.json");
+  if (existsSync(json)) {
+    let t: unknown;
+    try {
+      t = (JSON.parse(readFileSync(json, "utf8")) as Record<string, unknown>).chat_template;
+    } catch (err) {
+      throw new UserError(`${json}: not valid JSON (${(err as Error).message})`);
+    }
+    const text = configTemplate({ chat_template: t });
+    if (text !== undefined) return { text, source: "chat_template.json" };
+  }
+  const text = configTemplate(config);
+  return text === undefined ? undefined : { text, source: "tokenizer_config" };
+}
+
+export interface LoadOptions {
+  /**
+   * "legacy": a folder without a template of its own renders with transformers 4.41's class
+   * default, as the original did, without a warning. Otherwise that fallback is still made (the
+   * faithful reproduction needs it) but said loudly: a folder saved by a newer transformers whose
+   * template file went missing would otherwise be scored with the wrong prompts.
+   */
+  template?: "legacy";
+}
+
+const warned = new Set<string>();
+
 /** The largest tokenizer file read (the biggest real tokenizer.json are tens of MiB). */
 export const MAX_TOKENIZER_FILE = 256 * 1024 * 1024;
 
@@ -49,7 +84,7 @@ export const MAX_TOKENIZER_FILE = 256 * 1024 * 1024;
  */
 function checkTokenizerFiles(dir: string, shownDir: string): void {
   for (const f of readdirSync(dir)) {
-    if (!f.endsWith(".json") && !f.endsWith(".model") && !f.endsWith(".txt")) continue;
+    if (!f.endsWith(".json") && !f.endsWith(".model") && !f.endsWith(".txt") && !f.endsWith(".jinja")) continue;
     let st;
     try {
       st = statSync(join(dir, f));
@@ -62,7 +97,7 @@ function checkTokenizerFiles(dir: string, shownDir: string): void {
   }
 }
 
-export async function loadTokenizer(folder: string): Promise<LoadedTokenizer> {
+export async function loadTokenizer(folder: string, opts: LoadOptions = {}): Promise<LoadedTokenizer> {
   const dir = resolve(folder);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${folder}: no such tokenizer folder`);
   for (const f of REQUIRED) if (!existsSync(join(dir, f))) throw new UserError(`${folder}: missing ${f} (a tokenizer folder needs ${REQUIRED.join(" and ")})`);
@@ -81,8 +116,14 @@ export async function loadTokenizer(folder: string): Promise<LoadedTokenizer> {
     throw new UserError(`${folder}: cannot load the tokenizer (${(err as Error).message.split("\n")[0]})`);
   }
   const tokenizerClass = typeof config.tokenizer_class === "string" ? config.tokenizer_class : undefined;
-  const own = configTemplate(config);
+  const own = ownTemplate(dir, config);
   const legacy = legacyTemplateName(tokenizerClass);
+  if (own === undefined && opts.template !== "legacy" && !warned.has(dir)) {
+    warned.add(dir);
+    process.stderr.write(
+      `warning: ${folder}: no chat template of its own (chat_template.jinja, chat_template.json, tokenizer_config.json); rendering with transformers 4.41's default for ${tokenizerClass ?? "its class"} (${legacy}), as the original did. If this is not the model's own tokenizer folder, its prompts are wrong; --template legacy makes the fallback explicit\n`,
+    );
+  }
   const limit = config.model_max_length;
   const eosToken = tokenizer.eos_token;
   if (!eosToken) throw new UserError(`${folder}: tokenizer_config.json: eos_token: missing (the targets end in it)`);
@@ -90,8 +131,8 @@ export async function loadTokenizer(folder: string): Promise<LoadedTokenizer> {
     dir,
     tokenizer,
     tokenizerClass,
-    chatTemplate: own ?? legacyTemplate(legacy, config.use_default_system_prompt === true),
-    templateSource: own !== undefined ? "tokenizer_config" : `legacy default (${legacy})`,
+    chatTemplate: own?.text ?? legacyTemplate(legacy, config.use_default_system_prompt === true),
+    templateSource: own?.source ?? `legacy default (${legacy})`,
     modelMaxLength: typeof limit === "number" && Number.isFinite(limit) ? limit : Infinity,
     eosToken,
   };

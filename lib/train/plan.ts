@@ -5,7 +5,7 @@
 import { existsSync, rmdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Mode } from "../prompts";
-import type { LoadedTokenizer } from "../tokenize/load";
+import type { LoadedTokenizer, LoadOptions } from "../tokenize/load";
 import { UserError } from "../util/errors";
 import { progress } from "../util/progress";
 import { checkReplaceable, commitBundles, discardBundles, lockRunsDir, stageBundle, tokenizerInfo, type Engine, type RunJson, type Selected, type StagedBundle, type TokenizerInfo } from "./bundle";
@@ -68,7 +68,7 @@ export function tokenizerDirFor(dir: string, modelId: string): string {
 }
 
 /** A loader that loads each tokenizer folder once. */
-export function tokenizerLoader(dir: string): PlanOptions["tokenizerFor"] {
+export function tokenizerLoader(dir: string, load: LoadOptions = {}): PlanOptions["tokenizerFor"] {
   const cache = new Map<string, Promise<{ tok: LoadedTokenizer; info: TokenizerInfo }>>();
   return async (modelId) => {
     const d = tokenizerDirFor(dir, modelId);
@@ -77,7 +77,7 @@ export function tokenizerLoader(dir: string): PlanOptions["tokenizerFor"] {
         d,
         (async () => {
           const { loadTokenizer } = await import("../tokenize/load");
-          return { tok: await loadTokenizer(d), info: tokenizerInfo(d, relative(process.cwd(), d) || ".") };
+          return { tok: await loadTokenizer(d, load), info: tokenizerInfo(d, relative(process.cwd(), d) || ".") };
         })(),
       );
     }

@@ -43,10 +43,11 @@ interface PredictOpts {
   attempts: string;
   logprobsVia: string;
   modelDir?: string;
-  batchSize: string;
+  batchSize?: string;
   device?: string;
   python?: string;
   gpus?: string;
+  template?: string;
   dryRun?: boolean;
   tokenizeInPython?: boolean;
   fresh?: boolean;
@@ -105,8 +106,15 @@ async function makeScorer(backend: BackendName, job: PredictJob, opts: PredictOp
     return { scorer, fingerprint: { backend, url: serverUrl(opts.url!).url, model, via, ...common } };
   }
   const { onnxScorer } = await import("../../infer/onnx");
-  const scorer = await onnxScorer(opts.modelDir!, job.answerIds, { batchSize: positiveInt("--batch-size", opts.batchSize), device: opts.device });
+  const scorer = await onnxScorer(opts.modelDir!, job.answerIds, { batchSize: positiveInt("--batch-size", opts.batchSize ?? String(DEFAULT_BATCH_SIZE)), device: opts.device });
   return { scorer, fingerprint: { backend, model_dir: rel(opts.modelDir!), ...common } };
+}
+
+/** `--template legacy` (the only value): the explicit form of the original's era fallback. */
+export function templateOpt(v: string | undefined): "legacy" | undefined {
+  if (v === undefined) return undefined;
+  if (v !== "legacy") throw new UserError(`--template: expected legacy, got "${v}" (a folder's own template is always used when it has one)`);
+  return "legacy";
 }
 
 /** Several (recipe, split) jobs: each one an ordinary `cci predict`, queued over --gpus. */
@@ -137,7 +145,7 @@ function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
   if (opts.tokenizeInPython) writeFaithfulMessages(inputs, job.raw, job.spec);
   else writeFaithfulInputs(inputs, job.inputs);
   // Paths relative to the checkout, so the printed command also runs from the checkout on a GPU machine.
-  const argv = faithfulArgv({ entry: rel(predictEntry(job.bundle)), bundle: rel(job.bundle.dir), inputs: rel(inputs), baseFile: rel(job.baseFile), out: rel(job.out), answerIds: job.answerIds, device: opts.device, fresh: opts.fresh });
+  const argv = faithfulArgv({ entry: rel(predictEntry(job.bundle)), bundle: rel(job.bundle.dir), inputs: rel(inputs), baseFile: rel(job.baseFile), out: rel(job.out), answerIds: job.answerIds, device: opts.device, fresh: opts.fresh, batchSize: opts.batchSize === undefined ? 1 : positiveInt("--batch-size", opts.batchSize) });
   info(`predict: faithful: ${job.inputs.length} prompts${opts.tokenizeInPython ? " (chat messages, tokenized by predict.py)" : ""} → ${rel(inputs)}`);
   // The same interpreter rule as `cci train launch`: --python (relative to here), else the
   // bundle engine's `.venv-<engine>`, else python3.
@@ -203,9 +211,10 @@ export function register(program: Command): void {
     .option("--attempts <n>", "openai: attempts per request (retries on 429, 5xx, timeouts, dropped connections)", "8")
     .option("--logprobs-via <how>", `openai: ${LOGPROBS_VIA.join(" | ")}`, "logprob_token_ids")
     .option("--model-dir <dir>", "onnx: exported model folder (config.json + onnx/model.onnx)")
-    .option("--batch-size <n>", "onnx: prompts per forward pass (1 = one by one)", String(DEFAULT_BATCH_SIZE))
+    .option("--batch-size <n>", `prompts per forward pass, left-padded: faithful default 1 (the original), onnx default ${DEFAULT_BATCH_SIZE}`)
     .option("--device <device>", "onnx: cpu | cuda; faithful: device_map (default cuda:0)")
     .option("--python <path>", "faithful: the Python with the engine's stack (default: .venv-<engine>/bin/python from `cci env create`, else python3); relative to the current folder")
+    .option("--template <which>", "legacy: a tokenizer folder without a chat template renders with transformers 4.41's class default (as the original) without the warning")
     .option("--gpus <list>", "with several recipes/splits: one job per GPU at a time (CUDA_VISIBLE_DEVICES), e.g. 0,1,2,3")
     .option("--dry-run", "faithful: write the prompts and print the command instead of running it")
     .option("--tokenize-in-python", "faithful: send chat messages; predict.py applies the chat template itself, as the original")
@@ -249,10 +258,11 @@ export function register(program: Command): void {
         resultsDir: opts.results,
         out: opts.out,
         runsDir: opts.runs ?? defaultRunsDir(),
+        template: templateOpt(opts.template),
       });
       for (const out of [job.out, probsPath(job.out)]) assertNotInput(out, predictionInputs(job));
       info(`predict: ${job.name}: ${job.spec.variant} (${job.spec.mode}, ${job.spec.data} data) on ${rel(job.baseFile)}, tokenizer ${rel(job.tokenizerDir)}, A/B/C = ${job.answerIds.join("/")}`);
-      if (job.checkedAgainstTraining) info(`predict: ${job.checkedAgainstTraining} prompts identical to the bundle's training data (data/${split}.tokens.jsonl)`);
+      if (job.checkedAgainstTraining) info(`predict: ${job.checkedAgainstTraining} ${job.checkedSplit} prompts rendered by this tokenizer identical to the bundle's training data (data/${job.checkedSplit}.tokens.jsonl)`);
       if (backend === "faithful") {
         runFaithfulBackend(job, opts);
         if (!opts.dryRun) report(job, loadMember(job.out).examples.map((e) => e.output as Answer), " (faithful)");

@@ -10,6 +10,7 @@ import { registerCalibrate } from "./train-calibrate";
 import { loadRunCorpus } from "../../train/data";
 import { registerCheckGpu } from "./train-check-gpu";
 import { registerMerge } from "./train-merge";
+import { templateOpt } from "./predict";
 import { registerFetch } from "./train-fetch";
 import { exitDescription } from "../../train/launch";
 import { launchQueue, parseGpus } from "../../train/queue";
@@ -55,6 +56,7 @@ interface PlanOpts {
   baseModel?: string;
   lr?: string;
   calibration?: string;
+  template?: string;
 }
 
 interface LaunchOpts {
@@ -111,6 +113,7 @@ function registerPlan(train: Command): void {
     .option("--out <dir>", "runs folder (default resource/runs)")
     .option("--data <dir>", "corpus folder with train.json and dev.json (default: resource/data, else the sample)")
     .option("--tokenizer <dir>", "tokenizer folder (or a folder of them by model id)")
+    .option("--template <which>", "legacy: a tokenizer folder without a chat template renders with transformers 4.41's class default (as the original) without the warning")
     .option("--engine <engine>", ENGINES.join(", "), "faithful")
     .option("--base-model <dir>", "load the base model from this folder instead of the recipe's Hub id")
     .option("--lr <lr>", "learning rate instead of the recipe's")
@@ -137,7 +140,7 @@ function registerPlan(train: Command): void {
       if (opts.baseModel !== undefined && !existsSync(join(opts.baseModel, "config.json"))) throw new UserError(`--base-model ${opts.baseModel}: no config.json there (give a Hugging Face model folder)`);
       const baseModel = opts.baseModel === undefined ? undefined : resolve(opts.baseModel);
       const raw = loadRunCorpus(dataDir);
-      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer) : undefined, baseModel, lr }, (p) =>
+      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer, { template: templateOpt(opts.template) }) : undefined, baseModel, lr }, (p) =>
         info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps`),
       );
       console.table(planned.map((p) => planRow(p.plan)));

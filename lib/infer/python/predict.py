@@ -226,6 +226,39 @@ class Journal:
             os.remove(self.path)
 
 
+def dtype_kwarg(dtype):
+    """`dtype=` from transformers 4.56 on (`torch_dtype=` is deprecated there), `torch_dtype=` before."""
+    import transformers
+
+    major, minor = (int(x) for x in transformers.__version__.split(".")[:2])
+    return {"dtype": dtype} if (major, minor) >= (4, 56) else {"torch_dtype": dtype}
+
+
+def batched_logits(forward, prompt_ids, inputs, batch_size, journal_done=lambda: {}):
+    """last_logits(row) for score_rows: batch 1 calls forward per row (the original); batch N
+    scores a row together with the next N-1 rows not yet scored (nor in the journal) and keeps
+    their logits until score_rows asks for them, so answers, order and the journal are as at batch 1."""
+    if batch_size <= 1:
+        return lambda row: forward([prompt_ids(row)])[0]
+    cache = {}
+    order = {row["id"]: k for k, row in enumerate(inputs)}
+
+    def last_logits(row):
+        if row["id"] not in cache:
+            done = journal_done()
+            batch = [row]
+            for other in inputs[order[row["id"]] + 1:]:
+                if len(batch) >= batch_size:
+                    break
+                if other["id"] not in done and other["id"] not in cache:
+                    batch.append(other)
+            for r, scores in zip(batch, forward([prompt_ids(r) for r in batch])):
+                cache[r["id"]] = scores
+        return cache.pop(row["id"])
+
+    return last_logits
+
+
 def score_rows(last_logits, inputs, on_progress=lambda n: None, journal=None):
     """The rule (SPEC §7) over every prompt: last_logits(row) gives the A, B, C logits at the last
     position. With a journal, examples it holds are not scored again and new ones are recorded."""
@@ -266,6 +299,8 @@ def validate(args):
     if inputs is not None and base is not None:
         check_alignment(base, args.base_file, inputs, args.inputs)
     answer_ids = parse_answer_ids(args.answer_ids) if args.answer_ids else None
+    if getattr(args, "batch_size", 1) < 1:
+        raise InputError(f"--batch-size {args.batch_size}: expected a whole number >= 1")
     if args.out and args.base_file and os.path.abspath(args.out) == os.path.abspath(args.base_file):
         raise InputError(f"{args.out}: refusing to write over the input file")
     return run, inputs, base, answer_ids
@@ -288,7 +323,7 @@ def score(args, run, inputs, base, answer_ids):
             load_in_4bit=True, bnb_4bit_use_double_quant=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16
         )
     model = AutoModelForCausalLM.from_pretrained(
-        run["model_id"], torch_dtype=torch.bfloat16, device_map=args.device, quantization_config=quantization
+        run["model_id"], device_map=args.device, quantization_config=quantization, **dtype_kwarg(torch.bfloat16)
     )
     model = PeftModel.from_pretrained(model, adapter)
     model.eval()
@@ -298,21 +333,35 @@ def score(args, run, inputs, base, answer_ids):
         if vocab.get(letter) != expected:
             raise InputError(f"{adapter}: vocab[{letter!r}] is {vocab.get(letter)}, but the prompts were built with {expected}")
 
-    def last_logits(row):
+    def prompt_ids(row):
         if "input_ids" in row:
-            ids = torch.tensor([row["input_ids"]], dtype=torch.long, device=model.device)
-        else:
-            ids = tokenizer.apply_chat_template(row["messages"], add_generation_prompt=True, return_tensors="pt").to(model.device)
+            return row["input_ids"]
+        # return_dict=False: transformers >= 5 returns a BatchEncoding by default; the ids are wanted.
+        return list(tokenizer.apply_chat_template(row["messages"], add_generation_prompt=True, tokenize=True, return_dict=False))
+
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+    def forward(batch_ids):
+        """A, B, C logits at each prompt's last position; several prompts left-padded into one forward."""
+        width = max(len(x) for x in batch_ids)
+        ids = torch.tensor([[pad_id] * (width - len(x)) + list(x) for x in batch_ids], dtype=torch.long, device=model.device)
+        mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in batch_ids], dtype=torch.long, device=model.device)
+        kw = {}
+        if len(batch_ids) > 1:
+            # Left padding: positions count real tokens only, so each prompt sees what it sees alone.
+            kw = {"attention_mask": mask, "position_ids": (mask.cumsum(-1) - 1).clamp(min=0)}
         with torch.no_grad():
-            logits = model(ids).logits[0, -1]
+            logits = model(input_ids=ids, **kw).logits[:, -1]
         # bf16 logits are exact in float64: the rule then runs as lib/infer/rule.ts does.
-        return [float(logits[i]) for i in answer_ids]
+        return [[float(row[i]) for i in answer_ids] for row in logits]
+
+    journal = Journal(journal_path(args.out), {"backend": "faithful", "bundle": run["name"], "inputs": file_sha256(args.inputs), "answer_ids": answer_ids}, fresh=args.fresh)
+    last_logits = batched_logits(forward, prompt_ids, inputs, args.batch_size, journal_done=lambda: journal.done)
 
     def progress(n):
         if n % 25 == 0 or n == len(inputs):
             print(f"predict.py: {run['name']}: {n}/{len(inputs)}", file=sys.stderr, flush=True)
 
-    journal = Journal(journal_path(args.out), {"backend": "faithful", "bundle": run["name"], "inputs": file_sha256(args.inputs), "answer_ids": answer_ids}, fresh=args.fresh)
     if journal.done:
         print(f"predict.py: resuming: {len(journal.done)} examples already scored in {journal.path}", file=sys.stderr)
     probs, answers = score_rows(last_logits, inputs, progress, journal)
@@ -331,6 +380,7 @@ def main(argv=None):
     ap.add_argument("--answer-ids", help="token ids of A,B,C (vocab['A'], vocab['B'], vocab['C'])")
     ap.add_argument("--device", default="cuda:0", help="device_map for the model (default cuda:0, as the original)")
     ap.add_argument("--fresh", action="store_true", help="ignore (delete) the journal of an interrupted run instead of resuming it")
+    ap.add_argument("--batch-size", type=int, default=1, help="prompts per forward pass, left-padded (default 1, as the original)")
     args = ap.parse_args(argv)
     try:
         run, inputs, base, answer_ids = validate(args)
