@@ -172,6 +172,27 @@ describe("cci predict", () => {
     }
   }, 60_000);
 
+  it("test is checked against the planning tokenizer too: the bundle's dev prompts must render to the ids trained on", () => {
+    const d = cci("predict", "--recipe", RECIPE.name, "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run");
+    expect(d.status, d.stderr).toBe(0);
+    const rows = readFileSync(join(bundle, "predict", "dev.inputs.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const tokens = join(bundle, "data", "dev.tokens.jsonl");
+    const write = (alter: boolean) =>
+      writeFileSync(tokens, rows.map((r, k) => JSON.stringify({ id: r.id, input_ids: [...r.input_ids.map((t: number, i: number) => (alter && k === 1 && i === 3 ? t + 1 : t)), 7], labels: [...r.input_ids.map(() => -100), 7] })).join("\n") + "\n");
+    try {
+      write(false);
+      const ok = cci("predict", "--recipe", RECIPE.name, "--runs", runs, "--split", "test", "--data", SAMPLE, "--results", results, "--dry-run");
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stderr).toMatch(new RegExp(`predict: ${rows.length} dev prompts rendered by this tokenizer identical to the bundle's training data`));
+      write(true); // as if planned with another tokenizer
+      const bad = cci("predict", "--recipe", RECIPE.name, "--runs", runs, "--split", "test", "--data", SAMPLE, "--results", results, "--dry-run");
+      expect(bad.status).toBe(2);
+      expect(bad.stderr.trim()).toMatch(new RegExp(`^cci: .*dev\\.tokens\\.jsonl: example ${rows[1].id}: the prompt scored differs from the prompt trained on \\(at token 3;`));
+    } finally {
+      rmSync(tokens, { force: true });
+    }
+  }, 60_000);
+
   it("--recipe numbers, lists and --split dev,test: one job each, dev first, failures listed at the end", () => {
     const one = cci("predict", "--recipe", "9", "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run");
     expect(one.status, one.stderr).toBe(0);

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { writeCorpus } from "../lib/corpus/write";
 import { SYS_DEFAULT, buildPrompt, type Prompt } from "../lib/prompts";
 import {
@@ -14,6 +14,7 @@ import {
   legacyTemplateName,
   llama2Template,
   loadTokenizer,
+  warnTemplate,
   promptText,
   renderChat,
   sftExamples,
@@ -90,6 +91,41 @@ describe("chat templates", () => {
   for (const [name, { input, expected }] of Object.entries(classes)) {
     it(`legacy default for ${name}: ${expected}`, () => expect(legacyTemplateName(input)).toBe(expected));
   }
+
+  it("chat_template.jinja (how transformers >= 4.43 saves it) wins over the config; chat_template.json is read too", async () => {
+    const jinja = "{% for m in messages %}<<{{ m.role }}>>{{ m.content }}{% endfor %}{% if add_generation_prompt %}<<assistant>>{% endif %}";
+    const dir = tinyTokenizerDir({ texts: TEXTS, tokenizerClass: "PreTrainedTokenizerFast" });
+    writeFileSync(join(dir, "chat_template.jinja"), jinja);
+    const tok = await loadTokenizer(dir);
+    expect(tok.templateSource).toBe("chat_template.jinja");
+    expect(promptText(tok, prompt).startsWith(`<<system>>${SYS_DEFAULT}<<user>>[Conversation]`)).toBe(true);
+    const dir2 = tinyTokenizerDir({ texts: TEXTS, tokenizerClass: "PreTrainedTokenizerFast" });
+    writeFileSync(join(dir2, "chat_template.json"), JSON.stringify({ chat_template: jinja }));
+    const tok2 = await loadTokenizer(dir2);
+    expect(tok2.templateSource).toBe("chat_template.json");
+    expect(promptText(tok2, prompt)).toBe(promptText(tok, prompt));
+  });
+
+  it("no template of its own: the 4.41 default, said loudly unless --template legacy asks for it", async () => {
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      const dir = tinyTokenizerDir({ texts: TEXTS });
+      const loud = await loadTokenizer(dir);
+      expect(spy).not.toHaveBeenCalled(); // said by the command once the folder is known to be good
+      warnTemplate(loud);
+      warnTemplate(loud);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.calls.map((c) => String(c[0])).join("")).toMatch(/^warning: .*: no chat template of its own .*\(chatml\), as the original did/);
+      spy.mockClear();
+      const quiet = tinyTokenizerDir({ texts: TEXTS });
+      const tok = await loadTokenizer(quiet, { template: "legacy" });
+      warnTemplate(tok);
+      expect(tok.templateSource).toBe("legacy default (chatml)");
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+  });
 
   it("a class without a default of its own and no template gets ChatML with the generation prompt", async () => {
     const tok = await loadTokenizer(tinyTokenizerDir({ texts: TEXTS }));

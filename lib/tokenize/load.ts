@@ -19,6 +19,8 @@ export interface LoadedTokenizer {
   /** tokenizer_config.json's model_max_length; Infinity when absent (transformers' "very large"). */
   modelMaxLength: number;
   eosToken: string;
+  /** Set when the template is the legacy fallback and nobody asked for it (`warnTemplate` prints it). */
+  templateWarning?: string;
 }
 
 const REQUIRED = ["tokenizer.json", "tokenizer_config.json"];
@@ -118,12 +120,11 @@ export async function loadTokenizer(folder: string, opts: LoadOptions = {}): Pro
   const tokenizerClass = typeof config.tokenizer_class === "string" ? config.tokenizer_class : undefined;
   const own = ownTemplate(dir, config);
   const legacy = legacyTemplateName(tokenizerClass);
-  if (own === undefined && opts.template !== "legacy" && !warned.has(dir)) {
-    warned.add(dir);
-    process.stderr.write(
-      `warning: ${folder}: no chat template of its own (chat_template.jinja, chat_template.json, tokenizer_config.json); rendering with transformers 4.41's default for ${tokenizerClass ?? "its class"} (${legacy}), as the original did. If this is not the model's own tokenizer folder, its prompts are wrong; --template legacy makes the fallback explicit\n`,
-    );
-  }
+  // Said by the command once the folder is known to be good (an error stays one line).
+  const templateWarning =
+    own === undefined && opts.template !== "legacy"
+      ? `warning: ${folder}: no chat template of its own (chat_template.jinja, chat_template.json, tokenizer_config.json); rendering with transformers 4.41's default for ${tokenizerClass ?? "its class"} (${legacy}), as the original did. If this is not the model's own tokenizer folder, its prompts are wrong; --template legacy makes the fallback explicit`
+      : undefined;
   const limit = config.model_max_length;
   const eosToken = tokenizer.eos_token;
   if (!eosToken) throw new UserError(`${folder}: tokenizer_config.json: eos_token: missing (the targets end in it)`);
@@ -135,5 +136,13 @@ export async function loadTokenizer(folder: string, opts: LoadOptions = {}): Pro
     templateSource: own?.source ?? `legacy default (${legacy})`,
     modelMaxLength: typeof limit === "number" && Number.isFinite(limit) ? limit : Infinity,
     eosToken,
+    templateWarning,
   };
+}
+
+/** Print a loaded tokenizer's template warning once per folder and process. */
+export function warnTemplate(tok: Pick<LoadedTokenizer, "dir" | "templateWarning">): void {
+  if (!tok.templateWarning || warned.has(tok.dir)) return;
+  warned.add(tok.dir);
+  process.stderr.write(`${tok.templateWarning}\n`);
 }

@@ -76,8 +76,10 @@ export function tokenizerLoader(dir: string, load: LoadOptions = {}): PlanOption
       cache.set(
         d,
         (async () => {
-          const { loadTokenizer } = await import("../tokenize/load");
-          return { tok: await loadTokenizer(d, load), info: tokenizerInfo(d, relative(process.cwd(), d) || ".") };
+          const { loadTokenizer, warnTemplate } = await import("../tokenize/load");
+          const tok = await loadTokenizer(d, load);
+          warnTemplate(tok);
+          return { tok, info: tokenizerInfo(d, relative(process.cwd(), d) || ".") };
         })(),
       );
     }

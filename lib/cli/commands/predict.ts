@@ -262,7 +262,12 @@ export function register(program: Command): void {
       });
       for (const out of [job.out, probsPath(job.out)]) assertNotInput(out, predictionInputs(job));
       info(`predict: ${job.name}: ${job.spec.variant} (${job.spec.mode}, ${job.spec.data} data) on ${rel(job.baseFile)}, tokenizer ${rel(job.tokenizerDir)}, A/B/C = ${job.answerIds.join("/")}`);
-      if (job.checkedAgainstTraining) info(`predict: ${job.checkedAgainstTraining} ${job.checkedSplit} prompts rendered by this tokenizer identical to the bundle's training data (data/${job.checkedSplit}.tokens.jsonl)`);
+      if (job.checkedAgainstTraining)
+        info(
+          job.checkedSplit === split
+            ? `predict: ${job.checkedAgainstTraining} prompts identical to the bundle's training data (data/${split}.tokens.jsonl)`
+            : `predict: ${job.checkedAgainstTraining} ${job.checkedSplit} prompts rendered by this tokenizer identical to the bundle's training data (data/${job.checkedSplit}.tokens.jsonl)`,
+        );
       if (backend === "faithful") {
         runFaithfulBackend(job, opts);
         if (!opts.dryRun) report(job, loadMember(job.out).examples.map((e) => e.output as Answer), " (faithful)");
