@@ -103,6 +103,11 @@ export function runBook(plans: readonly ComputePlan[]): RunBookStep[] {
   ];
 }
 
+/** The run book's scoring steps (predict, vote), which notebook 05 walks through. */
+export function scoringSteps(plans: readonly ComputePlan[]): RunBookStep[] {
+  return runBook(plans).filter((s) => /^cci (predict|vote)\b/.test(s.command));
+}
+
 /** What was checked where (no GPU was lent to this project's last session). */
 export const VERIFIED: readonly { what: string; where: string }[] = [
   { what: "step counts (transformers 4.41's loop, 44 updates on 758 examples), bundles, run.json hashes, label masks", where: "CPU CI (unit tests; train.py's own replay of the loop)" },
