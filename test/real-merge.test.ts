@@ -15,22 +15,7 @@ const PY = process.env.CCI_REAL_PYTHON;
 if (!PY) console.log("real-merge: skipped (set CCI_REAL_PYTHON to a Python with torch, transformers and peft; .ci/run does)");
 const env = { ...process.env, MALLOC_MMAP_MAX_: "0", MALLOC_TRIM_THRESHOLD_: "100000000000" };
 
-const ADAPTER = `
-import sys, torch
-from peft import LoraConfig, get_peft_model
-from transformers import AutoModelForCausalLM, AutoTokenizer
-base, out = sys.argv[1], sys.argv[2]
-torch.manual_seed(1)
-m = AutoModelForCausalLM.from_pretrained(base, dtype=torch.bfloat16)
-cfg = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, task_type="CAUSAL_LM",
-                 target_modules=["q_proj","k_proj","v_proj","o_proj","gate_proj","up_proj","down_proj","lm_head"])
-p = get_peft_model(m, cfg)
-for n, w in p.named_parameters():
-    if "lora_B" in n:
-        torch.nn.init.normal_(w, std=0.05)
-p.save_pretrained(out)
-AutoTokenizer.from_pretrained(base).save_pretrained(out)
-`;
+const ADAPTER = join(ROOT, "test", "fixtures", "real", "random_adapter.py");
 
 const COMPARE = `
 import json, sys, torch
@@ -55,7 +40,7 @@ describe.skipIf(!PY)("cci train merge (real PEFT)", () => {
     const plan = cci(["train", "plan", "--recipe", "3", "--engine", "modern", "--out", runs, "--data", SAMPLE, "--base-model", tiny]);
     expect(plan.status, plan.stderr).toBe(0);
     const bundle = join(runs, RECIPES[2].name);
-    const ad = spawnSync(PY!, ["-c", ADAPTER, tiny, join(bundle, "adapter")], { encoding: "utf8", env });
+    const ad = spawnSync(PY!, [ADAPTER, tiny, join(bundle, "adapter")], { encoding: "utf8", env });
     expect(ad.status, ad.stderr).toBe(0);
     const r = cci(["train", "merge", "--recipe", "3", "--runs", runs, "--python", PY!], env);
     expect(r.status, r.stderr).toBe(0);

@@ -13,6 +13,7 @@ import { UserError } from "../util/errors";
 import { RUN_OUTPUTS, TRAIN_PY_ENGINES, readRunJson, shown } from "./bundle";
 import { parseMetrics, runState, type MetricsLine } from "./status";
 import { isSecretName } from "../util/redact";
+import { alive } from "../util/cleanup";
 
 export const LOG = "train.log";
 
@@ -174,20 +175,11 @@ function takeLock(dir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const pid = Number.parseInt(readFileSync(path, "utf8"), 10);
-      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) throw new UserError(`${shown(dir)}: already being launched (launch.lock, pid ${pid}); wait for it or stop it first`);
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new UserError(`${shown(dir)}: already being launched (launch.lock, pid ${pid}); wait for it or stop it first`);
       rmSync(path, { force: true }); // stale: its launcher is gone
     }
   }
   throw new UserError(`${shown(dir)}: cannot take launch.lock`);
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function plannedSteps(dir: string): number {

@@ -5,6 +5,7 @@
  * `launchRun` itself, so the same command resumes an interrupted batch.
  */
 import { info } from "../util/progress";
+import { UserError } from "../util/errors";
 import { exitDescription, launchRun, type LaunchOptions, type LaunchResult } from "./launch";
 import { shown } from "./bundle";
 
@@ -21,6 +22,16 @@ export function parseGpus(spec: string): string[] {
   for (const g of gpus) if (!/^(\d+|GPU-[0-9a-fA-F-]+|MIG-[0-9a-zA-Z/-]+)$/.test(g)) throw new Error(`"${g}" is not a GPU index or UUID`);
   if (new Set(gpus).size !== gpus.length) throw new Error("a GPU is listed twice");
   return gpus;
+}
+
+/** The `--gpus` option of launch and predict: null when not given, one usage line when bad. */
+export function gpusOption(spec: string | undefined): string[] | null {
+  if (spec === undefined) return null;
+  try {
+    return parseGpus(spec);
+  } catch (err) {
+    throw new UserError(`--gpus ${spec}: ${(err as Error).message} (expected e.g. 0,1,2,3)`);
+  }
 }
 
 /**

@@ -20,7 +20,7 @@ import { info, progress } from "../../util/progress";
 import { repoRoot } from "../../corpus/locate";
 import { resolvePython } from "../../env/python";
 import { readRunJson, selectRecipes } from "../../train/bundle";
-import { parseGpus } from "../../train/queue";
+import { gpusOption } from "../../train/queue";
 import { runPredictJobs, stripOptions } from "../../infer/batch";
 
 interface PredictOpts {
@@ -120,14 +120,7 @@ export function templateOpt(v: string | undefined): "legacy" | undefined {
 /** Several (recipe, split) jobs: each one an ordinary `cci predict`, queued over --gpus. */
 async function predictMany(recipes: string[], splits: string[], opts: PredictOpts): Promise<void> {
   if (opts.out || opts.name) throw new UserError("--out and --name name one prediction file: give a single --recipe and --split with them");
-  let gpus: string[] | null = null;
-  if (opts.gpus !== undefined) {
-    try {
-      gpus = parseGpus(opts.gpus);
-    } catch (err) {
-      throw new UserError(`--gpus ${opts.gpus}: ${(err as Error).message} (expected e.g. 0,1,2,3)`);
-    }
-  }
+  const gpus = gpusOption(opts.gpus);
   const jobs = recipes.flatMap((recipe) => splits.map((split) => ({ recipe, split })));
   // Dev before test for every recipe: the dev accuracy (and --compare) is the check before test is trusted.
   jobs.sort((a, b) => (a.split === b.split ? 0 : a.split === "dev" ? -1 : b.split === "dev" ? 1 : 0));

@@ -13,7 +13,7 @@ import { registerMerge } from "./train-merge";
 import { templateOpt } from "./predict";
 import { registerFetch } from "./train-fetch";
 import { exitDescription } from "../../train/launch";
-import { launchQueue, parseGpus } from "../../train/queue";
+import { gpusOption, launchQueue } from "../../train/queue";
 import { resolvePython } from "../../env/python";
 import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
 import { RECIPES } from "../../train/recipes";
@@ -207,14 +207,7 @@ function registerLaunch(train: Command): void {
         writeTarget(target, runsDir, todo, clusterOptions(opts, todo[0]?.engine ?? "faithful"));
         return;
       }
-      let gpus: string[] | null = null;
-      if (opts.gpus !== undefined) {
-        try {
-          gpus = parseGpus(opts.gpus);
-        } catch (err) {
-          throw new UserError(`--gpus ${opts.gpus}: ${(err as Error).message} (expected e.g. 0,1,2,3)`);
-        }
-      }
+      const gpus = gpusOption(opts.gpus);
       // One interpreter for the batch: the engine of the first bundle picks the default venv.
       const engine = readRunJson(dirs[0]).engine;
       const { python, source } = resolvePython(opts.python, engine, repoRoot());
