@@ -1,0 +1,132 @@
+// Pins the numbers the committed notebooks state in prose to the outputs beside them, so an
+// edit (or a re-run on changed code) that makes a sentence false fails here.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { voteFiles } from "../lib/ensemble/ensemble";
+
+const ROOT = resolve(__dirname, "..");
+
+interface Cell { cell_type: string; source: string[]; outputs?: { text?: string[]; data?: Record<string, string[]> }[] }
+const cells = (nb: string): Cell[] => JSON.parse(readFileSync(join(ROOT, "notebooks", `${nb}.ipynb`), "utf8")).cells;
+const md = (c: Cell) => c.source.join("").replace(/\s+/g, " ");
+const outText = (c: Cell) => (c.outputs ?? []).map((o) => (o.text ?? []).join("")).join("");
+
+/** The HTML tables a cell displayed, each as rows of cell texts (header row first). */
+function tables(c: Cell): string[][][] {
+  return (c.outputs ?? []).flatMap((o) => {
+    const html = (o.data?.["text/html"] ?? []).join("");
+    return [...html.matchAll(/<table>([\s\S]*?)<\/table>/g)].map((t) =>
+      [...t[1].matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((r) => [...r[1].matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((x) => x[1].replace(/<[^>]+>/g, "").trim())),
+    );
+  });
+}
+const num = (s: string) => Number(s.replace(/,/g, ""));
+const find = (cs: Cell[], type: string, needle: string) => {
+  const i = cs.findIndex((c) => c.cell_type === type && c.source.join("").includes(needle));
+  if (i < 0) throw new Error(`no ${type} cell containing ${needle}`);
+  return i;
+};
+const lastMarkdown = (cs: Cell[]) => md([...cs].reverse().find((c) => c.cell_type === "markdown")!);
+
+describe("01-eda", () => {
+  const cs = cells("01-eda");
+  it("states the split sizes its first output prints", () => {
+    const out = outText(cs[1]);
+    const n = (s: string) => Number(out.match(new RegExp(`${s.replace("+", "\\+")}: (\\d+) examples`))![1]);
+    expect(md(cs[2])).toContain(`${n("train")} + ${n("dev")} = ${n("train+dev")} and ${n("test")} examples`);
+    expect(n("train") + n("dev")).toBe(n("train+dev"));
+  });
+  it("does not say the final models trained on train+dev (all eleven train on train.json, SPEC §6)", () => {
+    expect(md(cs[2])).not.toMatch(/final models trained on/);
+    expect(md(cs[2])).toContain("train on train.json and evaluate on dev.json");
+  });
+  it("ends with what it showed, its numbers from the size table", () => {
+    const end = lastMarkdown(cs);
+    expect(end).toMatch(/^## What this notebook showed/);
+    const rows = tables(cs[3])[0];
+    const row = (s: string) => rows.find((r) => r[0] === s)!;
+    const h = rows[0];
+    expect(end).toContain(`${row("train")[1]} train and ${row("dev")[1]} dev questions from ${row("train+dev")[h.indexOf("conversations")]} distinct conversations`);
+    expect(end).toContain(`≈ ${Math.round(num(row("dev")[h.indexOf("chars mean")]))} vs ≈ ${Math.round(num(row("train")[h.indexOf("chars mean")]))} characters`);
+  });
+});
+
+describe("02-refinement", () => {
+  const cs = cells("02-refinement");
+  it("does not restate the old '5 train utterances' figure (5 is rule 1's share; the refined files hold far more)", () => {
+    expect(md(cs[find(cs, "markdown", "## What this notebook shows")])).not.toMatch(/doubled spaces in \d+ train utterances/);
+  });
+  it("the byte-identity cell says in one line what it needs when it cannot run", () => {
+    const src = cs[find(cs, "code", "compareWithReference")].source.join("");
+    expect(src).toMatch(/console\.log\("byte-identity check skipped: it needs the real corpus \(npx cci import <zip> --out resource\/data\) and the original's refined files in \.\.\/shared\/reference\/refined_data"\)/);
+  });
+});
+
+describe("03-prompt-variants", () => {
+  const cs = cells("03-prompt-variants");
+  const i = find(cs, "markdown", "## How many examples each quirk touches");
+  const rows = tables(cs[i + 1])[0];
+  const h = rows[0];
+  const hits = (variant: string, cat: string) => num(rows.find((r) => r[0] === variant && r[1] === "josa-overwrite")?.[h.indexOf(cat)] ?? "0");
+  it("the 'two of the five types' claim holds only for CustomRefDataset and the Baseline, as the cell now says", () => {
+    for (const v of ["CustomRefDataset", "Baseline"]) expect([hits(v, "전제") > 0, hits(v, "동기") > 0]).toEqual([true, true]);
+    for (const v of ["CustomRefDefinitionDataset", "CustomRefInstructionDataset"]) expect([hits(v, "전제"), hits(v, "동기") > 0]).toEqual([0, true]);
+    expect(md(cs[i])).toContain("trained on `CustomRefDataset` and the Baseline never saw their question for two of the five types (전제 and 동기), those trained on the Definition and Instruction variants for one (동기)");
+  });
+  it("the closing cell's counts are the table's totals", () => {
+    const end = md(cs[find(cs, "markdown", "## What this notebook shows")]);
+    const total = (v: string) => rows.find((r) => r[0] === v && r[1] === "josa-overwrite")![h.indexOf("total")];
+    expect(end).toContain(`from ${total("CustomRefDataset")} prompts of \`CustomRefDataset\``);
+    expect(end).toContain(`from ${total("CustomRefDefinitionDataset")} of the Definition`);
+  });
+});
+
+describe("06-voting", () => {
+  const cs = cells("06-voting");
+  const ci = find(cs, "code", "confusionRows(analysis, HARD_VOTE)");
+  const [mcnemar, confusion] = tables(cs[ci]);
+  const text = md(cs[ci + 1]);
+  it("states the confusion table's diagonal, column and row sums (no untested 'no position bias')", () => {
+    const m = confusion.slice(1).map((r) => r.slice(1).map(num));
+    const diag = m.map((r, k) => r[k]);
+    const col = (k: number) => m.reduce((s, r) => s + r[k], 0);
+    const row = (k: number) => m[k].reduce((s, x) => s + x, 0);
+    expect(text).toContain(`right on ${diag[0]}, ${diag[1]} and ${diag[2]} examples`);
+    expect(text).toContain(`answers \`inference_1\` ${col(0)} times and \`inference_3\` ${col(2)} times where the gold holds ${row(0)} and ${row(2)}`);
+    expect(text).not.toMatch(/no position bias/);
+  });
+  it("states McNemar's counts and p as the table prints them", () => {
+    const r = (name: string) => mcnemar.find((x) => x[0] === name)!;
+    const p2 = (s: string) => num(s).toFixed(2);
+    expect(text).toContain(`${r("lr-all-raw")[1]} examples only the vote gets right and ${r("lr-all-raw")[2]} only the member gets right (exact p = ${p2(r("lr-all-raw")[3])})`);
+    expect(text).toContain(`split is ${r("lr-centrality")[1]} vs ${r("lr-centrality")[2]} (p = ${p2(r("lr-centrality")[3])})`);
+  });
+  it("claims nothing about the eleven LLMs' errors (no such data here)", () => {
+    expect(md(cs[find(cs, "markdown", "Any member is right on")])).not.toMatch(/which is what the original's eleven/);
+  });
+  it("the eleven-recipe cell votes with test.json as the base, so {id, output} files vote as cell 27 says", () => {
+    expect(cs[find(cs, "code", "voteFiles(recipeFiles")].source.join("")).toContain('base: join(ws.data, "test.json")');
+    expect(md(cs[find(cs, "markdown", "Without a GPU the eleven")])).toContain("`{id, output}` per example are accepted");
+    // And voteFiles does accept them given a base (and refuses without one: the base supplies the other fields).
+    const dir = mkdtempSync(join(tmpdir(), "cci-claims-"));
+    const base = join(ROOT, "resource", "sample", "test.json");
+    const ids = (JSON.parse(readFileSync(base, "utf8")) as { id: string }[]).map((e) => e.id);
+    const files = ["a", "b", "c"].map((n, k) => {
+      const f = join(dir, `${n}.json`);
+      writeFileSync(f, JSON.stringify(ids.map((id, j) => ({ id, output: `inference_${((j + k) % 3) + 1}` }))));
+      return f;
+    });
+    const voted = voteFiles(files, { base, out: join(dir, "final-result.json") });
+    expect(voted.answers).toHaveLength(ids.length);
+    expect(() => voteFiles(files, { out: join(dir, "nobase.json") })).toThrow();
+  });
+  it("ends with what it showed, its numbers from the prose above", () => {
+    const end = lastMarkdown(cs);
+    expect(end).toMatch(/^## What this notebook showed/);
+    for (const n of ["74.2 %", "92.7 %"]) expect(md(cs[find(cs, "markdown", "Any member is right on")])).toContain(n);
+    expect(end).toContain("74.2 %");
+    expect(end).toContain("92.7 %");
+  });
+});
