@@ -2,7 +2,8 @@
 /**
  * The start-up build: bundles the `cci` command (and its refinement worker) into dist/ as plain
  * JavaScript, so a `cci` call does not transpile TypeScript first (~0.35 s saved per call).
- * Run by `npm ci` / `npm install` (the `prepare` script) and by `npm run build`.
+ * Run first by `npm test`, `npm run report`, `npm run bench`, `npm run notebooks`, and by `npm run build`
+ * (not by `npm ci`: .npmrc sets ignore-scripts, see there).
  *
  * dist/build.json lists every file the bundles were made from and when; lib/cli/cci.mjs runs
  * the bundle only while none of them is newer, else the TypeScript sources through tsx — so
