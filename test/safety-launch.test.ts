@@ -150,7 +150,7 @@ describe("cci train launch: many GPUs, signals, locks, interpreters", () => {
     expect(existsSync(join(bundle(5), "launch.lock"))).toBe(false);
     // and `train status` does not call it running
     const s = cci(["train", "status", "--runs", runs]);
-    expect(s.stdout.split("\n").find((l) => l.includes(RECIPES[4].name))).toMatch(/'failed'/);
+    expect(s.stdout.split("\n").find((l) => l.includes(RECIPES[4].name))).toMatch(/│ failed /);
   });
 });
 

@@ -312,10 +312,10 @@ describe("round 3: more hostile input, checked one by one", () => {
     writeFileSync(join(runs, "a-file"), "x");
     const r = cci(["train", "status", "--runs", runs]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/'failed'.*'2\/10'.*0\.5/);
+    expect(r.stdout).toMatch(/│ failed .*│ 2\/10 .*0\.5/);
     // A status without any pid can never be checked: not running either.
     writeFileSync(join(b, "status.json"), JSON.stringify({ state: "running", host: hostname() }));
-    expect(cci(["train", "status", "--runs", runs]).stdout).toMatch(/'failed'/);
+    expect(cci(["train", "status", "--runs", runs]).stdout).toMatch(/│ failed /);
   });
 
   it("two plans into one runs folder: each ends in success or one line, and every bundle is whole", async () => {

@@ -109,8 +109,8 @@ describe("cci train launch with a stand-in interpreter", () => {
     const s = cci(["train", "status", "--runs", runs]);
     expect(s.status, s.stderr).toBe(0);
     const row = (name: string) => s.stdout.split("\n").find((l) => l.includes(name)) ?? "";
-    expect(row(RECIPES[2].name)).toMatch(/'done'.*'4\/4'.*1\.25.*'1\.7500 1\.5000'/);
-    expect(row(RECIPES[7].name)).toMatch(/'failed'.*'2\/4'.*2 .*'1\.7500'/);
+    expect(row(RECIPES[2].name)).toMatch(/│ done .*│ 4\/4 .*1\.25.*│ 1\.7500 1\.5000 /);
+    expect(row(RECIPES[7].name)).toMatch(/│ failed .*│ 2\/4 .*2 .*│ 1\.7500 /);
   });
 
   it("refuses a run that is not planned, naming it", () => {

@@ -193,7 +193,7 @@ export function computePlan(recipe: Recipe, train: SplitData, dev: SplitData, ca
 
 const h = (s: number) => +(s / 3600).toFixed(2);
 
-/** One table row per plan, for console.table and the notebook. */
+/** One table row per plan, for printTable and the notebook. */
 export function planRow(p: ComputePlan): Record<string, string | number> {
   const s = p.schedule;
   const onGpu = gpuOf(p.time.device);

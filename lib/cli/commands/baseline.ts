@@ -9,6 +9,7 @@ import { predictionsDir } from "../../ensemble/paths";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 import { IO, openOutputs } from "../io";
+import { printTable } from "../../util/table";
 
 interface BaselineOpts {
   members?: string[];
@@ -38,7 +39,7 @@ function resolve(opts: BaselineOpts): BaselineOptions {
 
 function train(o: BaselineOptions) {
   const { models, rows } = trainMembers(o);
-  console.table(rows.map((r) => ({ member: r.member, input: r.input, features: r.features, "train accuracy": pct(r.trainAccuracy), seconds: +r.seconds.toFixed(2) })));
+  printTable(rows.map((r) => ({ member: r.member, input: r.input, features: r.features, "train accuracy": pct(r.trainAccuracy), seconds: +r.seconds.toFixed(2) })));
   info(`baseline: models in ${rel(modelDir(o.results, ""))}/{member}/model.json (+ config.json)`);
   return models;
 }
@@ -47,7 +48,7 @@ function predict(o: BaselineOptions, models?: Parameters<typeof predictMembers>[
   const preds: MemberPredictions[] = predictMembers(o, models);
   info(`baseline: predictions in ${rel(predictionsDir(o))}/{member}.json (test) and ${rel(predictionsDir(o, "dev"))}/ (dev), probabilities in {member}.probs.json`);
   const rows = devAccuracy(loadSplit(o.data, "dev"), preds);
-  if (rows.length > 0) console.table(rows.map((r) => ({ member: r.member, "dev accuracy": pct(r.devAccuracy) })));
+  if (rows.length > 0) printTable(rows.map((r) => ({ member: r.member, "dev accuracy": pct(r.devAccuracy) })));
   info("baseline: chance is 33.3 %");
 }
 
@@ -94,7 +95,7 @@ export function register(program: Command): void {
     .command("list")
     .description("the members and feature groups")
     .action(() => {
-      console.table(BASELINE_MEMBERS.map((m) => ({ member: m.name, input: m.input, groups: m.groups.join(" "), l2: m.l2, description: m.description })));
-      console.table(Object.values(FEATURE_GROUPS).map((g) => ({ group: g.name, description: g.description })));
+      printTable(BASELINE_MEMBERS.map((m) => ({ member: m.name, input: m.input, groups: m.groups.join(" "), l2: m.l2, description: m.description })));
+      printTable(Object.values(FEATURE_GROUPS).map((g) => ({ group: g.name, description: g.description })));
     });
 }

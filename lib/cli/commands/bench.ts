@@ -4,6 +4,7 @@ import { BENCH_CASES, benchSource, runBench } from "../../bench/bench";
 import { repoRoot } from "../../corpus/locate";
 import { writeFileAtomic } from "../../util/atomic";
 import { info } from "../../util/progress";
+import { printTable } from "../../util/table";
 
 export function register(program: Command): void {
   program
@@ -20,7 +21,7 @@ export function register(program: Command): void {
     .action((opts: { source?: string; only?: string[] }) => {
       const root = repoRoot();
       const results = runBench(root, benchSource(root, opts.source), opts.only);
-      console.table(results);
+      printTable(results);
       writeFileAtomic(join(root, ".bench", "results.json"), `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`);
       info("bench: wrote .bench/results.json");
     });

@@ -9,6 +9,7 @@ import { assertNotInput, writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
 import { filesUnder } from "../../util/protect";
 import { info } from "../../util/progress";
+import { printTable } from "../../util/table";
 
 export const CHART_FORMATS = ["png", "svg", "pdf"] as const;
 type ChartFormat = (typeof CHART_FORMATS)[number];
@@ -85,7 +86,7 @@ export function register(program: Command): void {
     .option("--out <file>", "output file")
     .action(async (name: string | undefined, opts: ChartOpts) => {
       if (opts.list) {
-        console.table(CHARTS.map((c) => ({ chart: c.name, "--split": c.perSplit ? "yes" : "", shows: c.description })));
+        printTable(CHARTS.map((c) => ({ chart: c.name, "--split": c.perSplit ? "yes" : "", shows: c.description })));
         return;
       }
       if (!name) throw new UserError("chart: give a chart NAME (`cci chart --list` names them)");

@@ -7,6 +7,7 @@ import { runEda, refinedOut } from "../../charts/eda-run";
 import { FORMATS, PLOTLY_MODES, parseFormats } from "../../charts/export";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
+import { printTable } from "../../util/table";
 
 interface EdaOpts {
   data?: string;
@@ -63,11 +64,11 @@ export function register(program: Command): void {
       const run = await runEda({ data, out, refined, formats, plotly: opts.plotly as (typeof PLOTLY_MODES)[number], keepRefined });
       for (const f of [run.raw, ...(run.refined ? [run.refined] : [])]) {
         info(`eda: ${rel(f.data)} → ${rel(f.out)}`);
-        console.table(f.splits.map(overviewRow));
+        printTable(f.splits.map(overviewRow));
       }
       if (run.shifts) {
         info("eda: raw → refined, mean per conversation:");
-        console.table(run.shifts.map(shiftRow));
+        printTable(run.shifts.map(shiftRow));
       }
       info(`eda: wrote ${run.raw.csvs.length + (run.refined?.csvs.length ?? 0)} CSVs and ${run.charts.length} chart files${run.images ? "" : " (HTML only: no Chromium)"}`);
     });

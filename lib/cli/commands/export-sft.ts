@@ -14,6 +14,7 @@ import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info, progress } from "../../util/progress";
 import { variantAndMode } from "./prompts";
+import { printTable } from "../../util/table";
 
 interface ExportOpts {
   variant?: string;
@@ -120,7 +121,7 @@ async function exportSft(file: string, paths: ReturnType<typeof exportPaths>, op
       files: { tokens: rel(paths.tokens), text: rel(paths.text) },
     });
     info(`export-sft: ${rel(paths.tokens)}  ${result.rows.length} examples (${variant}, ${mode}), ${result.dropped.length} dropped`);
-    if (result.dropped.length) console.table(result.dropped);
+    if (result.dropped.length) printTable(result.dropped);
   } else {
     const value = opts.template;
     const { name, template } = templateFromOption(value);

@@ -22,6 +22,7 @@ import { resolvePython } from "../../env/python";
 import { readRunJson, selectRecipes } from "../../train/bundle";
 import { gpusOption } from "../../train/queue";
 import { runPredictJobs, stripOptions } from "../../infer/batch";
+import { printTable } from "../../util/table";
 
 interface PredictOpts {
   recipe?: string;
@@ -77,7 +78,7 @@ function printCompare(files: string[], opts: PredictOpts): void {
   if (c.accuracy) info(`compare: accuracy against ${rel(opts.gold!)}: ${c.a} ${pct(c.accuracy.a)}, ${c.b} ${pct(c.accuracy.b)}`);
   if (c.largest) {
     info(`compare: probability difference per example (largest of the three): max ${c.maxDiff!.toFixed(6)}, mean ${c.meanDiff!.toFixed(6)}`);
-    console.table(
+    printTable(
       c.largest.map((d) => ({ id: d.id, "max |Δp|": +d.diff.toFixed(6), [c.a]: `${d.a} [${d.probsA.map((p) => p.toFixed(4)).join(", ")}]`, [c.b]: `${d.b} [${d.probsB.map((p) => p.toFixed(4)).join(", ")}]` })),
     );
   } else {

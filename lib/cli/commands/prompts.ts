@@ -5,6 +5,7 @@ import { DEFAULT_EOS, MODES, VARIANTS, VARIANT_NAMES, buildPrompts, danglingWarn
 import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
+import { printTable } from "../../util/table";
 
 interface PromptsOpts {
   variant?: string;
@@ -46,7 +47,7 @@ export function register(program: Command): void {
     .option("--quirks", "also print how many examples each quirk touches, by category")
     .action((file: string | undefined, opts: PromptsOpts) => {
       if (opts.list) {
-        console.table(VARIANT_NAMES.map((v) => ({ variant: v, summary: VARIANTS[v].summary })));
+        printTable(VARIANT_NAMES.map((v) => ({ variant: v, summary: VARIANTS[v].summary })));
         return;
       }
       const { variant, mode } = variantAndMode(opts.variant, opts.mode);
@@ -60,6 +61,6 @@ export function register(program: Command): void {
       info(`prompts: ${relative(process.cwd(), file)} → ${relative(process.cwd(), opts.out)}  ${rows.length} prompts (${variant}, ${mode})`);
       const dangling = danglingWarning(examples);
       if (dangling) info(`prompts: ${dangling}`);
-      if (opts.quirks) console.table(quirkCounts(examples, [variant]));
+      if (opts.quirks) printTable(quirkCounts(examples, [variant]));
     });
 }

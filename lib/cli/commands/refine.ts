@@ -9,6 +9,7 @@ import { emptiedWarning, type RefineStats } from "../../refine/refine";
 import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
+import { printTable } from "../../util/table";
 
 interface RefineOpts {
   in?: string;
@@ -57,7 +58,7 @@ export function register(program: Command): void {
     .option("--list-rules", "print the rule table and exit")
     .action(async (file: string | undefined, opts: RefineOpts) => {
       if (opts.listRules) {
-        console.table([...FAITHFUL_RULES, ...Object.values(ALTERNATIVE_RULES)].map((r) => ({ name: r.name, description: r.description })));
+        printTable([...FAITHFUL_RULES, ...Object.values(ALTERNATIVE_RULES)].map((r) => ({ name: r.name, description: r.description })));
         return;
       }
       const rules = rulesFromOptions(opts.disable, opts.alt);
@@ -93,8 +94,8 @@ export function register(program: Command): void {
         warnEmptied(done.files);
         total = done.total;
       }
-      console.table(statsRows(total));
-      console.table([summaryRow(total)]);
+      printTable(statsRows(total));
+      printTable([summaryRow(total)]);
     });
 }
 

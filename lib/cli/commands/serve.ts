@@ -12,6 +12,7 @@ import { writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 import { repoRoot } from "../../corpus/locate";
+import { printTable } from "../../util/table";
 
 interface PlanOpts {
   recipes: string;
@@ -114,7 +115,7 @@ export function register(program: Command): void {
       checkOutputFile(out); // before the 75 s of measuring, not after
       const { inferThroughput } = await import("../../bench/infer");
       const result = await inferThroughput({ serviceMs });
-      console.table(result.rows);
+      printTable(result.rows);
       // The machine and its load beside the numbers: throughput on a shared machine varies from run to run.
       const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", loadAverage: loadavg().map((x) => +x.toFixed(2)), node: process.version };
       writeFileAtomic(out, `${JSON.stringify({ date: new Date().toISOString(), machine, ...result }, null, 2)}\n`);

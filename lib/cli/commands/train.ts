@@ -23,6 +23,7 @@ import { shellQuote } from "../../util/shell";
 import { writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
+import { printTable } from "../../util/table";
 
 const entrypoints = () => entrypointDirs(repoRoot());
 
@@ -143,7 +144,7 @@ function registerPlan(train: Command): void {
       const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer, { template: templateOpt(opts.template) }) : undefined, baseModel, lr }, (p) =>
         info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps`),
       );
-      console.table(planned.map((p) => planRow(p.plan)));
+      printTable(planned.map((p) => planRow(p.plan)));
       if (!opts.tokenizer) info("train plan: no --tokenizer: token counts are estimates from characters (see the assumptions); the length rule was not applied");
       info("assumptions:");
       for (const a of assumptions(opts.tokenizer ? "tokenizer" : "estimate", calibration)) info(`  - ${a}`);
@@ -244,7 +245,7 @@ function registerStatus(train: Command): void {
         info(`train status: no run bundles in ${shown(runsDir)} (plan them with \`cci train plan --recipe all\`)`);
         return;
       }
-      console.table(
+      printTable(
         runs.map((r) => {
           const s = summarizeRun(r.dir, r.name);
           return {
@@ -270,7 +271,7 @@ export function register(program: Command): void {
   train
     .command("list")
     .summary("the eleven recipes")
-    .action(() => console.table(RECIPES.map((r, i) => ({ "#": i + 1, name: r.name, model: r.model_id, method: r.method, "4-bit": r.load_in_4bit, lr: r.learning_rate, variant: r.dataset, data: r.data }))));
+    .action(() => printTable(RECIPES.map((r, i) => ({ "#": i + 1, name: r.name, model: r.model_id, method: r.method, "4-bit": r.load_in_4bit, lr: r.learning_rate, variant: r.dataset, data: r.data }))));
   registerPlan(train);
   registerLaunch(train);
   registerStatus(train);

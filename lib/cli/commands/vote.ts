@@ -12,6 +12,7 @@ import { bootstrapMean } from "../../analysis/bootstrap";
 import { RECIPE_NAMES } from "../../train/recipes";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
+import { printTable } from "../../util/table";
 
 interface VoteOpts {
   out?: string;
@@ -99,7 +100,7 @@ export function register(program: Command): void {
       info(`vote: ${s.members} members × ${s.examples} examples (${s.method}) → ${relative(process.cwd(), out)}`);
       info(`vote: unanimous ${s.unanimous}, top count tied (member order decided) ${s.tiesBroken}`);
       const truth = result.gold?.map((e) => e.output as Answer);
-      console.table([
+      printTable([
         ...result.members.map((m) => {
           const answers = m.examples.map((e) => e.output as Answer);
           return { member: m.name, "agrees with vote": +agreementRate(answers, result.answers).toFixed(4), ...(truth ? scored(answers, truth) : {}) };
