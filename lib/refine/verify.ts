@@ -1,6 +1,6 @@
 /** Compare our refinement of a corpus folder with a reference folder of the original's output. */
 import { existsSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { corpusFiles } from "../corpus/locate";
 import { loadCorpus } from "../corpus/load";
 import { pythonJsonDumps } from "../corpus/pyjson";
@@ -27,4 +27,26 @@ export function compareWithReference(dataDir: string, referenceDir: string, rule
       const identical = ours.length === theirs.length && i === ours.length;
       return { file: basename(f), bytes: theirs.length, identical, firstDifference: identical ? -1 : i };
     });
+}
+
+/** The original's outputs: $CCI_REFERENCE when set, else ../shared/reference beside the checkout. */
+export function referenceRoot(repo: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.CCI_REFERENCE ? resolve(env.CCI_REFERENCE) : resolve(repo, "..", "shared", "reference");
+}
+
+/**
+ * The byte-identity check as a notebook runs it: the comparison when both the real corpus and the
+ * original's refined files are at hand, else one line naming what is missing and how to supply it.
+ */
+export function referenceCheck(
+  ws: { kind: "real" | "sample"; root: string; data: string },
+  env: NodeJS.ProcessEnv = process.env,
+): { rows: ReferenceMatch[] } | { skipped: string } {
+  const refined = join(referenceRoot(ws.root, env), "refined_data");
+  const shown = relative(ws.root, refined) || ".";
+  if (ws.kind !== "real") return { skipped: "byte-identity check skipped: it needs the real corpus in resource/data (npx cci import <zip> --out resource/data)" };
+  if (!existsSync(refined)) return { skipped: `byte-identity check skipped: no original's refined files in ${shown} (set CCI_REFERENCE to the folder that holds refined_data/)` };
+  const rows = compareWithReference(ws.data, refined);
+  if (rows.length === 0) return { skipped: `byte-identity check skipped: ${shown} holds none of ${relative(ws.root, ws.data)}'s file names` };
+  return { rows };
 }
