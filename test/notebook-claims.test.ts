@@ -77,10 +77,35 @@ describe("03-prompt-variants", () => {
     expect(md(cs[i])).toContain("trained on `CustomRefDataset` and the Baseline never saw their question for two of the five types (전제 and 동기), those trained on the Definition and Instruction variants for one (동기)");
   });
   it("the closing cell's counts are the table's totals", () => {
-    const end = md(cs[find(cs, "markdown", "## What this notebook shows")]);
+    const end = md(cs[find(cs, "markdown", "## What this notebook showed")]);
     const total = (v: string) => rows.find((r) => r[0] === v && r[1] === "josa-overwrite")![h.indexOf("total")];
     expect(end).toContain(`from ${total("CustomRefDataset")} prompts of \`CustomRefDataset\``);
     expect(end).toContain(`from ${total("CustomRefDefinitionDataset")} of the Definition`);
+  });
+});
+
+describe("03-prompt-variants: token lengths", () => {
+  const cs = cells("03-prompt-variants");
+  const end = lastMarkdown(cs);
+  const lengths = tables(cs[find(cs, "code", "promptTokenLengths(tok, corpus, variant)")])[0];
+  const h = lengths[0];
+  const col = (v: string, c: string) => lengths.find((r) => r[0] === v)![h.indexOf(c)];
+  const dropped = tables(cs[find(cs, "code", "maxLength: 1024")])[0];
+  const dh = dropped[0];
+  const drop = (v: string) => dropped.find((r) => r[0] === v)!;
+  it("ends with what it showed", () => {
+    expect(end).toMatch(/^## What this notebook showed/);
+  });
+  it("states the token-length table's means and maximum", () => {
+    const others = lengths.slice(1).filter((r) => r[0] !== "SystemRefOfficialTermDataset").map((r) => num(r[h.indexOf("mean")]));
+    expect(end).toContain(`${Math.min(...others).toFixed(1)}–${Math.max(...others).toFixed(1)} tokens on average`);
+    expect(end).toContain(`brings it to ${col("SystemRefOfficialTermDataset", "mean")} on average and ${col("SystemRefOfficialTermDataset", "max")} at most`);
+  });
+  it("states the 1,024-token drop table", () => {
+    const s = drop("SystemRefOfficialTermDataset");
+    expect(end).toContain(`(${s[dh.indexOf("dropped")]} of ${num(s[dh.indexOf("kept")]) + num(s[dh.indexOf("dropped")])})`);
+    for (const v of ["CustomRefDefinitionDataset", "CustomRefInstructionDataset"]) expect(drop(v)[dh.indexOf("dropped")]).toBe("1");
+    expect(end).toContain("the Definition and Instruction variants would lose one each");
   });
 });
 
