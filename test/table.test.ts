@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cellText, formatTable } from "../lib/util/table";
+import { cellText, formatTable } from "../lib/util/text-table";
 
 const CCI = resolve(__dirname, "..", "lib", "cli", "cci.mjs");
 

@@ -9,7 +9,7 @@ import { predictionsDir } from "../../ensemble/paths";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 import { IO, openOutputs } from "../io";
-import { printTable } from "../../util/table";
+import { printTable } from "../../util/text-table";
 
 interface BaselineOpts {
   members?: string[];

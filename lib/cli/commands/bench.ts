@@ -4,7 +4,7 @@ import { BENCH_CASES, benchSource, runBench } from "../../bench/bench";
 import { repoRoot } from "../../corpus/locate";
 import { writeFileAtomic } from "../../util/atomic";
 import { info } from "../../util/progress";
-import { printTable } from "../../util/table";
+import { printTable } from "../../util/text-table";
 
 export function register(program: Command): void {
   program

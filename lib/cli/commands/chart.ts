@@ -9,7 +9,7 @@ import { assertNotInput, writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
 import { filesUnder } from "../../util/protect";
 import { info } from "../../util/progress";
-import { printTable } from "../../util/table";
+import { printTable } from "../../util/text-table";
 
 export const CHART_FORMATS = ["png", "svg", "pdf"] as const;
 type ChartFormat = (typeof CHART_FORMATS)[number];

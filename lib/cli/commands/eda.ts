@@ -7,7 +7,7 @@ import { runEda, refinedOut } from "../../charts/eda-run";
 import { FORMATS, PLOTLY_MODES, parseFormats } from "../../charts/export";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
-import { printTable } from "../../util/table";
+import { printTable } from "../../util/text-table";
 
 interface EdaOpts {
   data?: string;

@@ -14,7 +14,7 @@ import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info, progress } from "../../util/progress";
 import { variantAndMode } from "./prompts";
-import { printTable } from "../../util/table";
+import { printTable } from "../../util/text-table";
 
 interface ExportOpts {
   variant?: string;

@@ -22,7 +22,7 @@ import { resolvePython } from "../../env/python";
 import { readRunJson, selectRecipes } from "../../train/bundle";
 import { gpusOption } from "../../train/queue";
 import { runPredictJobs, stripOptions } from "../../infer/batch";
-import { printTable } from "../../util/table";
+import { printTable } from "../../util/text-table";
 
 interface PredictOpts {
   recipe?: string;

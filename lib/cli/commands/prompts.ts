@@ -5,7 +5,7 @@ import { DEFAULT_EOS, MODES, VARIANTS, VARIANT_NAMES, buildPrompts, danglingWarn
 import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
-import { printTable } from "../../util/table";
+import { printTable } from "../../util/text-table";
 
 interface PromptsOpts {
   variant?: string;

@@ -9,7 +9,7 @@ import { emptiedWarning, type RefineStats } from "../../refine/refine";
 import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
-import { printTable } from "../../util/table";
+import { printTable } from "../../util/text-table";
 
 interface RefineOpts {
   in?: string;

@@ -12,7 +12,7 @@ import { writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 import { repoRoot } from "../../corpus/locate";
-import { printTable } from "../../util/table";
+import { printTable } from "../../util/text-table";
 
 interface PlanOpts {
   recipes: string;

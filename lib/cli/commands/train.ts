@@ -23,7 +23,7 @@ import { shellQuote } from "../../util/shell";
 import { writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
-import { printTable } from "../../util/table";
+import { printTable } from "../../util/text-table";
 
 const entrypoints = () => entrypointDirs(repoRoot());
 

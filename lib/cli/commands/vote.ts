@@ -12,7 +12,7 @@ import { bootstrapMean } from "../../analysis/bootstrap";
 import { RECIPE_NAMES } from "../../train/recipes";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
-import { printTable } from "../../util/table";
+import { printTable } from "../../util/text-table";
 
 interface VoteOpts {
   out?: string;

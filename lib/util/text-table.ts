@@ -3,6 +3,9 @@
  * column (console.table always adds "(index)" and quotes strings, so a table whose rows carry
  * their own "#" or name showed two index columns). Drawn by the `table` package, which measures
  * Hangul and other wide characters as two columns.
+ *
+ * Not named table.ts: in the tslab kernel a module named like the package it imports ("table")
+ * resolves that import to itself (stack overflow in test/tslab-kernel.test.ts).
  */
 import { getBorderCharacters, table } from "table";
 
