@@ -210,9 +210,14 @@ export function addComparisons(x: RuleSetComparison, y: RuleSetComparison): Rule
 /** What the short column names of `stepDeltaRows` mean, in one line. */
 export const STEP_LEGEND = "utt: utterances changed, chars: characters removed (net), ex: examples affected; Δ = tweaked − faithful";
 
-/** Per-step rows: utterances changed, characters removed and examples affected, faithful vs tweaked and the difference (tweaked − faithful). */
-export function stepDeltaRows(cmp: RuleSetComparison): Record<string, string | number>[] {
-  return cmp.steps.map((s) => ({
+/**
+ * Per-step rows: utterances changed, characters removed and examples affected, faithful vs
+ * tweaked and the difference (tweaked − faithful). `changedOnly`: just the steps the tweak
+ * touches (a tweak of its own, or any count that differs).
+ */
+export function stepDeltaRows(cmp: RuleSetComparison, opts: { changedOnly?: boolean } = {}): Record<string, string | number>[] {
+  const differs = (s: StepDelta) => s.tweak !== "" || (Object.keys(s.faithful) as (keyof StepCounts)[]).some((k) => s.faithful[k] !== s.tweaked[k]);
+  return cmp.steps.filter((s) => !opts.changedOnly || differs(s)).map((s) => ({
     step: s.step,
     tweak: s.tweak,
     "utt faithful": s.faithful.utterances,
