@@ -150,12 +150,13 @@ describe("cci refine --compare", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(before);
     const lines = r.stdout.split("\n");
-    expect(lines[0]).toMatch(/: faithful rules vs tweaked \(newline-to-space → collapse-whitespace\), per split and in total \(dev \+ test \+ train; train\+dev not counted again\)$/);
+    expect(lines[0]).toMatch(/: faithful rules vs tweaked \(newline-to-space → collapse-whitespace\), per split and in total \(train \+ dev \+ test; train\+dev not counted again\)$/);
     const cells = (first: string) => lines.find((l) => l.startsWith(`│ ${first} `))?.split("│").slice(1, -1).map((c) => c.trim());
     expect(lines[2]).toMatch(/^│ split +│ examples │ examples differing │ utterances differing │ doubled spaces faithful │ doubled spaces tweaked │ Δ utterances │ Δ characters │ Δ dropped │ Δ empty conversations │$/);
     expect(cells("train+dev")).toEqual(["train+dev", "40", "5", "5", "40", "38", "0", "-2", "0", "0"]);
     expect(cells("total")).toEqual(["total", "50", "7", "7", "53", "50", "0", "-3", "0", "0"]);
-    expect(r.stdout).toContain("total (dev + test + train; train+dev not counted again):");
+    expect(r.stdout).toContain("total (train + dev + test; train+dev not counted again):");
+    expect(lines.filter((l) => /^│ (train|dev|train\+dev|test|total) /.test(l)).map((l) => l.split("│")[1].trim())).toEqual(["train", "dev", "train+dev", "test", "total"]);
     expect(cells("newline-to-space")).toEqual(["newline-to-space", "→ collapse-whitespace", "10", "16", "6", "6", "9", "3", "9", "12", "3"]);
     expect(r.stdout).toContain("utt: utterances changed, chars: characters removed (net), ex: examples affected; Δ = tweaked − faithful");
     expect(cells("refined utterances with a doubled space")).toEqual(["refined utterances with a doubled space", "53", "50", "-3"]);

@@ -6,6 +6,7 @@ import { ALTERNATIVE_RULES, FAITHFUL_RULES, replaceRule, withoutRules, type Refi
 import { distinctFiles, folderInputs, refineFileAsync, refineFolderAsync, statsRows, summaryRow, type FileRefined } from "../../refine/run";
 import { addComparisons, compareRuleSets, describeTweak, isSameRuleSet, splitDeltaRows, STEP_LEGEND, stepDeltaRows, totalDeltaRows, type RuleSetComparison } from "../../refine/compare";
 import { loadCorpus } from "../../corpus/load";
+import { SPLITS } from "../../corpus/schema";
 import { parseThreads, type Threads } from "../../refine/pool";
 import { emptiedWarning, type RefineStats } from "../../refine/refine";
 import { IO, openOutputs } from "../io";
@@ -132,7 +133,12 @@ function compare(file: string | undefined, opts: RefineOpts, rules: readonly Ref
   const ws = defaultWorkspace();
   if (!opts.in) info(describeWorkspace(ws));
   const dir = opts.in ?? ws.data;
-  const files = folderInputs(dir).map((input) => ({ input, split: basename(input, ".json"), cmp: compareRuleSets(loadCorpus(input), rules) }));
+  // Splits in the original's order (train, dev, train+dev, test), any other file after them.
+  const rank = (split: string) => ((SPLITS as readonly string[]).includes(split) ? (SPLITS as readonly string[]).indexOf(split) : SPLITS.length);
+  const files = folderInputs(dir)
+    .map((input) => ({ input, split: basename(input, ".json") }))
+    .sort((a, b) => rank(a.split) - rank(b.split))
+    .map((f) => ({ ...f, cmp: compareRuleSets(loadCorpus(f.input), rules) }));
   const distinct = distinctFiles(files);
   const total = distinct.slice(1).reduce((t, f) => addComparisons(t, f.cmp), distinct[0].cmp);
   const counted = distinct.length < files.length ? ` (${distinct.map((f) => f.split).join(" + ")}; train+dev not counted again)` : "";
