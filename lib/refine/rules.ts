@@ -103,7 +103,7 @@ export const FAITHFUL_RULES: readonly RefineRule[] = [
  * They are not part of the original; they exist to measure its choices.
  */
 export const ALTERNATIVE_RULES: Readonly<Record<string, RefineRule>> = {
-  "newline-to-space": regexRule("collapse-whitespace", "every run of whitespace (newlines included) becomes one space", [String.raw`\s+`, " "]),
+  "newline-to-space": regexRule("collapse-whitespace", "at step 1, every run of whitespace (newlines included) becomes one space; later deletions can still leave doubled spaces", [String.raw`\s+`, " "]),
 };
 
 export function ruleNames(rules: readonly RefineRule[] = FAITHFUL_RULES): string[] {

@@ -211,7 +211,7 @@ export function distinctTotal(files: readonly FileRefined[], rules: readonly Ref
 }
 
 /** The files without train+dev.json when train.json and dev.json are among them (its examples are theirs). */
-export function distinctFiles(files: readonly FileRefined[]): FileRefined[] {
+export function distinctFiles<F extends { input: string }>(files: readonly F[]): F[] {
   const names = new Set(files.map((f) => basename(f.input)));
   const overlap = names.has("train.json") && names.has("dev.json");
   return files.filter((f) => !(overlap && basename(f.input) === "train+dev.json"));

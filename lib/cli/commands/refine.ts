@@ -1,9 +1,12 @@
 import type { Command } from "commander";
 import { statSync } from "node:fs";
-import { relative } from "node:path";
+import { basename, relative } from "node:path";
 import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
 import { ALTERNATIVE_RULES, FAITHFUL_RULES, replaceRule, withoutRules, type RefineRule } from "../../refine/rules";
-import { refineFileAsync, refineFolderAsync, statsRows, summaryRow, type FileRefined } from "../../refine/run";
+import { distinctFiles, folderInputs, refineFileAsync, refineFolderAsync, statsRows, summaryRow, type FileRefined } from "../../refine/run";
+import { addComparisons, compareRuleSets, describeTweak, isSameRuleSet, splitDeltaRows, STEP_LEGEND, stepDeltaRows, totalDeltaRows, type RuleSetComparison } from "../../refine/compare";
+import { loadCorpus } from "../../corpus/load";
+import { SPLITS } from "../../corpus/schema";
 import { parseThreads, type Threads } from "../../refine/pool";
 import { emptiedWarning, type RefineStats } from "../../refine/refine";
 import { IO, openOutputs } from "../io";
@@ -18,6 +21,7 @@ interface RefineOpts {
   alt?: string[];
   stats?: string;
   listRules?: boolean;
+  compare?: boolean;
   threads: Threads;
 }
 
@@ -55,6 +59,7 @@ export function register(program: Command): void {
     .option("--alt <rules>", "swap a rule for its alternative (e.g. newline-to-space → collapse-whitespace)", list)
     .option("--stats <file>", "also write what each rule changed as JSON")
     .option("--threads <n>", "worker threads: auto (every core for files of 32 MiB and more), or a number (0 or 1: none)", parseThreads, "auto" as Threads)
+    .option("--compare", "with --disable/--alt: refine with the faithful rules and with the tweaked ones and print the deltas, per rule and in total; writes no files")
     .option("--list-rules", "print the rule table and exit")
     .action(async (file: string | undefined, opts: RefineOpts) => {
       if (opts.listRules) {
@@ -62,6 +67,7 @@ export function register(program: Command): void {
         return;
       }
       const rules = rulesFromOptions(opts.disable, opts.alt);
+      if (opts.compare) return compare(file, opts, rules);
       const rel = (p: string) => relative(process.cwd(), p) || ".";
       const report = (f: FileRefined) =>
         info(`refine: ${rel(f.input)} → ${rel(f.output)}  ${f.stats.examples} examples, turns ${f.stats.turnsBefore} → ${f.stats.turnsAfter}${f.spliced ? "  (train's then dev's, spliced)" : ""}`);
@@ -97,6 +103,49 @@ export function register(program: Command): void {
       printTable(statsRows(total));
       printTable([summaryRow(total)]);
     });
+}
+
+const rel = (p: string) => relative(process.cwd(), p) || ".";
+
+/**
+ * `--compare`: faithful rules vs the tweaked table, on FILE or on every file of the folder
+ * (then per split, and in total over the distinct files). Only prints: a measurement writes no
+ * corpus, so --out and --stats are refused rather than silently ignored.
+ */
+function compare(file: string | undefined, opts: RefineOpts, rules: readonly RefineRule[]): void {
+  if (isSameRuleSet(FAITHFUL_RULES, rules)) throw new UserError("--compare needs a tweak to measure against the faithful rules: add --disable RULES and/or --alt RULES (see --list-rules)");
+  for (const [flag, value] of [["--out", opts.out], ["--stats", opts.stats]] as const) {
+    if (value) throw new UserError(`--compare only prints the deltas and writes no files; drop ${flag} (without --compare, refine writes the tweaked corpus)`);
+  }
+  const tweak = describeTweak(FAITHFUL_RULES, rules);
+  const print = (cmp: RuleSetComparison) => {
+    printTable(stepDeltaRows(cmp));
+    console.log(STEP_LEGEND);
+    printTable(totalDeltaRows(cmp));
+  };
+  if (file) {
+    if (isDir(file)) throw new UserError(`${file}: is a folder; use --in ${file}`);
+    const cmp = compareRuleSets(loadCorpus(file), rules);
+    console.log(`${rel(file)}: faithful rules vs tweaked (${tweak}), ${cmp.faithful.examples} examples`);
+    print(cmp);
+    return;
+  }
+  const ws = defaultWorkspace();
+  if (!opts.in) info(describeWorkspace(ws));
+  const dir = opts.in ?? ws.data;
+  // Splits in the original's order (train, dev, train+dev, test), any other file after them.
+  const rank = (split: string) => ((SPLITS as readonly string[]).includes(split) ? (SPLITS as readonly string[]).indexOf(split) : SPLITS.length);
+  const files = folderInputs(dir)
+    .map((input) => ({ input, split: basename(input, ".json") }))
+    .sort((a, b) => rank(a.split) - rank(b.split))
+    .map((f) => ({ ...f, cmp: compareRuleSets(loadCorpus(f.input), rules) }));
+  const distinct = distinctFiles(files);
+  const total = distinct.slice(1).reduce((t, f) => addComparisons(t, f.cmp), distinct[0].cmp);
+  const counted = distinct.length < files.length ? ` (${distinct.map((f) => f.split).join(" + ")}; train+dev not counted again)` : "";
+  console.log(`${rel(dir)}: faithful rules vs tweaked (${tweak}), per split and in total${counted}`);
+  printTable(splitDeltaRows([...files, { split: "total", cmp: total }]));
+  console.log(`total${counted}:`);
+  print(total);
 }
 
 /** One line naming the examples written with an empty conversation (faithful: the original writes them too). */
