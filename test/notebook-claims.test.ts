@@ -56,7 +56,21 @@ describe("01-eda", () => {
 describe("02-refinement", () => {
   const cs = cells("02-refinement");
   it("does not restate the old '5 train utterances' figure (5 is rule 1's share; the refined files hold far more)", () => {
-    expect(md(cs[find(cs, "markdown", "## What this notebook shows")])).not.toMatch(/doubled spaces in \d+ train utterances/);
+    expect(md(cs[find(cs, "markdown", "## What this notebook showed")])).not.toMatch(/doubled spaces in \d+ train utterances/);
+  });
+  it("ends with what it showed: the doubled-space counts the comparison cells print", () => {
+    const end = lastMarkdown(cs);
+    expect(end).toMatch(/^## What this notebook showed/);
+    const line = outText(cs[find(cs, "code", "faithful → collapse-whitespace: ${doubled")]);
+    const m = line.match(/train (\d+) → (\d+), dev (\d+) → (\d+), test (\d+) → (\d+)/)!.slice(1).map(Number);
+    expect(end).toContain(`in ${m[0]} train, ${m[2]} dev and ${m[4]} test utterances, of which collapsing whitespace at step 1 removes ${m[0] - m[1] + m[2] - m[3] + m[4] - m[5]}`);
+    const late = outText(cs[find(cs, "code", "collapse-spaces")]);
+    expect(late).toMatch(/train \d+ → 0, dev \d+ → 0, test \d+ → 0 utterances holding a doubled space/);
+    expect(end).toContain("one collapsing rule after the deletions removes them all");
+  });
+  it("describes the alternative as what it does (collapses at step 1 only)", () => {
+    expect(md(cs[find(cs, "markdown", "## Try it: measure a quirk")])).toContain("collapses every whitespace run — at step 1 only");
+    for (const c of cs.filter((x) => x.cell_type === "markdown")) expect(md(c)).not.toMatch(/whitespace-collapsing variant|alternative that collapses every whitespace run shows/);
   });
   it("the byte-identity cell says in one line what it needs when it cannot run", () => {
     const src = cs[find(cs, "code", "referenceCheck")].source.join("");
