@@ -62,8 +62,8 @@ export type PrintAspect = number | Partial<Record<Column, number>>;
 
 export function resolvePrint(opts: PrintOptions, aspect: PrintAspect = PRINT_ASPECT): PrintSpec | null {
   const { column } = opts;
-  const widthIn = numberOption("--width-in", opts.widthIn);
-  const heightIn = numberOption("--height-in", opts.heightIn);
+  const widthIn = numberOption("--width-in", opts.widthIn, 1);
+  const heightIn = numberOption("--height-in", opts.heightIn, 0.5);
   const fontPt = numberOption("--font-pt", opts.fontPt, MIN_FONT_PT);
   if (column === undefined && widthIn === undefined && heightIn === undefined && fontPt === undefined) return null;
   if (column !== undefined && !(COLUMN_NAMES as string[]).includes(column)) throw new UserError(`chart: --column ${column}: expected ${COLUMN_NAMES.join(" or ")}`);
@@ -83,19 +83,20 @@ export interface PrintPixels {
   /** Font size in CSS px (titles: titlePx). */
   fontPx: number;
   titlePx: number;
-  /** PNG pixels per CSS px: 300 dpi / 96 px per inch. */
+  /** PNG pixels per CSS px: ceil(300 dpi / 96 px per inch). */
   scale: number;
   /** The PNG's resolution at the printed size. */
   dpi: number;
 }
 
-/** Layout px = inches × 96, font px = pt × 96/72, scale = 300/96 (so the PNG is 300 dpi at the printed size). */
+/** Layout px = inches × 96, font px = pt × 96/72, scale = ceil(300/96) = 4 (so the PNG is at least 300 dpi at the printed size: 384). */
 export function printPixels(spec: PrintSpec): PrintPixels {
   const width = Math.round(spec.widthIn * PX_PER_IN);
   const height = Math.round(spec.heightIn * PX_PER_IN);
   const fontPx = (spec.fontPt * PX_PER_IN) / PT_PER_IN;
-  const scale = MIN_DPI / PX_PER_IN;
-  return { width, height, fontPx: round2(fontPx), titlePx: round2(fontPx * TITLE_RATIO), scale, dpi: Math.floor((Math.round(width * scale) / width) * PX_PER_IN) };
+  // Whole pixels per CSS px: the width rounded to px and back never drops under 300 dpi.
+  const scale = Math.ceil(MIN_DPI / PX_PER_IN);
+  return { width, height, fontPx: round2(fontPx), titlePx: round2(fontPx * TITLE_RATIO), scale, dpi: Math.floor((width * scale) / spec.widthIn) };
 }
 
 const FONT_KEY = /font$/i;
