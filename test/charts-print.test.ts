@@ -3,7 +3,7 @@
 // reading the text boxes off the page: inside the image, not overlapping, fonts at the point size.
 // Without Chromium the drawing tests skip, unless CCI_REQUIRE_SYSTEM=1 (CI), where they must run.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -204,6 +204,8 @@ describe("cci chart print options", () => {
     [["--all"], /--all needs --out DIR/],
     [["category_distribution", "--all", "--out", "d"], /NAME or --all, not both/],
     [["recipe_agreement", "--column", "single", "--out", "x.png"], /11 of 11 recipe test predictions missing/],
+    [["--all", "--out", "resource/data"], /--out resource\/data: is inside the corpus folder/],
+    [["--all", "--out", "resource/data/figs"], /is inside the corpus folder/],
   ])("cci chart %j: one line, exit 2", (args, message) => {
     const d = bareWorkspace();
     const r = cci(["chart", ...args], d);
@@ -264,6 +266,17 @@ describe.skipIf(!run)("every catalog chart at print size, drawn in Chromium", ()
     expect(r.stderr).toMatch(/PNG 1344 × \d+ px — 384 dpi at 3.5 in wide, 3.5 × [\d.]+ in, 8 pt/);
     expect(readdirSync(out).some((f) => f.includes(".cci-"))).toBe(false);
   }, 300_000);
+
+  it("cci chart NAME --column double: a PNG 7.16 in wide at 384 dpi (recorded), the screen layout without a preset", () => {
+    const d = bareWorkspace();
+    const r = cci(["chart", "category_distribution", "--column", "double", "--out", "fig.png"], d);
+    expect(r.status).toBe(0);
+    const png = readFileSync(join(d, "fig.png"));
+    expect(png.readUInt32BE(16)).toBe(Math.round(7.16 * 96) * 4);
+    const phys = png.indexOf("pHYs");
+    expect(Math.round(png.readUInt32BE(phys + 4) * 0.0254)).toBe(Math.floor((Math.round(7.16 * 96) * 4) / 7.16));
+    expect(cci(["chart", "category_distribution", "--out", "screen.png"], d).stderr).toMatch(/PNG 3200 × 2000 px — 914 dpi at 3.5 in wide\n/);
+  }, 120_000);
 
   it("cci chart --all skips the charts whose data is absent, saying so", () => {
     const d = bareWorkspace();

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { accessSync, constants, statSync } from "node:fs";
-import { extname, join, relative } from "node:path";
+import { extname, isAbsolute, join, relative, resolve } from "node:path";
 import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
 import { ChartRenderer, HOW_TO_GET_CHROMIUM } from "../../charts/browser";
 import { CHARTS, chartEntry, isSplit, withoutTitle, type ChartContext, type ChartEntry } from "../../charts/catalog";
@@ -140,6 +140,11 @@ async function exportAll(opts: ChartOpts, printOpts: PrintOptions, inputs: strin
   if (!isSplit(split)) throw new UserError(`chart: --split ${split}: expected train, dev, train+dev or test`);
   const ws = defaultWorkspace();
   info(describeWorkspace(ws));
+  // Not into the corpus: charts beside train.json would be taken for corpus files by the next glob.
+  for (const corpus of [ws.data, ws.refined]) {
+    const r = relative(resolve(corpus), resolve(dir));
+    if (r === "" || (!r.startsWith("..") && !isAbsolute(r))) throw new UserError(`chart: --out ${dir}: is inside the corpus folder ${relative(process.cwd(), corpus) || corpus}; write the charts elsewhere`);
+  }
   const outputs = new OutputSet(inputs);
   outputs.declareFolder(dir);
   checkChromePath();
