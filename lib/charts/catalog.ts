@@ -1,6 +1,9 @@
 /**
- * Every chart the workspace draws, by name, for `cci chart NAME`: a table of builders over the
- * default corpus (and, for the voting charts, the CPU members' dev predictions).
+ * Every chart the workspace draws, by name, for `cci chart NAME` and `cci chart --all`: a table
+ * of builders over the default corpus and what the notebooks chart from it — notebook 03's token
+ * lengths, notebook 04's compute plans and loss curves (resource/runs), notebook 06's charts of
+ * the CPU members' dev and test predictions and of the eleven recipes' test predictions. A chart
+ * whose data is absent throws one UserError line saying how to get it.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
