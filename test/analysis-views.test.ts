@@ -94,7 +94,7 @@ describe("figures", () => {
 
   it("heatmap: one cell per pair, with text", () => {
     const fig = agreementHeatmapFigure(analyzeAgreement(members), "cohenKappa", "κ");
-    expect(fig.data[0]).toMatchObject({ type: "heatmap", x: ["x", "y", "z"], zmin: -1, zmax: 1 });
+    expect(fig.data[0]).toMatchObject({ type: "heatmap", x: ["x", "y", "z"], zmin: 0, zmax: 1 }); // κ on the agreement scale: 0 (chance or below) white, 1 dark
     expect((fig.data[0].text as string[][])[0][0]).toBe("1.00");
   });
 

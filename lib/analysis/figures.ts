@@ -4,6 +4,7 @@
  */
 import { CATEGORY_INFO, type Category } from "../corpus/schema";
 import { axis, baseLayout, SERIES_COLORS, type Figure, type PlotlyObject } from "../charts/figure";
+import { withPrintHints } from "../charts/print";
 import type { AccuracyRow, AgreementAnalysis } from "./analyze";
 import type { SelectionStep } from "./selection";
 
@@ -24,11 +25,30 @@ function hline(y: number, label: string, colour = "#888", outside = false): { sh
   };
 }
 
-/** Pairwise agreement (share of same answers) or Cohen's kappa as an annotated heatmap. */
+/**
+ * The colour scale of every agreement heatmap (share of identical answers, Cohen's κ): ColorBrewer
+ * Blues, white at 0 and darker as members answer more alike, dark blue at 1. (Plotly's named
+ * "Blues" runs the other way: dark at 0.)
+ */
+export const AGREEMENT_COLORSCALE: readonly [number, string][] = [
+  [0, "#f7fbff"],
+  [0.125, "#deebf7"],
+  [0.25, "#c6dbef"],
+  [0.375, "#9ecae1"],
+  [0.5, "#6baed6"],
+  [0.625, "#4292c6"],
+  [0.75, "#2171b5"],
+  [0.875, "#08519c"],
+  [1, "#08306b"],
+];
+
+/** Pairwise agreement (share of same answers) or Cohen's kappa as an annotated heatmap, on one scale (0 white, 1 dark blue). */
 export function agreementHeatmapFigure(a: AgreementAnalysis, metric: "agreement" | "cohenKappa", title: string): Figure {
   const z = a[metric];
   const n = a.names.length;
   const size = Math.max(520, 160 + 60 * n);
+  const long = a.names.some((m) => m.length > 24);
+  const numbered = { tickmode: "array", tickvals: a.names, ticktext: a.names.map((_, i) => String(i + 1)) };
   return {
     data: [
       {
@@ -36,22 +56,29 @@ export function agreementHeatmapFigure(a: AgreementAnalysis, metric: "agreement"
         x: a.names,
         y: a.names,
         z,
-        zmin: metric === "agreement" ? 0 : -1,
+        // One scale for both measures: white at 0 (no agreement; for κ, no more than chance, and
+        // below it), dark blue at 1 (all answers alike). Negative κ is as white as 0; its cell says it.
+        zmin: 0,
         zmax: 1,
-        colorscale: metric === "agreement" ? "Blues" : "RdBu",
-        reversescale: metric !== "agreement",
+        colorscale: AGREEMENT_COLORSCALE,
         text: z.map((row) => row.map((v) => (Number.isFinite(v) ? v.toFixed(2) : "–"))),
         texttemplate: "%{text}",
         hovertemplate: "%{y} vs %{x}: %{text}<extra></extra>",
         colorbar: { title: { text: metric === "agreement" ? "agreement" : "κ" } },
+        xgap: 1,
+        ygap: 1,
       },
     ],
-    layout: baseLayout(title, {
-      width: size + 240,
-      height: size,
-      xaxis: { automargin: true, tickangle: -35 },
-      yaxis: { automargin: true, autorange: "reversed" },
-    }),
+    layout: withPrintHints(
+      baseLayout(title, {
+        width: size + 240,
+        height: size,
+        xaxis: { automargin: true, tickangle: -35 },
+        yaxis: { automargin: true, autorange: "reversed" },
+      }),
+      // At print size long names (the recipes') become their numbers, in the order given.
+      long ? { xaxis: numbered, yaxis: { ...numbered, autorange: "reversed" } } : {},
+    ),
   };
 }
 
@@ -75,7 +102,7 @@ export function categoryAccuracyFigure(rows: readonly AccuracyRow[], title: stri
         marker: { color: color(i) },
       };
     }),
-    layout: baseLayout(title, {
+    layout: withPrintHints(baseLayout(title, {
       barmode: "group",
       // Horizontal two-line labels (Korean over English) stay readable at a paper's column width.
       xaxis: axis("", { type: "category", tickangle: 0, tickfont: { size: 12 } }),
@@ -84,7 +111,8 @@ export function categoryAccuracyFigure(rows: readonly AccuracyRow[], title: stri
       annotations: [chance.annotation],
       legend: { orientation: "h", y: -0.16, yanchor: "top" },
       margin: { l: 70, r: 90, t: 80, b: 140 },
-    }),
+      // At print size the Korean names alone (a caption translates them).
+    }), { xaxis: { tickmode: "array", tickvals: cats.map(label), ticktext: cats.map(String), tickfont: {} } }),
   };
 }
 
@@ -105,7 +133,7 @@ export function ensembleSizeFigure(steps: readonly SelectionStep[], refs: { best
         name: "hard vote of the selected members",
       },
     ],
-    layout: baseLayout(title, {
+    layout: withPrintHints(baseLayout(title, {
       // Each step's added member under its tick: labels that never overlap, at any width.
       xaxis: axis("members in the vote (greedy forward selection: the member each step adds)", {
         range: [0.5, steps.length + 0.5],
@@ -117,6 +145,6 @@ export function ensembleSizeFigure(steps: readonly SelectionStep[], refs: { best
       annotations: lines.map((l) => l.annotation),
       showlegend: false,
       margin: { l: 70, r: 40, t: 80, b: 100 },
-    }),
+    }), { yaxis: { range: [0, 1.15] } }), // room above 100 % for a reference line's label in a short plot
   };
 }

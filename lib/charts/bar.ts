@@ -1,6 +1,7 @@
 /** Bar charts labelled with count and percentage, as the original's `plot_distribution`. */
 import type { CountRow } from "../eda/stats";
 import { axis, baseLayout, SERIES_COLORS, type Figure } from "./figure";
+import { withPrintHints } from "./print";
 
 export interface BarOptions {
   title: string;
@@ -32,12 +33,16 @@ export function labelledBarFigure(rows: readonly CountRow[], opts: BarOptions): 
         customdata: rows.map((r) => r.percent),
       },
     ],
-    layout: baseLayout(opts.title, {
-      xaxis: axis(opts.xTitle ?? "", { type: "category" }),
-      // Headroom for the two-line labels above the tallest bar.
-      yaxis: axis(opts.yTitle ?? "Count", { range: [0, top * 1.18] }),
-      showlegend: false,
-      bargap: 0.35,
-    }),
+    layout: withPrintHints(
+      baseLayout(opts.title, {
+        xaxis: axis(opts.xTitle ?? "", { type: "category" }),
+        // Headroom for the two-line labels above the tallest bar.
+        yaxis: axis(opts.yTitle ?? "Count", { range: [0, top * 1.18] }),
+        showlegend: false,
+        bargap: 0.35,
+      }),
+      // A short plot at print size: the labels' two lines need more of it.
+      { yaxis: { range: [0, top * 1.5] } },
+    ),
   };
 }

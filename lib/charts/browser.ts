@@ -61,6 +61,44 @@ export interface RenderOptions {
   embedFont?: boolean;
 }
 
+/** A text of a drawn figure: its box in CSS px from the figure's top-left, and its smallest font size. */
+export interface TextBox {
+  text: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  fontPx: number;
+}
+
+/** In the page: draw the figure in a div, return each visible non-empty text's box and smallest font size. */
+const TEXT_BOXES_JS = `async function (fig) {
+  const div = document.createElement("div");
+  div.style.position = "absolute"; div.style.left = "0px"; div.style.top = "0px";
+  document.body.appendChild(div);
+  await Plotly.newPlot(div, fig.data, fig.layout, { staticPlot: true });
+  const origin = div.getBoundingClientRect();
+  function visible(el) {
+    for (let e = el; e && e !== div; e = e.parentNode) {
+      const st = getComputedStyle(e);
+      if (st.display === "none" || st.visibility === "hidden" || Number(st.opacity) === 0) return false;
+    }
+    return true;
+  }
+  const out = [];
+  for (const el of div.querySelectorAll("text")) {
+    const text = (el.textContent || "").trim();
+    if (!text || !visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const sizes = [el, ...el.querySelectorAll("tspan")].filter((t) => (t.textContent || "").trim() !== "").map((t) => parseFloat(getComputedStyle(t).fontSize));
+    out.push({ text, x: r.left - origin.left, y: r.top - origin.top, w: r.width, h: r.height, fontPx: Math.min(...sizes) });
+  }
+  Plotly.purge(div);
+  div.remove();
+  return out;
+}`;
+
 /** A headless page with plotly.js loaded, turning figures into PNG bytes or SVG text. */
 export class ChartRenderer {
   private constructor(
@@ -139,6 +177,20 @@ export class ChartRenderer {
     } finally {
       await page.close();
     }
+  }
+
+  /**
+   * Where each visible text of the figure lands when Plotly draws it at width × height CSS px:
+   * its box (relative to the figure's top-left), text and smallest font size in px. For checks
+   * that labels are inside the image, do not overlap and print large enough.
+   */
+  async textBoxes(fig: Figure, opts: { width?: number; height?: number } = {}): Promise<{ width: number; height: number; texts: TextBox[] }> {
+    const width = opts.width ?? (fig.layout.width as number | undefined) ?? PAGE.width;
+    const height = opts.height ?? (fig.layout.height as number | undefined) ?? PAGE.height;
+    const stable: Figure = { data: fig.data.map((t, i) => ({ uid: `trace${i}`, ...t })), layout: { ...fig.layout, width, height, autosize: false } };
+    // Plain JavaScript (not compiled TS: a bundler's helpers such as __name do not exist in the page).
+    const texts = (await this.page.evaluate(`(${TEXT_BOXES_JS})(${JSON.stringify(stable)})`)) as TextBox[];
+    return { width, height, texts };
   }
 
   async close(): Promise<void> {

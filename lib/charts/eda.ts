@@ -6,6 +6,7 @@ import { CATEGORY_INFO, type Category, type Split } from "../corpus/schema";
 import type { SplitEda } from "../eda/split";
 import { labelledBarFigure } from "./bar";
 import type { Figure } from "./figure";
+import { withPrintHints } from "./print";
 import { histogramFigure, overlayHistogramFigure, type HistogramOptions } from "./histogram";
 import { layoutWordCloud, wordCloudFigure, type CloudOptions } from "./wordcloud";
 
@@ -50,8 +51,10 @@ function categoryFigure(s: SplitEda, variant: Variant): Figure {
       return info ? `${info.officialTerm}: ${info.definition}` : c;
     },
   });
-  const xaxis = { ...(fig.layout.xaxis as object), tickmode: "array", tickvals: s.categories.map((r) => r.key), ticktext: s.categories.map((r) => categoryTick(r.key)) };
-  return { ...fig, layout: { ...fig.layout, xaxis } };
+  const tickvals = s.categories.map((r) => r.key);
+  const xaxis = { ...(fig.layout.xaxis as object), tickmode: "array", tickvals, ticktext: s.categories.map((r) => categoryTick(r.key)) };
+  // At print size the Korean names alone, level (a caption translates them).
+  return { ...fig, layout: withPrintHints({ ...fig.layout, xaxis }, { xaxis: { tickvals, ticktext: tickvals } }) };
 }
 
 export interface EdaArtifact {

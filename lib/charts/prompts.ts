@@ -3,6 +3,7 @@ import { max, mean, median, min, quantile } from "simple-statistics";
 import { CATEGORIES } from "../corpus/schema";
 import type { QuirkCountRow } from "../prompts/quirks";
 import { axis, baseLayout, SERIES_COLORS, type Figure } from "./figure";
+import { shortVariant, withPrintHints } from "./print";
 
 export interface LengthSeries {
   /** Legend entry, e.g. "faithful" or "fixed". */
@@ -32,15 +33,23 @@ export function promptLengthFigure(series: readonly LengthSeries[], opts: { titl
       boxpoints: false,
       marker: { color: SERIES_COLORS[i % SERIES_COLORS.length] },
     })),
-    layout: baseLayout(opts.title, {
+    layout: withPrintHints(baseLayout(opts.title, {
       boxmode: "group",
       xaxis: axis("", { type: "category", tickangle: -20 }),
       yaxis: axis(`${opts.unit} (box: quartiles, whiskers: min and max, dashed: mean)`, { rangemode: "tozero" }),
       legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.06 },
       margin: { l: 70, r: 40, t: 100, b: 120 },
-    }),
+    }), { xaxis: variantTicks(series.flatMap((s) => s.byVariant.map((v) => v.variant))) }),
   };
 }
+
+/** Short variant names under the ticks at print size (CR-OT for CustomRefOfficialTermDataset, …). */
+function variantTicks(labels: readonly string[], short: (l: string) => string = shortVariant) {
+  const vals = [...new Set(labels)];
+  return { tickmode: "array", tickvals: vals, ticktext: vals.map(short) };
+}
+
+const QUIRK_SHORT: Record<string, string> = { "josa-overwrite": "josa", "wrong-particle": "particle", "double-eos": "eos" };
 
 /** Stacked bars: for each variant and quirk, the examples it touches in each category. */
 export function quirkFigure(rows: readonly QuirkCountRow[], title: string): Figure {
@@ -53,12 +62,12 @@ export function quirkFigure(rows: readonly QuirkCountRow[], title: string): Figu
       y: rows.map((r) => r[c.category]),
       marker: { color: ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"][i] },
     })),
-    layout: baseLayout(title, {
+    layout: withPrintHints(baseLayout(title, {
       barmode: "stack",
       xaxis: axis("", { type: "category", tickangle: -25 }),
       yaxis: axis("Examples"),
       legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.06, traceorder: "normal" },
       margin: { l: 70, r: 40, t: 100, b: 170 },
-    }),
+    }), { xaxis: variantTicks(x, (l) => { const [v, q] = l.split("<br>"); return `${shortVariant(v)} ${QUIRK_SHORT[q] ?? q}`; }) }),
   };
 }

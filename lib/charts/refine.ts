@@ -3,9 +3,21 @@ import type { RefineStats } from "../refine/refine";
 import { STEP_COLUMNS, statsRows } from "../refine/run";
 import { axis, baseLayout, SERIES_COLORS, type Figure } from "./figure";
 
-/** Horizontal grouped bars: utterances each step touched, one bar per split (log scale: steps differ 100-fold). */
+/**
+ * Where a zero is drawn on the log axis: a decade below the least count shown (at least 0.1), which is
+ * also where the axis starts, so a zero is a bar of no length labelled "0" instead of no bar at all.
+ */
+export function logFloor(values: readonly number[]): number {
+  const positive = values.filter((v) => v > 0);
+  return positive.length ? Math.min(0.1, Math.min(...positive) / 10) : 0.1;
+}
+
+/** Horizontal grouped bars: utterances each step touched, one bar per split (log scale: steps differ 100-fold; zeros labelled "0" at the axis start). */
 export function refineEffectFigure(results: readonly { split: string; stats: RefineStats }[], title = "Utterances each refinement step touched"): Figure {
   const steps = results[0] ? statsRows(results[0].stats).map((r) => String(r.step)) : [];
+  const counts = results.map((r) => statsRows(r.stats).map((row) => Number(row[STEP_COLUMNS.utterances])));
+  const floor = logFloor(counts.flat());
+  const top = Math.max(1, ...counts.flat());
   return {
     data: results.map((r, i) => {
       const rows = statsRows(r.stats);
@@ -14,8 +26,9 @@ export function refineEffectFigure(results: readonly { split: string; stats: Ref
         orientation: "h",
         name: r.split,
         y: steps,
-        x: rows.map((row) => row[STEP_COLUMNS.utterances]),
+        x: counts[i].map((v) => (v > 0 ? v : floor)),
         text: rows.map((row) => String(row[STEP_COLUMNS.utterances])),
+        hovertemplate: `${r.split}, %{y}: %{text}<extra></extra>`,
         textposition: "outside",
         cliponaxis: false,
         marker: { color: SERIES_COLORS[i % SERIES_COLORS.length] },
@@ -25,7 +38,8 @@ export function refineEffectFigure(results: readonly { split: string; stats: Ref
       barmode: "group",
       // Pipeline order top to bottom.
       yaxis: axis("", { autorange: "reversed", type: "category" }),
-      xaxis: axis("Utterances touched (log scale)", { type: "log" }),
+      // From the zeros' floor to past the largest count's label.
+      xaxis: axis("Utterances touched (log scale)", { type: "log", range: [Math.log10(floor), Math.log10(top) + 0.5] }),
       legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.06 },
       margin: { l: 190, r: 60, t: 100, b: 70 },
       height: 760,

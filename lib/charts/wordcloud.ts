@@ -21,6 +21,8 @@ export interface CloudOptions {
   seed?: string;
   /** The font used to measure words; must be the one the figure renders with. */
   font?: string;
+  /** Space around each word as a share of its size (at least 2 px): a word's text box, line height included, then never meets another's. */
+  padRatio?: number;
 }
 
 export interface PlacedWord {
@@ -32,7 +34,7 @@ export interface PlacedWord {
   y: number;
 }
 
-const DEFAULTS: Required<CloudOptions> = { maxWords: 200, minSize: 12, maxSize: 96, width: PAGE.width - 40, height: PAGE.height - 90, seed: "42", font: "NanumGothic" };
+const DEFAULTS: Required<CloudOptions> = { maxWords: 200, minSize: 12, maxSize: 96, width: PAGE.width - 40, height: PAGE.height - 90, seed: "42", font: "NanumGothic", padRatio: 0 };
 
 /** Font size of a word: square-root scale between minSize and maxSize over the counts shown. */
 export function fontSizes(words: readonly WordCount[], minSize: number, maxSize: number): number[] {
@@ -58,7 +60,7 @@ export async function layoutWordCloud(words: readonly WordCount[], options: Clou
       // d3-cloud measures text on a canvas; in Node that is @napi-rs/canvas.
       .canvas(() => createCanvas(1, 1) as unknown as HTMLCanvasElement)
       .words(items)
-      .padding(2)
+      .padding((d) => Math.max(2, Math.round(d.size * o.padRatio)))
       .rotate(0)
       .font(o.font)
       .fontSize((d) => d.size)

@@ -1,20 +1,25 @@
 /** Figures of the training stage: the compute plan per recipe, and loss curves from metrics.jsonl. */
 import { axis, baseLayout, SERIES_COLORS, type Figure } from "../charts/figure";
+import { withPrintHints } from "../charts/print";
 import { GPUS, type ComputePlan } from "./compute";
 import type { MetricsLine } from "./status";
 
 /** Short label of a recipe: its number and name without the data prefix clutter. */
 const label = (index: number, name: string) => `${index}. ${name.replace(/Dataset-/, " · ").replace(/-(Q?LoRA)_/, " $1 ")}`;
 
-/** Bars over the eleven recipes: long category labels below, legend on top. */
-function recipeBarsLayout(title: string, barmode: "group" | "stack", yTitle: string) {
-  return baseLayout(title, {
+/**
+ * Bars over the eleven recipes: long category labels below, legend on top. At print size the
+ * ticks are the recipes' numbers (the recipe table names them).
+ */
+function recipeBarsLayout(title: string, barmode: "group" | "stack", yTitle: string, plans: readonly { index: number; plan: ComputePlan }[]) {
+  const x = plans.map((p) => label(p.index, p.plan.name));
+  return withPrintHints(baseLayout(title, {
     barmode,
     xaxis: axis("", { type: "category", tickangle: -30, automargin: true }),
     yaxis: axis(yTitle, { rangemode: "tozero", automargin: true }),
     legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.02, yanchor: "bottom" },
     margin: { l: 70, r: 40, t: 140, b: 220 },
-  });
+  }), { xaxis: { tickmode: "array", tickvals: x, ticktext: plans.map((p) => String(p.index)), title: { text: "recipe (numbered as in the recipe table)" } } });
 }
 
 /** GPU-hours per recipe on each GPU (grouped bars) — the step-time model. */
@@ -29,7 +34,7 @@ export function gpuHoursFigure(plans: readonly { index: number; plan: ComputePla
       textposition: "outside",
       marker: { color: SERIES_COLORS[i] },
     })),
-    layout: recipeBarsLayout(title, "group", "GPU-hours (step-time model)"),
+    layout: recipeBarsLayout(title, "group", "GPU-hours (step-time model)", plans),
   };
 }
 
@@ -55,7 +60,7 @@ export function memoryFigure(plans: readonly { index: number; plan: ComputePlan 
       })),
     ],
     layout: {
-      ...recipeBarsLayout(title, "stack", "GiB (estimate)"),
+      ...recipeBarsLayout(title, "stack", "GiB (estimate)", plans),
       shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: a100, y1: a100, line: { color: "black", dash: "dash", width: 2 } }],
       annotations: [{ xref: "paper", x: 1, y: a100, xanchor: "right", yanchor: "bottom", text: `A100 40GB: ${a100} GiB`, showarrow: false }],
     },
@@ -96,7 +101,7 @@ export function timeFigure(plans: readonly { index: number; plan: ComputePlan }[
   const colors = ["#222222", "#1f77b4", "#aec7e8", "#d62728", "#2ca02c"];
   return {
     data: series.map(([name, f], i) => ({ type: "bar", name, x, y: plans.map((p) => { const v = f(p.plan); return v === null ? null : +v.toFixed(3); }), marker: { color: colors[i] } })),
-    layout: recipeBarsLayout(title, "group", "training hours (H200 unless named)"),
+    layout: recipeBarsLayout(title, "group", "training hours (H200 unless named)", plans),
   };
 }
 

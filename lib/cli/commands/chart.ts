@@ -1,9 +1,12 @@
 import type { Command } from "commander";
 import { accessSync, constants, statSync } from "node:fs";
-import { extname, relative } from "node:path";
+import { extname, isAbsolute, join, relative, resolve } from "node:path";
 import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
 import { ChartRenderer, HOW_TO_GET_CHROMIUM } from "../../charts/browser";
-import { CHARTS, chartEntry, isSplit, withoutTitle } from "../../charts/catalog";
+import { CHARTS, chartEntry, isSplit, withoutTitle, type ChartContext, type ChartEntry } from "../../charts/catalog";
+import type { Figure } from "../../charts/figure";
+import { COLUMN_NAMES, printFigure, printPixels, resolvePrint, PRINT_FONT_PT, COLUMNS, type PrintOptions, type PrintSpec } from "../../charts/print";
+import { OutputSet } from "../../util/outputs";
 import { hangulFontPath } from "../../charts/svg";
 import { assertNotInput, writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
@@ -22,11 +25,16 @@ interface ChartOpts {
   split: string;
   width?: number;
   height?: number;
-  scale: number;
+  scale?: number;
   format?: string;
   title: boolean;
   out?: string;
-  columnInches: number;
+  columnInches?: number;
+  all?: boolean;
+  column?: string;
+  widthIn?: string;
+  heightIn?: string;
+  fontPt?: string;
 }
 
 /** Upper bounds a browser can lay out and a PNG can hold (Chromium's largest canvas side is 32767 px). */
@@ -63,12 +71,127 @@ export function chartFormat(format: string | undefined, out: string): ChartForma
 /** Resolution of a PNG `pixels` wide printed `inches` wide. */
 export const dpiAt = (pixels: number, inches: number) => Math.floor(pixels / inches);
 
+/** What one chart is drawn at: layout px, PNG scale, and the width its dpi is stated for. */
+interface ChartSize {
+  width: number;
+  height: number;
+  scale: number;
+  dpiInches: number;
+  print: PrintSpec | null;
+}
+
+/** Check the size options once, before any work (one line, exit 2). */
+function checkSizeOptions(opts: ChartOpts): PrintOptions {
+  const p: PrintOptions = { column: opts.column, widthIn: opts.widthIn, heightIn: opts.heightIn, fontPt: opts.fontPt };
+  const print = resolvePrint(p); // validates the numbers and the combination
+  if (print) {
+    const px = [opts.width !== undefined && "--width", opts.height !== undefined && "--height", opts.columnInches !== undefined && "--column-inches"].filter(Boolean);
+    if (px.length > 0) throw new UserError(`chart: ${px.join(" and ")} ${px.length === 1 ? "sets" : "set"} the screen layout; with --column/--width-in the size is in inches (give one or the other)`);
+  }
+  return p;
+}
+
+/** The chart as exported, and its size: print size (inches, pt) or the screen layout of today. */
+async function prepare(entry: ChartEntry, ctx: ChartContext, opts: ChartOpts, printOpts: PrintOptions): Promise<{ fig: Figure; size: ChartSize }> {
+  const print = resolvePrint(printOpts, entry.printAspect);
+  const px = print ? printPixels(print) : undefined;
+  let fig = await entry.build({ ...ctx, print: px });
+  if (!opts.title) fig = withoutTitle(fig);
+  if (print && px) return { fig: printFigure(fig, print), size: { width: px.width, height: px.height, scale: opts.scale ?? px.scale, dpiInches: print.widthIn, print } };
+  const pinned = fig.layout.autosize === false;
+  const width = opts.width ?? (pinned ? (fig.layout.width as number) : PAPER.width);
+  const height = opts.height ?? (pinned ? (fig.layout.height as number) : PAPER.height);
+  return { fig, size: { width, height, scale: opts.scale ?? PAPER.scale, dpiInches: opts.columnInches ?? PAPER.columnInches, print: null } };
+}
+
+function checkPngSize(size: ChartSize): void {
+  if (Math.max(size.width, size.height) * size.scale > MAX_PNG_SIDE)
+    throw new UserError(`chart: ${Math.round(size.width * size.scale)} × ${Math.round(size.height * size.scale)} px is larger than a PNG Chromium can draw (${MAX_PNG_SIDE} px a side); lower --scale`);
+}
+
+async function openRenderer(format: ChartFormat): Promise<ChartRenderer> {
+  const renderer = await ChartRenderer.open().catch((err: Error) => {
+    throw new UserError(`chart: Chromium did not start${process.env.CHROME_PATH ? ` (CHROME_PATH=${process.env.CHROME_PATH})` : ""}: ${String(err.message).split("\n")[0]}`);
+  });
+  if (!renderer) throw new UserError(`chart: exporting ${format.toUpperCase()} needs Chromium: ${HOW_TO_GET_CHROMIUM}`);
+  return renderer;
+}
+
+/** Draw one prepared chart; returns its bytes and the line saying what was written. */
+async function draw(renderer: ChartRenderer, fig: Figure, size: ChartSize, format: ChartFormat, rel: string): Promise<{ data: string | Uint8Array; line: string }> {
+  const { width, height, scale } = size;
+  const at = size.print ? `, ${size.print.widthIn} × ${size.print.heightIn} in, ${size.print.fontPt} pt` : "";
+  if (format === "png") {
+    const pixels = Math.round(width * scale);
+    const dpi = dpiAt(pixels, size.dpiInches);
+    const data = await renderer.render(fig, "png", { width, height, scale, dpi });
+    return { data, line: `chart: ${rel}: PNG ${pixels} × ${Math.round(height * scale)} px — ${dpi} dpi at ${size.dpiInches} in wide${at}${dpi < 300 ? " (below 300 dpi: raise --scale)" : ""}` };
+  }
+  const font = hangulFontPath() ? "Hangul font embedded" : "Hangul font NOT embedded (no NanumGothic file found: install fonts-nanum or set CCI_HANGUL_FONT)";
+  const data = format === "svg" ? await renderer.render(fig, "svg", { width, height }) : await renderer.pdf(fig, { width, height });
+  return { data, line: `chart: ${rel}: ${format.toUpperCase()}, vector, ${width} × ${height} px layout (${(width / 96).toFixed(2)} × ${(height / 96).toFixed(2)} in at 96 px/in)${at}; ${font}` };
+}
+
+/** `--all`: every catalog chart into one folder with one browser; charts whose data is absent are skipped (one line each). */
+async function exportAll(opts: ChartOpts, printOpts: PrintOptions, inputs: string[]): Promise<void> {
+  const dir = opts.out!;
+  const format = chartFormat(opts.format ?? "png", "");
+  const split = opts.split;
+  if (!isSplit(split)) throw new UserError(`chart: --split ${split}: expected train, dev, train+dev or test`);
+  const ws = defaultWorkspace();
+  info(describeWorkspace(ws));
+  // Not into the corpus: charts beside train.json would be taken for corpus files by the next glob.
+  for (const corpus of [ws.data, ws.refined]) {
+    const r = relative(resolve(corpus), resolve(dir));
+    if (r === "" || (!r.startsWith("..") && !isAbsolute(r))) throw new UserError(`chart: --out ${dir}: is inside the corpus folder ${relative(process.cwd(), corpus) || corpus}; write the charts elsewhere`);
+  }
+  const outputs = new OutputSet(inputs);
+  outputs.declareFolder(dir);
+  checkChromePath();
+  const started = Date.now();
+  const renderer = await openRenderer(format);
+  let written = 0;
+  const skipped: string[] = [];
+  try {
+    await outputs.run(async () => {
+      for (const [i, entry] of CHARTS.entries()) {
+        const t0 = Date.now();
+        const path = join(dir, `${entry.name}.${format}`);
+        const rel = relative(process.cwd(), path) || path;
+        let prepared: { fig: Figure; size: ChartSize };
+        try {
+          prepared = await prepare(entry, { ws, split }, opts, printOpts);
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+          skipped.push(entry.name);
+          info(`chart [${i + 1}/${CHARTS.length}] ${entry.name}: skipped — ${err.message.replace(/^chart: /, "")}`);
+          continue;
+        }
+        const { fig, size } = prepared;
+        if (format === "png") checkPngSize(size);
+        const { data, line } = await draw(renderer, fig, size, format, rel);
+        outputs.write(path, data);
+        written++;
+        info(`chart [${i + 1}/${CHARTS.length}] ${line.replace(/^chart: /, "")} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      }
+      if (written === 0) throw new UserError(`chart: --all: no chart could be drawn (${skipped.length} skipped for missing data)`);
+    });
+  } finally {
+    await renderer.close();
+  }
+  const rel = relative(process.cwd(), dir) || dir;
+  info(`chart: ${written} charts in ${rel}/ (${format.toUpperCase()}), one browser, ${((Date.now() - started) / 1000).toFixed(1)} s${skipped.length ? `; skipped for missing data: ${skipped.join(", ")}` : ""}`);
+}
+
 export function register(program: Command): void {
   program
     .command("chart")
-    .summary("export one chart at print size for a paper (PNG, SVG or PDF)")
+    .summary("export charts at print size for a paper (PNG, SVG or PDF)")
     .description(
-      `Exports one of the workspace's charts from the default corpus, sized for a paper: laid out at ${PAPER.width} × ${PAPER.height} CSS px; ` +
+      `Exports one of the workspace's charts (or --all of them) from the default corpus.\n` +
+        `Print size (for a paper): --column single (${COLUMNS.single} in wide) or double (${COLUMNS.double} in), or --width-in/--height-in; ` +
+        `laid out at the printed size (96 px per inch) with every font at --font-pt (default ${PRINT_FONT_PT} pt), PNG at ≥ 300 dpi.\n` +
+        `Without them: laid out at ${PAPER.width} × ${PAPER.height} CSS px; ` +
         `PNG at ×${PAPER.scale} (${PAPER.width * PAPER.scale} px wide: ${dpiAt(PAPER.width * PAPER.scale, PAPER.columnInches)} dpi in a ${PAPER.columnInches}-in column, ` +
         `${dpiAt(PAPER.width * PAPER.scale, 7)} dpi across a 7-in text width; the PNG records its dpi). SVG and PDF are vector, with the ` +
         "Hangul font (a NanumGothic subset) embedded so they render where NanumGothic is not installed.\n" +
@@ -76,20 +199,32 @@ export function register(program: Command): void {
     )
     .argument("[name]", "chart name (see --list)")
     .option("--list", "list the charts and exit")
+    .option("--all", "every chart of --list into the folder --out DIR (one browser; charts without their data are skipped)")
     .option("--split <split>", "split for per-split charts: train, dev, train+dev, test", "train+dev")
-    .option("--width <px>", `layout width in CSS px (default ${PAPER.width})`, positive("--width"))
-    .option("--height <px>", `layout height in CSS px (default ${PAPER.height})`, positive("--height"))
-    .option("--scale <n>", "PNG pixels per CSS px", positive("--scale"), PAPER.scale)
-    .option("--column-inches <in>", "printed width the dpi is stated (and recorded) for", positive("--column-inches"), PAPER.columnInches)
-    .option("--format <format>", `${CHART_FORMATS.join(" | ")} (default: from --out's extension)`)
+    .option("--column <column>", `print preset: ${COLUMN_NAMES.map((c) => `${c} (${COLUMNS[c]} in wide)`).join(" or ")}`)
+    .option("--width-in <in>", "printed width in inches (instead of --column)")
+    .option("--height-in <in>", "printed height in inches (default: the chart's aspect, about 0.68 × the width)")
+    .option("--font-pt <pt>", `font size in points at print size (default ${PRINT_FONT_PT})`)
+    .option("--width <px>", `screen layout width in CSS px (default ${PAPER.width})`, positive("--width"))
+    .option("--height <px>", `screen layout height in CSS px (default ${PAPER.height})`, positive("--height"))
+    .option("--scale <n>", `PNG pixels per CSS px (default ${PAPER.scale}; at print size 300 dpi's)`, positive("--scale"))
+    .option("--column-inches <in>", `printed width the dpi is stated (and recorded) for (default ${PAPER.columnInches}; at print size the printed width)`, positive("--column-inches"))
+    .option("--format <format>", `${CHART_FORMATS.join(" | ")} (default: from --out's extension; png with --all)`)
     .option("--no-title", "leave the title out (a paper's caption says it)")
-    .option("--out <file>", "output file")
+    .option("--out <file>", "output file (with --all: output folder)")
     .action(async (name: string | undefined, opts: ChartOpts) => {
       if (opts.list) {
         printTable(CHARTS.map((c) => ({ chart: c.name, "--split": c.perSplit ? "yes" : "", shows: c.description })));
         return;
       }
-      if (!name) throw new UserError("chart: give a chart NAME (`cci chart --list` names them)");
+      const printOpts = checkSizeOptions(opts);
+      if (opts.all) {
+        if (name) throw new UserError(`chart: give a chart NAME or --all, not both`);
+        if (!opts.out) throw new UserError("chart: --all needs --out DIR (the folder to write the charts into)");
+        const ws = defaultWorkspace();
+        return exportAll(opts, printOpts, [ws.data, ...filesUnder(ws.data), ...filesUnder(ws.refined)]);
+      }
+      if (!name) throw new UserError("chart: give a chart NAME (`cci chart --list` names them) or --all");
       const entry = chartEntry(name);
       if (!opts.out) throw new UserError("chart: --out FILE is required");
       const format = chartFormat(opts.format, opts.out);
@@ -99,30 +234,14 @@ export function register(program: Command): void {
       // The corpus folders are inputs file by file: --out resource/data/dev.json is the corpus.
       assertNotInput(opts.out, [ws.data, ...filesUnder(ws.data), ...filesUnder(ws.refined)]);
       checkChromePath();
-      let fig = await entry.build({ ws, split: opts.split });
-      if (!opts.title) fig = withoutTitle(fig);
-      const pinned = fig.layout.autosize === false;
-      const width = opts.width ?? (pinned ? (fig.layout.width as number) : PAPER.width);
-      const height = opts.height ?? (pinned ? (fig.layout.height as number) : PAPER.height);
-      if (format === "png" && Math.max(width, height) * opts.scale > MAX_PNG_SIDE)
-        throw new UserError(`chart: ${Math.round(width * opts.scale)} × ${Math.round(height * opts.scale)} px is larger than a PNG Chromium can draw (${MAX_PNG_SIDE} px a side); lower --scale`);
-      const renderer = await ChartRenderer.open().catch((err: Error) => {
-        throw new UserError(`chart: Chromium did not start${process.env.CHROME_PATH ? ` (CHROME_PATH=${process.env.CHROME_PATH})` : ""}: ${String(err.message).split("\n")[0]}`);
-      });
-      if (!renderer) throw new UserError(`chart: exporting ${format.toUpperCase()} needs Chromium: ${HOW_TO_GET_CHROMIUM}`);
+      const { fig, size } = await prepare(entry, { ws, split: opts.split }, opts, printOpts);
+      if (format === "png") checkPngSize(size);
+      const renderer = await openRenderer(format);
       try {
         const rel = relative(process.cwd(), opts.out) || opts.out;
-        if (format === "png") {
-          const pixels = Math.round(width * opts.scale);
-          const dpi = dpiAt(pixels, opts.columnInches);
-          writeFileAtomic(opts.out, await renderer.render(fig, "png", { width, height, scale: opts.scale, dpi }));
-          info(`chart: ${rel}: PNG ${pixels} × ${Math.round(height * opts.scale)} px — ${dpi} dpi at ${opts.columnInches} in wide${dpi < 300 ? " (below 300 dpi: raise --scale)" : ""}`);
-        } else {
-          const font = hangulFontPath() ? "Hangul font embedded" : "Hangul font NOT embedded (no NanumGothic file found: install fonts-nanum or set CCI_HANGUL_FONT)";
-          const data = format === "svg" ? await renderer.render(fig, "svg", { width, height }) : await renderer.pdf(fig, { width, height });
-          writeFileAtomic(opts.out, data);
-          info(`chart: ${rel}: ${format.toUpperCase()}, vector, ${width} × ${height} px layout (${(width / 96).toFixed(2)} × ${(height / 96).toFixed(2)} in at 96 px/in); ${font}`);
-        }
+        const { data, line } = await draw(renderer, fig, size, format, rel);
+        writeFileAtomic(opts.out, data);
+        info(line);
       } finally {
         await renderer.close();
       }

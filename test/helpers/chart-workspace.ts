@@ -1,0 +1,38 @@
+/**
+ * A workspace in a temp folder where every catalog chart has its data: the bundled sample as
+ * resource/data, the CPU members' predictions (a real baseline run), made-up test predictions of
+ * the eleven recipes, and two run bundles with a metrics.jsonl (for the loss curves).
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { runBaseline, workspaceOptions } from "../../lib/baseline/run";
+import { loadSplit, realWorkspace, type Workspace } from "../../lib/corpus/locate";
+import { ANSWERS } from "../../lib/corpus/schema";
+import { predictionFile } from "../../lib/ensemble/paths";
+import { writePrediction } from "../../lib/ensemble/predictions";
+import { RECIPE_NAMES } from "../../lib/train/recipes";
+
+export const ROOT = resolve(new URL(".", import.meta.url).pathname, "..", "..");
+
+export function chartWorkspace(): { root: string; ws: Workspace; runsDir: string } {
+  const root = mkdtempSync(join(tmpdir(), "cci-charts-"));
+  writeFileSync(join(root, "package.json"), JSON.stringify({ name: "cci-workbench" }));
+  symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
+  mkdirSync(join(root, "resource", "data"), { recursive: true });
+  for (const s of ["train", "dev", "test"]) copyFileSync(join(ROOT, "resource", "sample", `${s}.json`), join(root, "resource", "data", `${s}.json`));
+  const ws = realWorkspace(root);
+  runBaseline(workspaceOptions(ws));
+  const test = loadSplit(ws.data, "test");
+  // Recipe k answers like recipe 0 except on every (k+2)-th example: agreement from high to lower.
+  RECIPE_NAMES.forEach((name, k) => writePrediction(predictionFile(ws, name, "test"), test, test.map((_, i) => ANSWERS[(i % (k + 2) === 0 ? i + k : i) % 3])));
+  const runsDir = join(root, "resource", "runs");
+  for (const [index, name] of RECIPE_NAMES.slice(0, 2).entries()) {
+    const dir = join(runsDir, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "run.json"), JSON.stringify({ index: index + 1, name }));
+    const lines = Array.from({ length: 30 }, (_, s) => ({ step: s + 1, loss: 2 / (1 + s / (5 + index)), ...(s % 10 === 9 ? { eval_loss: 2.2 / (1 + s / 6) } : {}) }));
+    writeFileSync(join(dir, "metrics.jsonl"), lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  }
+  return { root, ws, runsDir };
+}
