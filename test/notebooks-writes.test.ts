@@ -36,3 +36,28 @@ describe("notebooks take their output folders from lib/notebooks/workspace.ts", 
     expect(redirectOutputs(sampleWorkspace(), undefined)).toEqual(sampleWorkspace());
   });
 });
+
+describe("a check prints what an in-place run prints", () => {
+  it("shownPath shows a scratch copy as the repo path it stands for", async () => {
+    const { shownPath } = await import("../lib/notebooks/workspace");
+    const root = "/repo";
+    const env = { [SCRATCH_ENV]: "/tmp/cci-nb-x/scratch" };
+    expect(shownPath("/tmp/cci-nb-x/scratch/figures/a.png", root, env)).toBe("reports/figures/a.png");
+    expect(shownPath("/tmp/cci-nb-x/scratch/real/results/predictions", root, env)).toBe("resource/results/predictions");
+    expect(shownPath("/tmp/cci-nb-x/scratch/sample/EDA/x.html", root, env)).toBe("resource/sample-work/EDA/x.html");
+    expect(shownPath("/repo/resource/results/predictions", root, {})).toBe("resource/results/predictions");
+    expect(shownPath("/repo/reports/figures/a.png", root, env)).toBe("reports/figures/a.png");
+  });
+
+  it("firstNotebookDifference names the first differing cell", async () => {
+    const { firstNotebookDifference } = await import("../lib/notebooks/execute");
+    const nb = (out: string) => JSON.stringify({ cells: [{ cell_type: "code", source: ["x"], outputs: [] }, { cell_type: "code", source: ["y"], outputs: [{ text: [out] }] }], metadata: {} });
+    expect(firstNotebookDifference(nb("1"), nb("1"))).toBeUndefined();
+    expect(firstNotebookDifference(nb("1"), nb("2"))).toBe("cell 1 (outputs)");
+    expect(firstNotebookDifference(nb("1"), JSON.stringify(JSON.parse(nb("1")), null, 1))).toBe("formatting");
+  });
+
+  it("no notebook prints a scratch path or hides one with a regex", () => {
+    for (const file of readdirSync(NB).filter((f) => f.endsWith(".ipynb"))) expect(code(file)).not.toMatch(/cci-nb-|<scratch>/);
+  });
+});

@@ -239,6 +239,7 @@ const CASES: Case[] = [
     message: /raise\.jinja: example .*: the chat template failed \(no system role\)$/,
   },
   { name: "an unknown option (usage errors are one line too)", setup: () => ({ args: ["prompts", "--bogus"] }), message: /unknown option '--bogus' \(run with --help for usage\)$/ },
+  { name: "notebooks --identical without --check", setup: () => ({ args: ["notebooks", "--identical"] }), message: /notebooks --identical: only with --check \(an in-place run rewrites the notebooks\)$/ },
   { name: "notebooks --timeout abc", setup: () => ({ args: ["notebooks", "--check", "--timeout", "abc"] }), message: /notebooks --timeout: expected a positive number of seconds, got "abc"$/ },
   { name: "a notebook that does not exist", setup: (d) => ({ args: ["notebooks", "--check", join(d, "x[1].ipynb")] }), message: /x\[1\]\.ipynb: no such notebook$/ },
   { name: "an input that never ends (/dev/zero)", setup: (d) => ({ args: ["prompts", "--variant", "CustomRefDataset", "/dev/zero", "--out", join(d, "p.jsonl")], absent: [join(d, "p.jsonl")] }), message: /\/dev\/zero: is a character device, not a file to read$/ },

@@ -55,6 +55,27 @@ export interface ExecuteResult {
   ok: boolean;
   seconds: number;
   error?: string;
+  /** --check: whether the re-executed notebook's bytes equal the committed file's, and where they first differ. */
+  identical?: boolean;
+  firstDifference?: string;
+}
+
+/** Where two notebooks first differ: "cell N (source|outputs|metadata)", or the top-level key. */
+export function firstNotebookDifference(a: string, b: string): string | undefined {
+  if (a === b) return undefined;
+  const x = JSON.parse(a) as { cells?: unknown[] } & Record<string, unknown>;
+  const y = JSON.parse(b) as { cells?: unknown[] } & Record<string, unknown>;
+  const cx = x.cells ?? [];
+  const cy = y.cells ?? [];
+  for (let i = 0; i < Math.max(cx.length, cy.length); i++) {
+    const p = (cx[i] ?? {}) as Record<string, unknown>;
+    const q = (cy[i] ?? {}) as Record<string, unknown>;
+    for (const k of ["cell_type", "source", "outputs", "metadata", "execution_count"]) {
+      if (JSON.stringify(p[k]) !== JSON.stringify(q[k])) return `cell ${i} (${k})`;
+    }
+  }
+  for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) if (k !== "cells" && JSON.stringify(x[k]) !== JSON.stringify(y[k])) return k;
+  return "formatting";
 }
 
 /**
@@ -78,9 +99,14 @@ export function executeNotebooks(root: string, notebooks: string[], opts: { chec
       );
       const seconds = (performance.now() - t0) / 1000;
       if (r.status !== 0) return { notebook: nb, ok: false, seconds, error: lastError(r.stderr ?? String(r.error)) };
-      const executed = stripVolatile(JSON.parse(readFileSync(join(outDir, basename(nb)), "utf8")));
-      if (!opts.check) writeFileAtomic(nb, `${JSON.stringify(executed, null, 1)}\n`);
-      return { notebook: nb, ok: true, seconds };
+      const executed = `${JSON.stringify(stripVolatile(JSON.parse(readFileSync(join(outDir, basename(nb)), "utf8"))), null, 1)}\n`;
+      if (!opts.check) {
+        writeFileAtomic(nb, executed);
+        return { notebook: nb, ok: true, seconds };
+      }
+      // A check also says whether a re-run reproduces the committed bytes (it does on the corpus they were executed on).
+      const firstDifference = firstNotebookDifference(executed, readFileSync(nb, "utf8"));
+      return { notebook: nb, ok: true, seconds, identical: firstDifference === undefined, firstDifference };
     });
   } finally {
     rmSync(outDir, { recursive: true, force: true });

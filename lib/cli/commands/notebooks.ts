@@ -20,13 +20,22 @@ export function register(program: Command): void {
     .argument("[notebooks...]", "only these notebooks (default: all)")
     .option("--check", "execute with all outputs in a temp folder; leave the repo unchanged")
     .option("--timeout <seconds>", "per-cell timeout", parseTimeout, 1800)
-    .action((names: string[], opts: { check?: boolean; timeout: number }) => {
+    .option("--identical", "with --check: fail unless every re-executed notebook equals its committed bytes (true on the corpus they were executed on)")
+    .action((names: string[], opts: { check?: boolean; identical?: boolean; timeout: number }) => {
+      if (opts.identical && !opts.check) throw new UserError("notebooks --identical: only with --check (an in-place run rewrites the notebooks)");
       const root = repoRoot();
       const files = names.length > 0 ? names.map((n) => notebookPath(n)) : notebookFiles(root);
       const results = executeNotebooks(root, files, opts);
       if (!results) return;
-      for (const r of results) info(`notebooks: ${basename(r.notebook)} ${r.ok ? "ok" : "FAILED"} in ${r.seconds.toFixed(1)} s`);
+      for (const r of results) {
+        const same = r.identical === undefined ? "" : r.identical ? ", identical to the committed copy" : `, differs from the committed copy from ${r.firstDifference}`;
+        info(`notebooks: ${basename(r.notebook)} ${r.ok ? "ok" : "FAILED"} in ${r.seconds.toFixed(1)} s${same}`);
+      }
       assertAllOk(results);
+      const differing = results.filter((r) => r.identical === false);
+      if (opts.identical && differing.length > 0) {
+        throw new UserError(`${differing.length} notebook(s) re-executed differently from their committed copies: ${differing.map((r) => `${basename(r.notebook)} (${r.firstDifference})`).join(", ")}; re-run \`npm run notebooks\` and commit`);
+      }
     });
 }
 
