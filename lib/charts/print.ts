@@ -4,6 +4,7 @@
  * Pure: options in, a size and a re-styled figure out (`cci chart --column`, `--width-in`).
  */
 import { UserError } from "../util/errors";
+import type { TextBox } from "./browser";
 import type { Figure, PlotlyObject } from "./figure";
 
 /** CSS pixels per inch (the browser's, and so Plotly's, layout unit). */
@@ -266,14 +267,7 @@ export function printFigure(fig: Figure, spec: PrintSpec): Figure {
 }
 
 /** A text box of a drawn figure (ChartRenderer.textBoxes). */
-export interface DrawnText {
-  text: string;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  fontPx: number;
-}
+export type DrawnText = TextBox;
 
 /**
  * What is wrong with a drawn figure at print size: texts outside the image, texts overlapping
