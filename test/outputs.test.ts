@@ -149,3 +149,16 @@ describe("OutputSet", () => {
     expect(existsSync(scratch.path)).toBe(false);
   });
 });
+
+describe("isInside", () => {
+  it("is the folder itself or anything under it, by name", async () => {
+    const { isInside } = await import("../lib/util/output-rule");
+    expect(isInside("/a/b", "/a/b")).toBe(true);
+    expect(isInside("/a/b", "/a/b/c/d.json")).toBe(true);
+    expect(isInside("/a/b/", "/a/b/../b/c")).toBe(true);
+    expect(isInside("/a/b", "/a/bc")).toBe(false);
+    expect(isInside("/a/b", "/a")).toBe(false);
+    expect(isInside("/a/b", "/a/b/..c")).toBe(true); // a name that starts with two dots is still inside
+    expect(isInside("/a/b", "/x/b")).toBe(false);
+  });
+});

@@ -3,8 +3,9 @@
  * figures in reports/figures); under `cci notebooks --check` every output folder moves into the
  * run's scratch folder, so a check writes nothing anywhere in the checkout.
  */
-import { join, relative, sep } from "node:path";
+import { join, relative } from "node:path";
 import { defaultWorkspace, realWorkspace, repoRoot, sampleWorkspace, type Workspace } from "../corpus/locate";
+import { isInside } from "../util/output-rule";
 import { SCRATCH_ENV } from "./execute";
 
 /** The scratch folder of a `--check` run, or undefined for a real (in-place) run. */
@@ -37,23 +38,20 @@ export function figuresDir(root: string, env: NodeJS.ProcessEnv = process.env): 
 
 /**
  * A path as a notebook prints it: relative to the checkout, and under --check the scratch
- * folder's copy shown as the repo path it stands for, so a check prints (and a re-run
- * reproduces) the same outputs as the committed notebook.
+ * folder's copy shown as the repo path it stands for (the inverse of redirectOutputs and
+ * figuresDir), so a check prints (and a re-run reproduces) the same outputs as the committed
+ * notebook.
  */
 export function shownPath(file: string, root: string = repoRoot(), env: NodeJS.ProcessEnv = process.env): string {
   const scratch = scratchDir(env);
   if (scratch) {
-    const inScratch = relative(scratch, file);
-    if (!inScratch.startsWith("..") && inScratch !== "") {
-      const [head, ...rest] = inScratch.split(sep);
-      const real = { figures: join(root, "reports", "figures") } as Record<string, string>;
-      for (const ws of [realWorkspace(root), sampleWorkspace(root)]) {
-        const [folder, ...tail] = rest;
-        const target = { refined_data: ws.refined, EDA: ws.eda, results: ws.results }[folder ?? ""];
-        if (head === ws.kind && target) return relative(root, join(target, ...tail));
-      }
-      if (real[head]) return relative(root, join(real[head], ...rest));
+    // [where a check writes, where an in-place run writes]
+    const places: [string, string][] = [[figuresDir(root, env), figuresDir(root, {})]];
+    for (const ws of [realWorkspace(root), sampleWorkspace(root)]) {
+      const moved = redirectOutputs(ws, scratch);
+      for (const k of ["refined", "eda", "results"] as const) places.push([moved[k], ws[k]]);
     }
+    for (const [copy, place] of places) if (isInside(copy, file)) return relative(root, join(place, relative(copy, file)));
   }
   return relative(root, file);
 }

@@ -8,7 +8,7 @@
  * parent forever at 100 % CPU; `makeDirs` walks the path itself and stops).
  */
 import { accessSync, constants, lstatSync, mkdirSync, realpathSync, statSync, statfsSync, type Stats } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UserError } from "./errors";
 
 /** One line for a failed file-system call on `path` (the user's spelling). */
@@ -146,6 +146,12 @@ export function makeDirs(dir: string, shown = dir): string[] {
     }
   }
   return made;
+}
+
+/** Whether `path` is the folder `dir` or lies under it (by name, as given; no symlinks followed). */
+export function isInside(dir: string, path: string): boolean {
+  const r = relative(resolve(dir), resolve(path));
+  return r === "" || (r !== ".." && !r.startsWith(`..${sep}`) && !isAbsolute(r));
 }
 
 /** Where a path points, for comparing files that may not exist yet. */

@@ -1,12 +1,13 @@
 import type { Command } from "commander";
 import { accessSync, constants, statSync } from "node:fs";
-import { extname, isAbsolute, join, relative, resolve } from "node:path";
-import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
+import { extname, join, relative } from "node:path";
+import { defaultWorkspace, describeWorkspace, type Workspace } from "../../corpus/locate";
 import { ChartRenderer, HOW_TO_GET_CHROMIUM } from "../../charts/browser";
 import { CHARTS, chartEntry, isSplit, withoutTitle, type ChartContext, type ChartEntry } from "../../charts/catalog";
 import type { Figure } from "../../charts/figure";
 import { COLUMN_NAMES, printFigure, printPixels, resolvePrint, PRINT_FONT_PT, COLUMNS, type PrintOptions, type PrintSpec } from "../../charts/print";
 import { OutputSet } from "../../util/outputs";
+import { isInside } from "../../util/output-rule";
 import { hangulFontPath } from "../../charts/svg";
 import { assertNotInput, writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
@@ -133,17 +134,15 @@ async function draw(renderer: ChartRenderer, fig: Figure, size: ChartSize, forma
 }
 
 /** `--all`: every catalog chart into one folder with one browser; charts whose data is absent are skipped (one line each). */
-async function exportAll(opts: ChartOpts, printOpts: PrintOptions, inputs: string[]): Promise<void> {
+async function exportAll(ws: Workspace, opts: ChartOpts, printOpts: PrintOptions, inputs: string[]): Promise<void> {
   const dir = opts.out!;
   const format = chartFormat(opts.format ?? "png", "");
   const split = opts.split;
   if (!isSplit(split)) throw new UserError(`chart: --split ${split}: expected train, dev, train+dev or test`);
-  const ws = defaultWorkspace();
   info(describeWorkspace(ws));
   // Not into the corpus: charts beside train.json would be taken for corpus files by the next glob.
   for (const corpus of [ws.data, ws.refined]) {
-    const r = relative(resolve(corpus), resolve(dir));
-    if (r === "" || (!r.startsWith("..") && !isAbsolute(r))) throw new UserError(`chart: --out ${dir}: is inside the corpus folder ${relative(process.cwd(), corpus) || corpus}; write the charts elsewhere`);
+    if (isInside(corpus, dir)) throw new UserError(`chart: --out ${dir}: is inside the corpus folder ${relative(process.cwd(), corpus) || corpus}; write the charts elsewhere`);
   }
   const outputs = new OutputSet(inputs);
   outputs.declareFolder(dir);
@@ -222,7 +221,7 @@ export function register(program: Command): void {
         if (name) throw new UserError(`chart: give a chart NAME or --all, not both`);
         if (!opts.out) throw new UserError("chart: --all needs --out DIR (the folder to write the charts into)");
         const ws = defaultWorkspace();
-        return exportAll(opts, printOpts, [ws.data, ...filesUnder(ws.data), ...filesUnder(ws.refined)]);
+        return exportAll(ws, opts, printOpts, [ws.data, ...filesUnder(ws.data), ...filesUnder(ws.refined)]);
       }
       if (!name) throw new UserError("chart: give a chart NAME (`cci chart --list` names them) or --all");
       const entry = chartEntry(name);
