@@ -102,9 +102,9 @@ describe("notebook 05's stated numbers", () => {
   });
 });
 
-describe("the README's compute-plan numbers", () => {
+describe("the run book's compute-plan numbers", () => {
   it("match what the plan gives on the real corpus's aggregates", () => {
-    const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8").replace(/\s+/g, " ");
+    const readme = readFileSync(join(__dirname, "..", "reports", "guide", "runbook.md"), "utf8").replace(/\s+/g, " ");
     const lines = summary04(plansFromAggregates());
     const ratios = lines[0].match(/is (\d\.\d\d–\d\.\d\d)×/)![1];
     expect(readme).toContain(`the bf16 recipes ${ratios}× the measured training hours`);

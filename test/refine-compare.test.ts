@@ -1,6 +1,6 @@
 /**
  * Rule tweaking shows deltas (issue 18.3): lib/refine/compare.ts, `cci refine --compare`, and
- * the README's refinement snippet, run as written. Golden numbers come from resource/sample/
+ * the command reference's refinement snippet (reports/guide/commands.md), run as written. Golden numbers come from resource/sample/
  * (synthetic, committed) only.
  */
 import { spawnSync } from "node:child_process";
@@ -204,17 +204,17 @@ describe("cci refine --compare", () => {
   });
 });
 
-/** The README's refinement snippet and the output it shows (between their markers). */
+/** The command reference's refinement snippet (reports/guide/commands.md) and the output it shows (between their markers). */
 function readmeSnippet(): { code: string; output: string } {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const readme = readFileSync(join(ROOT, "reports", "guide", "commands.md"), "utf8");
   const code = /<!-- refine-compare:start -->\n```ts\n([^]*?)```\n<!-- refine-compare:end -->/.exec(readme);
   const output = /<!-- refine-compare-output:start -->\n```text\n([^]*?)```\n<!-- refine-compare-output:end -->/.exec(readme);
   if (!code || !output) throw new Error("README: no refinement snippet (or its output) between the refine-compare markers");
   return { code: code[1], output: output[1] };
 }
 
-describe("the README's refinement snippet", () => {
-  it("runs as written from the repository root and prints the output the README shows", () => {
+describe("the command reference's refinement snippet", () => {
+  it("runs as written from the repository root and prints the output the page shows", () => {
     const { code, output } = readmeSnippet();
     expect(code).toContain('loadCorpus("resource/sample/dev.json")');
     const r = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), ["--eval", code], { encoding: "utf8", cwd: ROOT });

@@ -1,5 +1,5 @@
 /**
- * The README's GPU run book, executed as written, in order, in a scratch copy of the checkout —
+ * The GPU run book (reports/guide/runbook.md), executed as written, in order, in a scratch copy of the checkout —
  * with stand-ins only for what needs a GPU machine (test/fixtures/runbook/venv_python.py: pip,
  * the GPU probe, the trainer's forward/backward, the scorer's forward) and the Hub
  * (test/fixtures/env/stubs/huggingface_hub). Everything else is the real cci. A step that breaks
@@ -23,7 +23,7 @@ export function runbookScript(readme: string): string {
 
 const realPython = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).stdout.trim();
 
-describe.skipIf(!realPython)("the README's GPU run book", () => {
+describe.skipIf(!realPython)("the run book's commands", () => {
   it("runs from a fresh checkout to final-result.json", () => {
     const root = tempDir("cci-runbook-");
     const repo = join(root, "cci-workbench");
@@ -45,7 +45,7 @@ describe.skipIf(!realPython)("the README's GPU run book", () => {
     chmodSync(join(bin, "python3"), 0o755);
     const trace = join(root, "trace.jsonl");
 
-    const script = runbookScript(readFileSync(join(ROOT, "README.md"), "utf8")).replace(/^CORPUS=.*$/m, `CORPUS=${JSON.stringify(corpus)}`);
+    const script = runbookScript(readFileSync(join(ROOT, "reports", "guide", "runbook.md"), "utf8")).replace(/^CORPUS=.*$/m, `CORPUS=${JSON.stringify(corpus)}`);
     expect(script).toMatch(/npx cci vote\n?$/);
     // `npx cci` is the checkout's own cci (what npx runs in the checkout).
     const prelude = `set -euo pipefail\nnpx() { if [ "$1" = cci ]; then shift; node ${JSON.stringify(join(repo, "lib", "cli", "cci.mjs"))} "$@"; else command npx "$@"; fi; }\n`;
