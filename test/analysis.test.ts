@@ -5,7 +5,7 @@ import { analyzeAgreement, analyzeEnsemble, HARD_VOTE, SOFT_VOTE } from "../lib/
 import { bootstrapMean } from "../lib/analysis/bootstrap";
 import { mcnemar, mcnemarFromCounts } from "../lib/analysis/mcnemar";
 import { accuracy, confusionMatrix, correctness, indicesByCategory } from "../lib/analysis/metrics";
-import { greedyForwardSelection, oracleAccuracy, voteAnswers } from "../lib/analysis/selection";
+import { exhaustiveSubsets, greedyForwardSelection, oracleAccuracy, oracleBreakdown, voteAnswers } from "../lib/analysis/selection";
 
 const ans = (digits: string) => [...digits].map((d) => `inference_${d}` as Answer);
 
@@ -166,6 +166,24 @@ describe("oracle and greedy selection", () => {
     expect(steps.map((s) => s.added)).toEqual(["B", "A", "C", "D"]);
     expect(steps.map((s) => s.accuracy)).toEqual([4 / 6, 4 / 6, 5 / 6, 5 / 6]);
     expect(steps[2].members).toEqual(["B", "A", "C"]);
+  });
+
+  it("scores every subset (2^n − 1), voting in input order", () => {
+    const all = exhaustiveSubsets(members, gold);
+    expect(all).toHaveLength(15);
+    expect(new Set(all.map((s) => s.members.join())).size).toBe(15);
+    // Greedy never visits {A, C}: votes (1,2)(1,1)(1,1)(2,2)(2,1)(2,1) → ties to A: 1,1,1,2,2,2 = 3/6.
+    expect(all.find((s) => s.members.join() === "A,C")!.accuracy).toBe(3 / 6);
+    // The best subset here is B,A,C (5/6): the exhaustive maximum equals greedy's on this set.
+    expect(Math.max(...all.map((s) => s.accuracy))).toBe(5 / 6);
+    expect(() => exhaustiveSubsets(Array.from({ length: 17 }, (_, i) => ({ name: `m${i}`, answers: gold })), gold)).toThrow(/at most 16/);
+  });
+
+  it("oracle breakdown: solvable examples the vote gets and those where the right member is outvoted", () => {
+    // all four, vote in order A,B,C,D per example: (1,1,2,3)→1 ✓ (1,2,1,3)→1 ✓ (1,2,1,3)→1 ✓ (2,1,2,3)→2 ✗ (2,1,1,3)→1 ✓ (2,1,1,3)→1 ✓
+    const b = oracleBreakdown(members, gold, "B");
+    expect(b).toEqual({ examples: 6, solvable: 6, voteRight: 5, outvoted: 1, bestMisses: 2, outvotedOfBestMisses: 0 });
+    expect(() => oracleBreakdown(members, gold, "Z")).toThrow(/no member named Z/);
   });
 });
 

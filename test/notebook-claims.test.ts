@@ -162,6 +162,30 @@ describe("06-voting", () => {
     expect(voted.answers).toHaveLength(ids.length);
     expect(() => voteFiles(files, { out: join(dir, "nobase.json") })).toThrow();
   });
+  it("states the exhaustive subset check and where the oracle's examples go, as the cell prints them", () => {
+    const out = outText(cs[find(cs, "code", "exhaustiveSubsets(dev.members")]);
+    const s = out.match(/all (\d+) subsets voted: (\d+) beat the best member alone \(([^,]+), ([\d.]+ %)\), (\d+) larger ones tie it/)!;
+    const o = out.match(/oracle: (\d+) of (\d+) dev examples have a right member; the vote of all gets (\d+) of them and outvotes the right member\(s\) on (\d+); of the (\d+) that (\S+) misses, the vote misses (\d+)/)!;
+    expect(s && o).toBeTruthy();
+    expect(s[1]).toBe("127");
+    expect(s[2]).toBe("0"); // "none beats the best member"
+    const prose = md(cs[find(cs, "markdown", "Any member is right on")]);
+    expect(prose).toContain(`Checked over all ${s[1]} subsets rather than greedy's 7: none beats the best member alone (${s[4]}), and ${s[5]} larger ones only tie it`);
+    expect(prose).toContain(`(the oracle: ${o[1]} of ${o[2]})`);
+    expect(prose).toContain(`it gets ${o[3]} of those ${o[1]} right and outvotes the right member(s) on the other ${o[4]}`);
+    expect(prose).toContain(`the ${o[5]} solvable examples that the best member (\`${o[6]}\`) misses — it is wrong on ${o[7]}`);
+    expect(prose).not.toMatch(/on most of those examples the right member is outvoted/);
+    const end = lastMarkdown(cs);
+    expect(end).toContain(`none of the ${s[1]} hard votes of its subsets beats it`);
+    expect(end).toContain(`outvotes the right member(s) on ${o[4]} of those ${o[1]}, and on ${o[7]} of the ${o[5]} that the best member misses`);
+  });
+  it("calls the test heatmap the same κ heatmap only because it is one, and the edit-origin idea a hypothesis", () => {
+    expect(cs[find(cs, "code", "analyzeAgreement(test.members)")].source.join("")).toContain('agreementHeatmapFigure(testAgreement, "cohenKappa"');
+    expect(md(cs[find(cs, "markdown", "## Test: agreement only")])).toContain("the same Cohen's κ heatmap as on dev");
+    const p5 = md(cs[find(cs, "markdown", "the best CPU members reach")]);
+    expect(p5).toContain("a hypothesis about how the corpus was built");
+    expect(p5).not.toMatch(/the right one tends to be the one the other two were edited from/);
+  });
   it("ends with what it showed, its numbers from the prose above", () => {
     const end = lastMarkdown(cs);
     expect(end).toMatch(/^## What this notebook showed/);

@@ -48,3 +48,53 @@ export function greedyForwardSelection(members: readonly { name: string; answers
   }
   return steps;
 }
+
+export interface SubsetScore {
+  /** Members in the subset, in input (voting) order. */
+  members: string[];
+  accuracy: number;
+}
+
+/**
+ * Every non-empty subset of the members (2^n − 1 of them; 127 for seven), each hard-voted in
+ * input order: the exhaustive answer to "does any subset beat the best member?", which greedy
+ * selection (n steps) only samples. Refuses more than 16 members (65,535 subsets).
+ */
+export function exhaustiveSubsets(members: readonly { name: string; answers: readonly Answer[] }[], gold: readonly Answer[]): SubsetScore[] {
+  if (members.length > 16) throw new RangeError(`exhaustiveSubsets: ${members.length} members is 2^${members.length} − 1 subsets; at most 16`);
+  const out: SubsetScore[] = [];
+  for (let mask = 1; mask < 1 << members.length; mask++) {
+    const picked = members.filter((_, j) => mask & (1 << j));
+    out.push({ members: picked.map((m) => m.name), accuracy: accuracy(voteAnswers(picked.map((m) => m.answers)), gold) });
+  }
+  return out;
+}
+
+/** Where the oracle's examples go under the hard vote of all members (in input order). */
+export interface OracleBreakdown {
+  examples: number;
+  /** Examples at least one member answers right. */
+  solvable: number;
+  /** Of those, the vote answers right / wrong (the right member(s) outvoted). */
+  voteRight: number;
+  outvoted: number;
+  /** Solvable examples the best member gets wrong, and how many of them the vote gets wrong too. */
+  bestMisses: number;
+  outvotedOfBestMisses: number;
+}
+
+export function oracleBreakdown(members: readonly { name: string; answers: readonly Answer[] }[], gold: readonly Answer[], best: string): OracleBreakdown {
+  const bestMember = members.find((m) => m.name === best);
+  if (!bestMember) throw new RangeError(`oracleBreakdown: no member named ${best}`);
+  const vote = voteAnswers(members.map((m) => m.answers));
+  const solvable = gold.map((g, i) => members.some((m) => m.answers[i] === g));
+  const count = (f: (i: number) => boolean) => gold.filter((_, i) => f(i)).length;
+  return {
+    examples: gold.length,
+    solvable: count((i) => solvable[i]),
+    voteRight: count((i) => solvable[i] && vote[i] === gold[i]),
+    outvoted: count((i) => solvable[i] && vote[i] !== gold[i]),
+    bestMisses: count((i) => solvable[i] && bestMember.answers[i] !== gold[i]),
+    outvotedOfBestMisses: count((i) => solvable[i] && bestMember.answers[i] !== gold[i] && vote[i] !== gold[i]),
+  };
+}

@@ -4,6 +4,7 @@ import { hardVote, softVote, topCountTied } from "../ensemble/vote";
 import type { AccuracyRow, EnsembleAnalysis, PairTest } from "./analyze";
 import type { MemberSet } from "./load";
 import type { MemberAnswers } from "./metrics";
+import type { OracleBreakdown, SubsetScore } from "./selection";
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : "–");
 const short = (a: Answer | "") => (a === "" ? "" : a.slice(-1));
@@ -78,4 +79,30 @@ export function voteOrderRows(members: readonly MemberAnswers[], gold: readonly 
     });
     return { "member order": label, "hard-vote accuracy": pct(right / gold.length), "ties broken by order": ties };
   });
+}
+
+/** The best subset of each size among all of them (exhaustiveSubsets), and how many of that size there are. */
+export function subsetSizeRows(subsets: readonly SubsetScore[]): Record<string, string | number>[] {
+  const sizes = [...new Set(subsets.map((s) => s.members.length))].sort((a, b) => a - b);
+  return sizes.map((size) => {
+    const ofSize = subsets.filter((s) => s.members.length === size);
+    const best = ofSize.reduce((b, s) => (s.accuracy > b.accuracy ? s : b));
+    return { size, subsets: ofSize.length, "best hard-vote accuracy": pct(best.accuracy), "best subset (first found)": best.members.join(", ") };
+  });
+}
+
+/** One line: how many subsets beat, and how many larger ones tie, the best single member. */
+export function subsetSummaryLine(subsets: readonly SubsetScore[]): string {
+  const single = subsets.filter((s) => s.members.length === 1).reduce((b, s) => (s.accuracy > b.accuracy ? s : b));
+  const beat = subsets.filter((s) => s.accuracy > single.accuracy).length;
+  const tie = subsets.filter((s) => s.members.length > 1 && s.accuracy === single.accuracy).length;
+  return `all ${subsets.length} subsets voted: ${beat} beat the best member alone (${single.members[0]}, ${pct(single.accuracy)}), ${tie} larger ones tie it`;
+}
+
+/** One line: where the oracle's examples go under the vote of all members. */
+export function oracleBreakdownLine(b: OracleBreakdown, best: string): string {
+  return (
+    `oracle: ${b.solvable} of ${b.examples} dev examples have a right member; the vote of all gets ${b.voteRight} of them and outvotes ` +
+    `the right member(s) on ${b.outvoted}; of the ${b.bestMisses} that ${best} misses, the vote misses ${b.outvotedOfBestMisses}`
+  );
 }

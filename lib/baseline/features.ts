@@ -104,7 +104,7 @@ function wordStrings(texts: readonly string[]): string[] {
   );
 }
 
-/** Edit distance to the other two options, in words and in characters: the answer is often the one the distractors were edited from. */
+/** Edit distance to the other two options, in words and in characters: the answer is often the option closest to the other two (perhaps the one the distractors were edited from: a guess about how the corpus was built). */
 function edits(view: ExampleView): number[][] {
   const dist = (texts: string[]) => texts.map((a, k) => texts.filter((_, j) => j !== k).map((b) => distance(a, b)));
   const w = dist(wordStrings(view.options));
