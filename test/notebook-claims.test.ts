@@ -98,6 +98,22 @@ describe("03-prompt-variants", () => {
   });
 });
 
+describe("03-prompt-variants: the josa finding tied to the recipes", () => {
+  const cs = cells("03-prompt-variants");
+  it("states 3 of 5 variants and 8 of 11 models for 동기 as the cell prints them, and the report's remark with its source", () => {
+    const out = outText(cs[find(cs, "code", "overwrittenLine(category")]);
+    const m = out.match(/동기: the question is deleted in (\d+) of the (\d+) variants \([^)]*\); (\d+) of the (\d+) recipes train on them/)!;
+    expect(m).toBeTruthy();
+    const prose = md(cs[find(cs, "markdown", "## How many examples each quirk touches")]);
+    expect(prose).toContain(`the 동기 (motivation) question is deleted in ${m[1]} of the ${m[2]} variants, so **${m[3]} of the ${m[4]} models never saw that question**`);
+    expect(prose).toContain("names 내적 동기 (motivation) as its models' weakest inference type");
+    expect(prose).toContain("the report is not in this repository");
+    const p = out.match(/전제: the question is deleted in (\d+) of the \d+ variants \([^)]*\); (\d+) of the/)!;
+    expect(prose).toContain(`and ${p[2]} never saw the 전제 one`);
+    expect(lastMarkdown(cs)).toContain(`${m[3]} of the eleven models never saw the 동기 question`);
+  });
+});
+
 describe("03-prompt-variants: token lengths", () => {
   const cs = cells("03-prompt-variants");
   const end = lastMarkdown(cs);

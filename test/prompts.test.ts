@@ -261,3 +261,21 @@ describe("prompt sizes", () => {
     expect(promptChars(buildPrompt(ex, "CustomRefDataset", { mode: "fixed" }))).toBeGreaterThan(promptChars(buildPrompt(ex, "CustomRefDataset")));
   });
 });
+
+describe("which recipes lose a category's question (notebook 03)", () => {
+  it("동기: deleted in 3 of the 5 entry variants, so 8 of the 11 recipes never see it; 전제: 1 variant, 3 recipes", async () => {
+    const { overwrittenQuestion, overwrittenLine } = await import("../lib/prompts/quirks");
+    const { RECIPES } = await import("../lib/train/recipes");
+    const motive = overwrittenQuestion("동기", RECIPES);
+    expect(motive.variants).toEqual(["CustomRefDataset", "CustomRefDefinitionDataset", "CustomRefInstructionDataset"]);
+    expect([motive.entryVariants, motive.recipes, motive.of]).toEqual([5, 8, 11]);
+    expect(overwrittenLine("동기", motive)).toBe(
+      "동기: the question is deleted in 3 of the 5 variants (CustomRefDataset, CustomRefDefinitionDataset, CustomRefInstructionDataset); 8 of the 11 recipes train on them",
+    );
+    const premise = overwrittenQuestion("전제", RECIPES);
+    expect([premise.variants, premise.recipes]).toEqual([["CustomRefDataset"], 3]);
+    expect(overwrittenQuestion("원인", RECIPES).recipes).toBe(0);
+    // A recipe list on other variants counts none.
+    expect(overwrittenQuestion("동기", [{ dataset: "SystemRefOfficialTermDataset" }]).recipes).toBe(0);
+  });
+});

@@ -217,10 +217,10 @@ export const CHARTS: readonly ChartEntry[] = [
   },
   {
     name: "training_hours",
-    description: "training hours per recipe: measured, planned, old estimate, fast engine (notebook 04)",
+    description: "training hours per recipe, all projected: the H200 probe's, the plan's, the old estimate, the fast engine's (notebook 04)",
     perSplit: false,
     printAspect: 0.9,
-    build: async ({ ws }) => timeFigure(await plans(ws), H200_MEASUREMENT.recipes!, "Training hours per recipe: measured, planned, old estimate, fast engine (expected)"),
+    build: async ({ ws }) => timeFigure(await plans(ws), H200_MEASUREMENT.recipes!, "Training hours per recipe (projected): H200 probe, plan, old estimate, fast engine"),
   },
   {
     name: "training_wall",

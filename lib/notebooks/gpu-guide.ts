@@ -4,6 +4,8 @@
  * wall time on 1/4/8 GPUs, the run book's steps with their cost, what was verified where, and
  * each notebook's closing summary. The notebooks only call these and narrate.
  */
+import { memoryEstimate, OVERHEAD_GIB } from "../train/compute";
+import { RECIPES } from "../train/recipes";
 import type { ComputePlan } from "../train/compute";
 import { baseBytes, parallelWall } from "../train/steptime-fixed";
 import { chooseEntry, fitLine, type Calibration } from "../train/steptime";
@@ -38,9 +40,10 @@ export function timeRows(plans: readonly { index: number; plan: ComputePlan }[],
       "#": index,
       recipe: p.name,
       "4-bit": p.load_in_4bit ? "yes" : "no",
-      "measured H200 train h (bf16)": m ? m.train_h : "",
+      // The probe's hours are themselves a projection (its micro-steps × 2,816), not a timed run.
+      "probe's projection h (bf16, H200 micro-steps × 2,816)": m ? m.train_h : "",
       "plan H200 train h (bf16)": r3(bf16),
-      "plan ÷ measured": m ? r2(bf16 / m.train_h) : "",
+      "plan ÷ probe": m ? r2(bf16 / m.train_h) : "",
       "plan H200 h (4-bit ×1.5, + eval)": r2(p.gpuHours.H200),
       "old 6·N·T H100 h": r2(p.flopHours["H100-80GB"]),
       "fast engine train h (expected)": p.time.fastTrainS === null ? "" : r3(p.time.fastTrainS / 3600),
@@ -112,7 +115,7 @@ export function scoringSteps(plans: readonly ComputePlan[]): RunBookStep[] {
 export const VERIFIED: readonly { what: string; where: string }[] = [
   { what: "step counts (transformers 4.41's loop, 44 updates on 758 examples), bundles, run.json hashes, label masks", where: "CPU CI (unit tests; train.py's own replay of the loop)" },
   { what: "train.py, predict.py and train.py --benchmark on the real libraries (torch, transformers, PEFT) with a tiny random Llama", where: "CPU CI with CCI_REAL_PYTHON" },
-  { what: "per-micro-step time, memory, scoring and batch-8 costs at the four bases' real shapes", where: "one H200, 2026-12-04 (../shared/measurements): random weights, bf16, no 4-bit" },
+  { what: "per-micro-step time, memory, scoring and batch-8 costs at the four bases' real shapes", where: "one H200, 2026-12-04 (../shared/measurements): a 215-second probe timing single micro-steps (median of 5 after 2 warm-ups), random weights, bf16, fp32 adapters, no 4-bit; every recipe hour is projected from it" },
   { what: "the bundle's train.py and predict.py on CUDA (a small Llama; predict.py's probabilities = an independent softmax to 4e-8)", where: "the same H200 (with stand-ins for TRL 0.9.4 and datasets)" },
   { what: "each engine's training and batched scoring on CUDA, with timings (`cci train check-gpu`, a prepared 5-minute check; CPU rehearsal: --device cpu --tiny)", where: "prepared and rehearsed on a CPU; not run on a GPU (none was lent to this session)" },
   { what: "full-size training of the eleven recipes, 4-bit speed, the fast engine end-to-end, dev accuracy of real adapters", where: "not yet: needs a GPU run (`cci train calibrate` then the run book)" },
@@ -128,9 +131,9 @@ export function summary04(plans: readonly ComputePlan[], cal: Calibration = H200
   const fast = plans.reduce((a, p) => a + (p.time.fastTrainS ?? 0), 0);
   const slow = plans.reduce((a, p) => a + p.time.trainS, 0);
   return [
-    `The plan's training time for the ${bf16.length} bf16 recipes is ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× the H200 measurement (within the 25 % the plan is held to).`,
-    `All ${plans.length} recipes: ${serial.toFixed(1)} H200-hours of training and evaluation (the ${plans.filter((p) => p.load_in_4bit).length} 4-bit ones at the assumed ×1.5); the old 6·N·T estimate said ${old.toFixed(1)} H100-hours.`,
-    `Wall time with downloads: ${walls.map((w) => `${w["H200 GPUs"]} GPU${w["H200 GPUs"] === 1 ? "" : "s"} ${w["batch 1 (faithful, modern) wall h"]} h`).join(", ")}.`,
+    `The plan's training time for the ${bf16.length} bf16 recipes is ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× the probe's own projection: both multiply the same H200 micro-step timings by 2,816, so this is a consistency check, not a validation (no recipe has been timed end to end).`,
+    `All ${plans.length} recipes, projected: ${serial.toFixed(1)} H200-hours of training and evaluation (the ${plans.filter((p) => p.load_in_4bit).length} 4-bit ones at the assumed ×1.5); the old 6·N·T estimate said ${old.toFixed(1)} H100-hours.`,
+    `Projected wall time with downloads: ${walls.map((w) => `${w["H200 GPUs"]} GPU${w["H200 GPUs"] === 1 ? "" : "s"} ${w["batch 1 (faithful, modern) wall h"]} h`).join(", ")}.`,
     `Expected, not measured end-to-end: the fast engine (8 sequences per micro-step) would train in ${(fast / 3600).toFixed(1)} h instead of ${(slow / 3600).toFixed(1)} h (${(slow / fast).toFixed(1)}× less).`,
   ];
 }
@@ -159,9 +162,34 @@ export function summary05(plans: readonly ComputePlan[], checks: { prompts: numb
   const b1 = rows.reduce((a, r) => a + (r["minutes b1"] as number), 0);
   const b16 = rows.reduce((a, r) => a + (r["minutes b16"] as number), 0);
   return [
-    `On the H200, the bundle's predict.py scored the ${bundleRun.rows} real dev prompts in ${bundleRun.predictSeconds} s, loading included; its probabilities matched an independent computation to ${bundleRun.maxDiff.toExponential(0)}.`,
-    `Scoring 16 prompts per forward is ${Math.min(...ratios).toFixed(1)}–${Math.max(...ratios).toFixed(1)}× cheaper per example than the original's batch 1 at the dev prompts' mean length; the eleven recipes' ${n.toLocaleString("en")} dev and test prompts take about ${b1.toFixed(0)} min of forwards at batch 1, ${b16.toFixed(0)} min at batch 16 (one H200, loading not included).`,
+    `On the H200, the bundle's predict.py scored the ${bundleRun.rows} real dev prompts with a small random Llama (4 layers, Llama-3 vocabulary; not a real base) in ${bundleRun.predictSeconds} s, loading included; its probabilities matched an independent computation to ${bundleRun.maxDiff.toExponential(0)}.`,
+    `Scoring 16 prompts per forward is ${Math.min(...ratios).toFixed(1)}–${Math.max(...ratios).toFixed(1)}× cheaper per example than the original's batch 1 at the dev prompts' mean length; the eleven recipes' ${n.toLocaleString("en")} dev and test prompts take about ${b1.toFixed(0)} min of forwards at batch 1, ${b16.toFixed(0)} min at batch 16 (projected for one H200 from the probe's bf16 timings, loading not included; the ${plans.filter((p) => p.load_in_4bit).length} 4-bit recipes are priced at bf16 speed, as no 4-bit figure exists).`,
     `On the CPU, the rule's batched path gave the same answer as one by one on ${checks.batchedAgree} of ${checks.prompts} prompts, and the server client on ${checks.serverAgree} of ${checks.prompts}.`,
     checks.devFiles ? `${checks.devFiles} of ${plans.length} recipes have dev predictions; their accuracy is in the table above.` : `No recipe has dev predictions yet, so there is no per-recipe dev accuracy: that needs the GPU runs of \`cci predict --recipe all --split dev,test\`.`,
   ];
+}
+
+/** The plan's memory estimate against the H200 probe's measured peaks (torch max allocated), bf16 recipes on measured bases. */
+export function memoryCheckRows(cal: Calibration = H200_MEASUREMENT): { base: string; recipe: number; L: number; measured: number; plan: number; planWithoutMargin: number }[] {
+  return Object.entries(cal.shapes).flatMap(([id, s]) => {
+    const recipe = RECIPES.findIndex((r) => r.model_id === id && !r.load_in_4bit);
+    if (recipe < 0) return [];
+    return Object.entries(s.train)
+      .filter(([, t]) => typeof t.peak_GiB === "number")
+      .map(([L, t]) => {
+        const plan = memoryEstimate(RECIPES[recipe], Number(L)).totalGiB;
+        return { base: short(id), recipe: recipe + 1, L: Number(L), measured: t.peak_GiB!, plan: r2(plan), planWithoutMargin: r2(plan - OVERHEAD_GIB) };
+      });
+  });
+}
+
+/** One line on what the memory comparison shows: the estimate is above the peaks only by its flat margin. */
+export function memoryCheckLine(rows: ReturnType<typeof memoryCheckRows>): string {
+  const above = rows.filter((r) => r.plan > r.measured).length;
+  const under = rows.filter((r) => r.planWithoutMargin < r.measured);
+  const gaps = under.map((r) => r.measured - r.planWithoutMargin);
+  return (
+    `plan above the measured peak at ${above} of ${rows.length} (base, length) pairs; without its flat ${OVERHEAD_GIB} GiB margin it is below at ${under.length} of ${rows.length}` +
+    (under.length ? ` (by ${Math.min(...gaps).toFixed(2)}–${Math.max(...gaps).toFixed(2)} GiB)` : "")
+  );
 }

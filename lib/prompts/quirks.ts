@@ -55,3 +55,20 @@ export function quirkCounts(examples: readonly Example[], variants: readonly Var
   }
   return rows;
 }
+
+/**
+ * Which of the entry's variants lose a category's question to the josa overwrite, and how many of
+ * the eleven recipes train on them (`recipes` as SPEC §6 lists them: each names its variant).
+ */
+export function overwrittenQuestion(category: Category, recipes: readonly { dataset: VariantName }[]): { variants: VariantName[]; entryVariants: number; recipes: number; of: number } {
+  const entry = VARIANT_NAMES.filter((v) => v !== "Baseline");
+  const variants = entry.filter((v) => renderQuestion(VARIANTS[v].question, category, "faithful").overwritten);
+  return { variants, entryVariants: entry.length, recipes: recipes.filter((r) => variants.includes(r.dataset)).length, of: recipes.length };
+}
+
+/** One line per category for notebook 03: the variants whose question the overwrite deletes, and the recipes on them. */
+export function overwrittenLine(category: Category, r: ReturnType<typeof overwrittenQuestion>): string {
+  return r.variants.length === 0
+    ? `${category}: no variant loses its question`
+    : `${category}: the question is deleted in ${r.variants.length} of the ${r.entryVariants} variants (${r.variants.join(", ")}); ${r.recipes} of the ${r.of} recipes train on them`;
+}

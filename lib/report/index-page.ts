@@ -41,7 +41,7 @@ export function indexPage(root: string): string {
     "",
     "## What is and is not reproduced",
     "",
-    "- **Reproduced and checked** on the competition corpus: the import, the nine refinement rules (byte-identical to the original's refined files), the EDA statistics and length CSVs (byte-identical), the five prompt variants and the Baseline (identical to the original's dev prompts), the SFT token ids and labels for any tokenizer folder, and the original's hard vote.",
+    "- **Reproduced and checked** on the competition corpus: the import, the nine refinement rules (byte-identical to the original's refined files), the EDA statistics and length CSVs (byte-identical), the five prompt variants (identical to the original's dev prompts, checked in CI against its reference files; the organisers' Baseline template is rendered from SPEC §4 but has no reference file, so it is not byte-checked), the SFT token ids and labels for any tokenizer folder, and the original's hard vote.",
     "- **Prepared, not run here**: training the eleven LoRA/QLoRA recipes and scoring with them need GPUs (notebooks 04 and 05). Without their prediction files the entry's vote and its 98.01 % are not reproduced in this copy.",
     "- **Added**: seven CPU members (≈ 74 % on dev — a baseline for the analysis, not the entry), and the ensemble analysis in notebook 06.",
     "",

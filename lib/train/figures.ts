@@ -92,7 +92,7 @@ export function lossFigure(runs: readonly { name: string; metrics: readonly Metr
 export function timeFigure(plans: readonly { index: number; plan: ComputePlan }[], measured: Record<string, { train_h: number }>, title: string): Figure {
   const x = plans.map((p) => label(p.index, p.plan.name));
   const series: [string, (p: ComputePlan) => number | null][] = [
-    ["measured on the H200 (bf16)", (p) => measured[p.name]?.train_h ?? null],
+    ["probe projection, H200 micro-steps × 2,816 (bf16)", (p) => measured[p.name]?.train_h ?? null],
     ["plan, bf16", (p) => p.time.trainS / p.time.fourBitFactor / 3600],
     ["plan, as launched (4-bit × 1.5)", (p) => p.time.trainS / 3600],
     ["old 6·N·T at 30 % (H100)", (p) => p.flopHours["H100-80GB"]],
