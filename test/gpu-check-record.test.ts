@@ -7,9 +7,8 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { gpuCheckShapes, gpuCheckSummary, parseGpuCheckRecord, quoteGpuRatio, type GpuCheckRecord } from "../lib/train/gpu-check";
-import { cci, cleanTemp, tempDir } from "./helpers/train";
 import { spawnSync } from "node:child_process";
-import { CCI } from "./helpers/train";
+import { CCI, cci, cleanTemp, LLAMA3, ROOT, tempDir } from "./helpers/train";
 
 afterAll(cleanTemp);
 
@@ -69,6 +68,44 @@ function fakePython(dir: string, rec: object | null, status = 0): string {
   chmodSync(path, 0o755);
   return path;
 }
+
+/** gpu_check.py's pure-Python pieces, run by the system python3 (standard library only: torch is imported inside the steps). */
+function gpuCheckPy(code: string): string {
+  const r = spawnSync("python3", ["-c", `import sys, json; sys.path.insert(0, ${JSON.stringify(join(ROOT, "lib", "train", "python"))}); import gpu_check as g\n${code}`], { encoding: "utf8", timeout: 120_000 });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+describe("gpu_check.py's timing pieces", () => {
+  it("times a step from the line before it, so evaluations and loading are never counted", () => {
+    const metrics = [
+      { step: 1, loss: 2.0, eval_loss: null, elapsed: 3.0 },
+      { step: 1, loss: null, eval_loss: 9.0, elapsed: 10.0 }, // a 7-second evaluation
+      { step: 2, loss: 1.9, eval_loss: null, elapsed: 12.5 },
+      { step: 3, loss: 1.8, eval_loss: null, elapsed: 14.0 },
+      { step: 3, loss: null, eval_loss: 8.0, elapsed: 30.0 },
+    ];
+    expect(JSON.parse(gpuCheckPy(`print(json.dumps(g.step_seconds(json.loads(${JSON.stringify(JSON.stringify(metrics))}))))`))).toEqual([3, 2.5, 1.5]);
+  });
+  it("spreads the synthetic prompts over the corpus's length quantiles, shuffled, and reports a ratio's spread", () => {
+    const out = JSON.parse(gpuCheckPy("l = g.synthetic_lengths(128); print(json.dumps({'n': len(l), 'min': min(l), 'max': max(l), 'sorted': l == sorted(l), 'spread': g.spread([1.0, 2.0, 4.0])}))"));
+    expect(out).toMatchObject({ n: 128, sorted: false, spread: { median: 2, min: 1, max: 4, n: 3, q1: 1.5, q3: 3 } });
+    expect(out.min).toBeGreaterThanOrEqual(260);
+    expect(out.max).toBeLessThanOrEqual(1053);
+  });
+  it("cuts the Llama-3 tokenizer to a base's vocabulary: ids below it, specials renumbered after the kept tokens", () => {
+    const dir = tempDir("cci-gpucheck-tok-");
+    const out = JSON.parse(
+      gpuCheckPy(
+        `from pathlib import Path\ng.cut_tokenizer(Path(${JSON.stringify(LLAMA3)}), Path(${JSON.stringify(dir)}), 32000)\n` +
+          `t = json.load(open(${JSON.stringify(join(dir, "tokenizer.json"))}))\nv = t['model']['vocab']\n` +
+          `ok = all(a in v and b in v and a + b in v for a, b in (m.split(' ', 1) for m in t['model']['merges']))\n` +
+          `print(json.dumps({'vocab': len(v), 'max': max(v.values()), 'specials': sorted(a['id'] for a in t['added_tokens'])[:2], 'merges_ok': ok, 'A': v.get('A')}))`,
+      ),
+    );
+    expect(out).toEqual({ vocab: 31744, max: 31743, specials: [31744, 31745], merges_ok: true, A: 32 });
+  });
+});
 
 describe("cci train check-gpu around the script", () => {
   it("passes models.ts's shapes and an absolute --work, shows progress, and prints only the measured ratios", () => {

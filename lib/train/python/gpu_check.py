@@ -143,6 +143,7 @@ def make_model(out: Path, tokenizer_dir: Path, shape: dict, layers: int, device:
     tc_path.write_text(json.dumps(tc, ensure_ascii=False, indent=2), encoding="utf-8")
     params = sum(p.numel() for p in model.parameters())
     del model
+    free_device_memory()
     return {"layers": layers, "vocab": len(tok), "params": params}
 
 
@@ -194,6 +195,17 @@ def prompt_inputs(bundle: Path, path: Path) -> list[int]:
     return [tok.convert_tokens_to_ids(c) for c in "ABC"]
 
 
+def free_device_memory() -> None:
+    """Give this process's cached CUDA memory back before a train.py or predict.py process needs it."""
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
 def load_scorer(bundle: Path, device: str):
     import torch
     from peft import PeftModel
@@ -214,12 +226,22 @@ def independent(bundle: Path, inputs: Path, answer_ids: list[int], device: str) 
             row = json.loads(line)
             logits = model(input_ids=torch.tensor([row["input_ids"]], device=device)).logits[0, -1, answer_ids].double()
             out[row["id"]] = torch.softmax(logits, -1).tolist()
+    del model
+    free_device_memory()
     return out
 
 
 def compare(a: dict[str, list[float]], b: dict[str, list[float]]) -> dict:
     am = lambda p: max(range(len(p)), key=lambda i: p[i])
     return {"n": len(a), "max_abs_diff": max(max(abs(x - y) for x, y in zip(a[k], b[k])) for k in a), "argmax_agree": sum(am(a[k]) == am(b[k]) for k in a)}
+
+
+def tiny_example(row: dict) -> dict:
+    """The rehearsal's example: its conversation cut to the utterances the question refers to
+    (the first one when none is found), so that prompts are short on a shared CPU."""
+    conv = row["input"]["conversation"]
+    kept = [u for u in conv if u.get("utterance_id") in set(row["input"].get("reference_id") or [])] or conv[:1]
+    return {**row, "input": {**row["input"], "conversation": kept}}
 
 
 def synthetic_lengths(n: int, divisor: int = 1) -> list[int]:
@@ -271,6 +293,7 @@ def time_scoring(bundle: Path, device: str, n_prompts: int, repeats: int, diviso
                 log(f"    scoring: batch {b:>2}, {len(prompts)} prompts: {times[b][-1]:.2f} s (repeat {r + 1}/{repeats})")
     lengths = [len(p) for p in prompts]
     del model
+    free_device_memory()
     return {"prompts": len(prompts), "lengths": {"min": min(lengths), "median": statistics.median(lengths), "max": max(lengths), "source": PROMPT_LENGTHS_SOURCE + (f"; divided by {divisor} here" if divisor > 1 else "")},
             "order": "batch sizes 1, 8, 16 then 16, 8, 1, alternating per repeat, after one untimed warm-up forward at each size",
             **{f"b{b}_s": times[b] for b in SCORE_BATCHES}}
@@ -433,7 +456,7 @@ def main(argv: list[str]) -> int:
         "mode": "tiny" if args.tiny else "full",
         "stack": {"python": platform.python_version(), "cuda": torch.version.cuda, **{n: ver(n) for n in ("torch", "transformers", "peft", "trl", "accelerate", "bitsandbytes")}},
         "setup": {"recipe": 3, "layers": args.layers, "rounds": args.rounds, "warmup_steps": args.warmup, "prompts": args.prompts, "score_repeats": args.score_repeats,
-                  "score_batches": list(SCORE_BATCHES), "lr": args.lr, "data": shown(Path(args.data)) + (" (cut to " + " / ".join(f"{n} {k}" for k, n in TINY_SPLITS) + ")" if args.tiny else ""),
+                  "score_batches": list(SCORE_BATCHES), "lr": args.lr, "data": shown(Path(args.data)) + (" (cut to " + " / ".join(f"{n} {k}" for k, n in TINY_SPLITS) + ", conversations to their referenced utterances)" if args.tiny else ""),
                   "tokenizer": "the Llama-3 tokenizer cut to each shape's vocabulary (its first tokens, merges and 256 special tokens); the bases' own tokenizers are not downloaded",
                   "weights": "random, bf16; LoRA adapters as train.py makes them", "not_measured_here": "4-bit (QLoRA) bases, full depth, the bases' own tokenizers"},
         "checks": {},
@@ -451,7 +474,7 @@ def main(argv: list[str]) -> int:
             data = work / "data"
             data.mkdir(exist_ok=True)
             for split, n in TINY_SPLITS:
-                rows = json.loads((Path(args.data) / f"{split}.json").read_text(encoding="utf-8"))[:n]
+                rows = [tiny_example(r) for r in json.loads((Path(args.data) / f"{split}.json").read_text(encoding="utf-8"))[:n]]
                 (data / f"{split}.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         log(f"{result['mode']} check on {result['gpu'] or device}: {len(shapes)} shape(s), engines {', '.join(engines)}, {args.rounds} alternated round(s); progress follows")
         for si, shape in enumerate(shapes):
