@@ -206,13 +206,13 @@ def free_device_memory() -> None:
         torch.cuda.empty_cache()
 
 
-def load_scorer(bundle: Path, device: str):
+def load_scorer(bundle: Path, device: str, dtype: str = "bfloat16"):
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
     run = json.loads((bundle / "run.json").read_text(encoding="utf-8"))
-    base = AutoModelForCausalLM.from_pretrained(run["model_id"], dtype=torch.bfloat16).to(device)
+    base = AutoModelForCausalLM.from_pretrained(run["model_id"], dtype=getattr(torch, dtype)).to(device)
     return PeftModel.from_pretrained(base, str(bundle / run["save_dir"])).eval()
 
 
@@ -258,12 +258,13 @@ def synthetic_lengths(n: int, divisor: int = 1) -> list[int]:
     return out
 
 
-def time_scoring(bundle: Path, device: str, n_prompts: int, repeats: int, divisor: int = 1) -> dict:
+def time_scoring(bundle: Path, device: str, n_prompts: int, repeats: int, divisor: int = 1, dtype: str = "bfloat16") -> dict:
     """Seconds to score n_prompts at each batch size, after loading (predict.py's forward: left
-    padding, attention mask and position ids when batched, the full logits, the last position)."""
+    padding, attention mask and position ids when batched, the full logits, the last position),
+    in predict.py's bf16 (the CPU rehearsal: float32, as CPUs without bf16 units crawl in bf16)."""
     import torch
 
-    model = load_scorer(bundle, device)
+    model = load_scorer(bundle, device, dtype)
     vocab = model.get_input_embeddings().weight.shape[0]
     rng = random.Random(1)
     prompts = [[rng.randrange(256, vocab - 256) for _ in range(n)] for n in synthetic_lengths(n_prompts, divisor)]
@@ -294,7 +295,7 @@ def time_scoring(bundle: Path, device: str, n_prompts: int, repeats: int, diviso
     lengths = [len(p) for p in prompts]
     del model
     free_device_memory()
-    return {"prompts": len(prompts), "lengths": {"min": min(lengths), "median": statistics.median(lengths), "max": max(lengths), "source": PROMPT_LENGTHS_SOURCE + (f"; divided by {divisor} here" if divisor > 1 else "")},
+    return {"prompts": len(prompts), "dtype": dtype, "lengths": {"min": min(lengths), "median": statistics.median(lengths), "max": max(lengths), "source": PROMPT_LENGTHS_SOURCE + (f"; divided by {divisor} here" if divisor > 1 else "")},
             "order": "batch sizes 1, 8, 16 then 16, 8, 1, alternating per repeat, after one untimed warm-up forward at each size",
             **{f"b{b}_s": times[b] for b in SCORE_BATCHES}}
 
@@ -351,7 +352,8 @@ def check_shape(args, result: dict, shape: dict, si: int, engines: list[str], wo
         check_predict(args, rec, checks, key, bundles, work, device, data, label)
     if "modern" in bundles and train["modern"]["rounds"]:
         log(f"{label}: timing scoring after loading: {args.prompts} prompts × batch {', '.join(map(str, SCORE_BATCHES))}, {args.score_repeats} repeat(s) …")
-        rec["scoring"] = time_scoring(bundles["modern"], "cuda" if device.startswith("cuda") else "cpu", args.prompts, args.score_repeats, TINY_LENGTH_DIVISOR if args.tiny else 1)
+        rec["scoring"] = time_scoring(bundles["modern"], "cuda" if device.startswith("cuda") else "cpu", args.prompts, args.score_repeats,
+                                      *((TINY_LENGTH_DIVISOR, "float32") if args.tiny else (1, "bfloat16")))
 
 
 def check_predict(args, rec, checks, key, bundles, work, device, data, label) -> None:
@@ -392,8 +394,8 @@ def ratios(result: dict, warmup: int) -> None:
         per_round = [statistics.median(m) / statistics.median(f) for m, f in pairs if m and f and statistics.median(f) > 0]
         name = f"train_fast_vs_modern [{key}]"
         if per_round:
-            out[name] = {**spread(per_round), "what": (f"modern's median optimizer-step seconds / fast's, per round of {len(per_round)} alternated rounds (modern, fast, …); "
-                                                        f"steps after {warmup} warm-up step(s) of each train.py run, from metrics.jsonl; {rec['model']['layers']} decoder layer(s) "
+            out[name] = {**spread(per_round), "what": (f"modern's median optimizer-step seconds / fast's, one ratio per round, {len(per_round)} rounds (modern then fast, back to back); "
+                                                        f"steps after {warmup} warm-up step(s) of each train.py run, from metrics.jsonl; {rec.get('model', {}).get('layers')} decoder layer(s) "
                                                         f"at hidden {rec['hidden_size']}, intermediate {rec['intermediate_size']}, vocab {rec['vocab_size']}; recipe 3's LoRA; bf16"),
                          "modern_step_s": spread(t["modern"]["step_s"]), "fast_step_s": spread(t["fast"]["step_s"])}
         else:
@@ -403,10 +405,10 @@ def ratios(result: dict, warmup: int) -> None:
             name = f"score_b{b}_vs_b1 [{key}]"
             if s and s["b1_s"] and s[f"b{b}_s"]:
                 per = [x / y for x, y in zip(s["b1_s"], s[f"b{b}_s"]) if y > 0]
-                out[name] = {**spread(per), "what": f"seconds to score {s['prompts']} prompts at batch 1 / at batch {b}, per repeat, after loading and warm-up; lengths {s['lengths']['min']}–{s['lengths']['max']} tokens (median {s['lengths']['median']})",
+                out[name] = {**spread(per), "what": f"seconds to score {s['prompts']} prompts at batch 1 / at batch {b}, per repeat, after loading and warm-up, {s['dtype']}; lengths {s['lengths']['min']}–{s['lengths']['max']} tokens (median {s['lengths']['median']})",
                              "b1_s": spread(s["b1_s"]), f"b{b}_s": spread(s[f"b{b}_s"])}
             else:
-                missing[name] = "scoring was not timed (no trained modern adapter)"
+                missing[name] = "scoring was not timed (no trained modern adapter, or the scoring stage failed: see checks)"
 
 
 def main(argv: list[str]) -> int:
@@ -478,7 +480,14 @@ def main(argv: list[str]) -> int:
                 (data / f"{split}.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         log(f"{result['mode']} check on {result['gpu'] or device}: {len(shapes)} shape(s), engines {', '.join(engines)}, {args.rounds} alternated round(s); progress follows")
         for si, shape in enumerate(shapes):
-            check_shape(args, result, shape, si, engines, work, device, data, first=si == 0)
+            try:
+                check_shape(args, result, shape, si, engines, work, device, data, first=si == 0)
+            except Exception as e:  # a broken stage fails its check, recorded; the other shapes still run
+                import traceback
+
+                result["checks"][f"{shape['name']}: every stage ran"] = False
+                result["shapes"].setdefault(shape["name"], {})["error"] = "".join(traceback.format_exception(e))[-3000:]
+                log(f"{shape['name']}: stopped by {type(e).__name__}: {e}")
         ratios(result, args.warmup)
     finally:
         result["total_s"] = round(time.perf_counter() - t_all, 2)
