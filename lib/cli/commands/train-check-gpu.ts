@@ -1,45 +1,87 @@
 /**
- * `cci train check-gpu`: runs lib/train/python/gpu_check.py (plan, train each engine, score,
- * compare, time) under the given Python and says where the JSON result went.
+ * `cci train check-gpu`: runs lib/train/python/gpu_check.py (plan, train each engine alternated,
+ * score, compare, time the loops) under the given Python, then prints the record's ratios
+ * through lib/train/gpu-check.ts, which refuses any ratio the record does not hold.
  */
 import type { Command } from "commander";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
+import { gpuCheckShapes, gpuCheckSummary, parseGpuCheckRecord } from "../../train/gpu-check";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
 /** The glibc settings that halve CPU time of the 128k-vocabulary logits (issue 15). */
 const MALLOC = { MALLOC_MMAP_MAX_: "0", MALLOC_TRIM_THRESHOLD_: "100000000000" };
 
+const whole = (name: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${name} ${v}: expected a whole number >= ${min}`);
+  return n;
+};
+
+interface Opts {
+  python: string;
+  out: string;
+  device?: string;
+  tiny?: boolean;
+  work?: string;
+  layers?: number;
+  rounds?: number;
+}
+
 export function registerCheckGpu(train: Command): void {
   train
     .command("check-gpu")
-    .summary("the GPU check: a tiny Llama trained by each engine's train.py, scored by predict.py, compared, timed")
+    .summary("the GPU check: each engine's training loop and batched scoring timed at the bases' layer widths; one JSON record")
     .description(
       [
         "Runs lib/train/python/gpu_check.py under --python (a venv with",
-        "requirements-trl.txt): plans recipe 3 from the sample corpus onto a small",
-        "random Llama with the real Llama-3 tokenizer, trains it with each engine",
-        "installed, scores dev with predict.py (batched too when available), checks",
-        "the probabilities against an independent PEFT computation, and writes one",
-        "JSON result (GPU, stack, date, pass/fail, timings). Under 5 minutes on a",
-        "CUDA GPU; --device cpu --tiny is the CPU rehearsal. Exit 1 when a check fails.",
+        "requirements-modern.txt): for each layer shape of the bases (lib/train/models.ts),",
+        "a random model of --layers decoder layers; recipe 3 planned from the sample corpus,",
+        "trained by modern and fast alternated (per-step times from metrics.jsonl after a",
+        "warm-up step), dev scored by predict.py and checked against an independent PEFT",
+        "softmax, and scoring timed after loading over 128 prompts at the corpus's lengths",
+        "at batch 1, 8 and 16. Writes one JSON record (GPU, stack, date, checks, each ratio",
+        "with its spread) and prints only the ratios it measured. See lib/train/GPU-CHECK.md.",
+        "--device cpu --tiny is the CPU rehearsal. Exit 1 when a check fails.",
       ].join("\n"),
     )
     .option("--python <path>", "Python with torch, transformers and peft", "python3")
-    .option("--out <file>", "result JSON", "gpu-check.json")
+    .option("--out <file>", "the record (JSON)", "gpu-check.json")
     .option("--device <device>", "cuda or cpu (default: cuda when available)")
-    .option("--tiny", "toy shapes and 8/4 examples (the CPU rehearsal)")
-    .action((opts: { python: string; out: string; device?: string; tiny?: boolean }) => {
+    .option("--tiny", "toy layers and 8/4 examples (the CPU rehearsal)")
+    .option("--work <dir>", "keep the models, bundles and predictions in this folder (default: a temp folder, removed)")
+    .option("--layers <n>", "decoder layers of each random model (default 2)", whole("--layers", 1))
+    .option("--rounds <n>", "alternated training rounds per engine (default 2)", whole("--rounds", 1))
+    .action((opts: Opts) => {
       const python = opts.python.includes("/") ? resolve(opts.python) : opts.python;
       if (python.includes("/") && !existsSync(python)) throw new UserError(`--python ${opts.python}: no such file (give a venv's bin/python)`);
       const script = join(repoRoot(), "lib", "train", "python", "gpu_check.py");
-      const args = [script, "--out", resolve(opts.out), ...(opts.device ? ["--device", opts.device] : []), ...(opts.tiny ? ["--tiny"] : [])];
-      const r = spawnSync(python, args, { stdio: "inherit", env: { ...process.env, ...MALLOC } });
+      const out = resolve(opts.out);
+      const args = [
+        script,
+        "--out",
+        out,
+        ...(opts.tiny ? ["--tiny"] : ["--shapes", JSON.stringify(gpuCheckShapes())]),
+        ...(opts.device ? ["--device", opts.device] : []),
+        ...(opts.work ? ["--work", resolve(opts.work)] : []),
+        ...(opts.layers ? ["--layers", String(opts.layers)] : []),
+        ...(opts.rounds ? ["--rounds", String(opts.rounds)] : []),
+      ];
+      // stderr is the script's progress (a line per stage), shown as it comes
+      const r = spawnSync(python, args, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...MALLOC } });
       if (r.error) throw new UserError(`--python ${opts.python}: cannot start (${r.error.message})`);
-      if (r.status !== 0) throw new UserError(`train check-gpu: failed (exit ${r.status}); see ${opts.out}`, 1);
-      info(`train check-gpu: passed; result in ${opts.out}`);
+      if (!existsSync(out)) throw new UserError(`train check-gpu: gpu_check.py exited ${r.status} without writing ${opts.out}`, 1);
+      let lines: string[];
+      try {
+        lines = gpuCheckSummary(parseGpuCheckRecord(readFileSync(out, "utf8"), opts.out));
+      } catch (e) {
+        throw new UserError(`train check-gpu: ${(e as Error).message}`, 1);
+      }
+      for (const l of lines) info(`  ${l}`);
+      if (r.status !== 0) throw new UserError(`train check-gpu: failed (exit ${r.status}); the failed checks are listed above and in ${opts.out}`, 1);
+      info(`train check-gpu: passed; record in ${opts.out}`);
     });
 }
