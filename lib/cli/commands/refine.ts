@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { statSync } from "node:fs";
 import { basename, relative } from "node:path";
 import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
-import { ALTERNATIVE_RULES, FAITHFUL_RULES, replaceRule, withoutRules, type RefineRule } from "../../refine/rules";
+import { ALTERNATIVE_RULES, FAITHFUL_RULES, type RefineRule } from "../../refine/rules";
+import { variantFromOptions, type VariantOptions } from "../../variant/variant";
 import { distinctFiles, folderInputs, refineFileAsync, refineFolderAsync, statsRows, summaryRow, type FileRefined } from "../../refine/run";
 import { addComparisons, compareRuleSets, describeTweak, isSameRuleSet, splitDeltaRows, STEP_LEGEND, stepDeltaRows, totalDeltaRows, type RuleSetComparison } from "../../refine/compare";
 import { loadCorpus } from "../../corpus/load";
@@ -28,19 +29,9 @@ interface RefineOpts {
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 
-/** The rule table the options ask for: faithful, minus --disable, with --alt swaps. */
-export function rulesFromOptions(disable: string[] = [], alt: string[] = []): RefineRule[] {
-  try {
-    let rules: RefineRule[] = withoutRules(FAITHFUL_RULES, disable);
-    for (const name of alt) {
-      const replacement = ALTERNATIVE_RULES[name];
-      if (!replacement) throw new RangeError(`no alternative for rule ${name} (alternatives exist for: ${Object.keys(ALTERNATIVE_RULES).join(", ")})`);
-      rules = replaceRule(rules, name, replacement);
-    }
-    return rules;
-  } catch (err) {
-    throw new UserError((err as Error).message);
-  }
+/** The rule table the options ask for: faithful, minus --disable, with --alt swaps (a thin call of the variant module). */
+export function rulesFromOptions(disable: string[] = [], alt: string[] = [], more: Omit<VariantOptions, "disable" | "alt"> = {}): readonly RefineRule[] {
+  return variantFromOptions({ ...more, disable, alt }).rules;
 }
 
 export function register(program: Command): void {
