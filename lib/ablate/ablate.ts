@@ -11,7 +11,8 @@ import { BASELINE_MEMBERS } from "../baseline/members";
 import { loadSplit } from "../corpus/locate";
 import { ANSWERS, type Answer } from "../corpus/schema";
 import { argmax, hardVote, softVote } from "../ensemble/vote";
-import { FAITHFUL_RULES, ruleNames, withoutRules } from "../refine/rules";
+import { FAITHFUL_RULES } from "../refine/rules";
+import { FAITHFUL_VARIANT, resolveVariant, variantRecord, type Variant } from "../variant/variant";
 import { buildDesign, describeDesign, goldOf, type DesignSpec } from "./design";
 import { RAW_FOLDER, SCORES_FILE, scoreVariants, VARIANTS_FOLDER, type AblationVariant, type MemberScores, type StoredScores } from "./cpu";
 import { pairedStats, verdict, type PairedOptions, type PairedStats } from "./paired";
@@ -52,17 +53,23 @@ export interface AblationOptions extends PairedOptions {
   info?: (line: string) => void;
 }
 
-export const FAITHFUL_ABLATION: AblationVariant = { name: "faithful", rules: FAITHFUL_RULES, record: { name: "faithful", rules: ruleNames(), prompts: "faithful" } };
+/** A variant as the ablation scores it (the prompt mode does not reach the CPU members: they read no prompts). */
+export function ablationVariant(v: Variant): AblationVariant {
+  return { name: v.name, rules: v.rules, record: variantRecord(v) };
+}
 
-/** Leave-one-rule-out over the nine rules, plus no refinement at all (the raw corpus). */
+export const FAITHFUL_ABLATION: AblationVariant = ablationVariant(FAITHFUL_VARIANT);
+
+/** No refinement at all: the raw corpus (no rules, no dropping, no merging). */
+export const NO_REFINEMENT: AblationVariant = {
+  name: "no-refinement",
+  rules: null,
+  record: { name: "no-refinement", prompts: "faithful", rules: null, note: "the raw corpus: no rules, no dropping of emptied utterances, no merging" },
+};
+
+/** Leave-one-rule-out over the nine rules (named no-{rule}, as the variant flags name them), plus no refinement at all. */
 export function eachRuleVariants(): AblationVariant[] {
-  return [
-    ...FAITHFUL_RULES.map((r) => {
-      const rules = withoutRules(FAITHFUL_RULES, [r.name]);
-      return { name: `without-${r.name}`, rules, record: { name: `without-${r.name}`, disable: [r.name], rules: ruleNames(rules), prompts: "faithful" } };
-    }),
-    { name: "no-refinement", rules: null, record: { name: "no-refinement", rules: null, note: "the raw corpus: no rules, no dropping, no merging", prompts: "faithful" } },
-  ];
+  return [...FAITHFUL_RULES.map((r) => ablationVariant(resolveVariant({ disable: [r.name] }))), NO_REFINEMENT];
 }
 
 const sha256File = (f: string) => createHash("sha256").update(readFileSync(f)).digest("hex");

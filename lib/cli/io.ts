@@ -67,6 +67,9 @@ export const IO = {
 
   baseline: (data: string, results: string) => plan(splitFiles(data), [], [[results, "--results"]]),
 
+  /** ablate: the corpus (or prediction) files it reads; its table and per-variant scores go in one folder. */
+  ablate: (inputs: string[], out: string) => plan(inputs, [[join(out, "ablation.json"), "--out"], [join(out, "ablation.csv"), "--out"]], [[out, "--out"]]),
+
 };
 
 /** Check a plan's outputs against its inputs before any work; returns the set to stage them in. */
