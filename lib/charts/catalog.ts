@@ -36,6 +36,10 @@ import { wordCloudFigure, layoutWordCloud } from "./wordcloud";
 import { chartTitle } from "./eda";
 import { promptLengthFigure, quirkFigure } from "./prompts";
 import { refineEffectFigure } from "./refine";
+import { ablationFigure } from "./ablate";
+import { ABLATION_FILES } from "../ablate/files";
+import type { AblationResult } from "../ablate/ablate";
+import { readFileSync } from "node:fs";
 
 export interface ChartContext {
   ws: Workspace;
@@ -202,6 +206,24 @@ export const CHARTS: readonly ChartEntry[] = [
       const a = devAnalysis(ws);
       const best = Math.max(...a.accuracy.filter((r) => r.category === "all" && BASELINE_MEMBERS.some((m) => m.name === r.member)).map((r) => r.estimate));
       return ensembleSizeFigure(a.selection, { bestMember: best, oracle: a.oracle }, "Hard-vote accuracy vs ensemble size (dev)");
+    },
+  },
+  {
+    name: "ablation",
+    printAspect: { single: 1.3, double: 0.75 },
+    description: "refinement ablation: paired dev-accuracy difference per variant with 95 % intervals (cci ablate's last table)",
+    perSplit: false,
+    build: async ({ ws }) => {
+      const file = ABLATION_FILES(join(ws.results, "ablate")).json;
+      if (!existsSync(file)) throw new UserError(`chart: no ablation table at ${file}; run \`npx cci ablate --each-rule\` first`);
+      let result: AblationResult;
+      try {
+        result = JSON.parse(readFileSync(file, "utf8")) as AblationResult;
+      } catch (err) {
+        throw new UserError(`${file}: not valid JSON (${(err as Error).message}); run \`npx cci ablate\` again`);
+      }
+      if (!Array.isArray(result.rows) || !result.design) throw new UserError(`${file}: not an ablation table (rows and design expected); run \`npx cci ablate\` again`);
+      return ablationFigure(result);
     },
   },
   {
