@@ -143,10 +143,22 @@ const pts = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const pval = (p: number) => (p >= 0.001 ? p.toFixed(3) : p.toExponential(1));
 
-/** The printed table: one row per variant and member that can change (refined members, votes, prediction pairs). */
+const unchanged = (r: AblationRow) => r.variantOnly === 0 && r.faithfulOnly === 0;
+
+/** Variants whose every member and vote answers every example as on the faithful corpus. */
+export function identicalVariants(result: AblationResult): string[] {
+  const names = [...new Set(result.rows.map((r) => r.variant))];
+  return names.filter((v) => result.rows.filter((r) => r.variant === v).every(unchanged));
+}
+
+/**
+ * The printed table: one row per variant and member that can change (refined members, votes,
+ * prediction pairs); a variant that changes no answer at all is left to one line (`ablationSummary`).
+ */
 export function ablationTableRows(result: AblationResult): Record<string, string | number>[] {
+  const same = new Set(identicalVariants(result));
   return result.rows
-    .filter((r) => r.reads !== "raw")
+    .filter((r) => r.reads !== "raw" && !same.has(r.variant))
     .map((r) => ({
       variant: r.variant,
       member: r.member,
@@ -162,12 +174,14 @@ export function ablationTableRows(result: AblationResult): Record<string, string
 
 /** The lines printed under the table: the proxy note and how wide the intervals are. */
 export function ablationSummary(result: AblationResult): string[] {
-  const shown = result.rows.filter((r) => r.reads !== "raw" && !(r.variantOnly === 0 && r.faithfulOnly === 0));
+  const shown = result.rows.filter((r) => r.reads !== "raw" && !unchanged(r));
+  const same = identicalVariants(result);
   const widths = shown.map((r) => 100 * r.width);
   const beyond = shown.filter((r) => !r.withinNoise);
   const lines = [
     `ablate: ${result.design.description}; intervals ${result.statistics.interval.replace("95 % ", "")}, ${result.statistics.iterations} resamples.`,
   ];
+  if (same.length > 0) lines.push(`ablate: same answers as the faithful corpus on every example, every member and vote: ${same.join(", ")}.`);
   if (widths.length > 0)
     lines.push(
       `ablate: interval widths ${Math.min(...widths).toFixed(1)}–${Math.max(...widths).toFixed(1)} points; ${beyond.length === 0 ? "every difference is within noise (each interval holds 0)" : `${beyond.length} of ${shown.length} differences exclude 0: ${beyond.map((r) => `${r.variant}/${r.member}`).join(", ")}`}.`,

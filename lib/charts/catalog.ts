@@ -37,7 +37,7 @@ import { chartTitle } from "./eda";
 import { promptLengthFigure, quirkFigure } from "./prompts";
 import { refineEffectFigure } from "./refine";
 import { ablationFigure } from "./ablate";
-import { ABLATION_FILES } from "../ablate/files";
+import { ABLATION_FILES, defaultAblationDir } from "../ablate/files";
 import type { AblationResult } from "../ablate/ablate";
 import { readFileSync } from "node:fs";
 
@@ -214,7 +214,7 @@ export const CHARTS: readonly ChartEntry[] = [
     description: "refinement ablation: paired dev-accuracy difference per variant with 95 % intervals (cci ablate's last table)",
     perSplit: false,
     build: async ({ ws }) => {
-      const file = ABLATION_FILES(join(ws.results, "ablate")).json;
+      const file = ABLATION_FILES(defaultAblationDir(ws.results, { kind: "dev" })).json;
       if (!existsSync(file)) throw new UserError(`chart: no ablation table at ${file}; run \`npx cci ablate --each-rule\` first`);
       let result: AblationResult;
       try {

@@ -7,7 +7,7 @@ import { ablationCsv, ablationSummary, ablationTableRows, ablationVariant, eachR
 import type { AblationVariant } from "../../ablate/cpu";
 import { DEFAULT_FOLD_SEED, type DesignSpec } from "../../ablate/design";
 import { pairPredictions } from "../../ablate/gpu";
-import { ablationJson, ABLATION_FILES } from "../../ablate/files";
+import { ablationJson, ABLATION_FILES, defaultAblationDir } from "../../ablate/files";
 import { addVariantOptions, loadVariantFile, variantFromOptions, type VariantOptions } from "../../variant/variant";
 import { sha256File } from "../../train/bundle";
 import { UserError } from "../../util/errors";
@@ -65,7 +65,7 @@ function print(result: AblationResult, out: { json: string; csv: string }): void
   printTable(ablationTableRows(result));
   for (const line of ablationSummary(result)) info(line);
   info(`ablate: ${result.note}`);
-  info(`ablate: table in ${rel(out.json)} and ${rel(out.csv)}; chart: npx cci chart ablation`);
+  info(`ablate: table in ${rel(out.json)} and ${rel(out.csv)}${out.json === ABLATION_FILES(defaultAblationDir(defaultWorkspace().results, { kind: "dev" })).json ? "; chart: npx cci chart ablation" : ""}`);
 }
 
 async function cpu(o: AblateOpts): Promise<void> {
@@ -75,7 +75,7 @@ async function cpu(o: AblateOpts): Promise<void> {
   if (!holdsCorpus(data)) throw new UserError(`${data}: no corpus here (train.json, dev.json and test.json expected)`);
   const variants = variantsOf(o);
   const design: DesignSpec = o.folds !== undefined ? { kind: "kfold", folds: whole("--folds", o.folds, 2, 100), seed: o.seed } : { kind: "dev" };
-  const outDir = o.out ?? join(ws.results, "ablate");
+  const outDir = o.out ?? defaultAblationDir(ws.results, design);
   const files = ABLATION_FILES(outDir);
   const outputs = openOutputs(IO.ablate([join(data, "train.json"), join(data, "dev.json")], outDir));
   const t0 = performance.now();
@@ -136,7 +136,7 @@ export function register(program: Command): void {
     .option("--iterations <n>", "bootstrap resamples", "2000")
     .option("--jobs <n>", "worker threads (default: one per core)")
     .option("--data <dir>", "corpus folder (default: resource/data, else the bundled sample)")
-    .option("--out <dir>", "ablation folder: ablation.json, ablation.csv, variants/{name}/ (default: the workspace's resource/results/ablate)")
+    .option("--out <dir>", "ablation folder: ablation.json, ablation.csv, variants/{name}/ (default: the workspace's resource/results/ablate, or ablate-{k}fold with --folds)")
     .option("--predictions <files>", "GPU mode: dev prediction files of a recipe trained on variants (comma-separated)", list)
     .option("--faithful <file>", "GPU mode: the same recipe's dev predictions on the faithful corpus")
     .option("--gold <file>", "GPU mode: the labelled file the predictions answer (default: the corpus's dev.json)")
