@@ -270,6 +270,7 @@ function registerStatus(train: Command): void {
           return {
             "#": r.index,
             run: r.name,
+            variant: bundleVariant(r.dir).name,
             state: s.state,
             step: s.step === null ? "" : `${s.step}/${s.maxSteps ?? "?"}`,
             "last loss": s.lastLoss === null ? "" : +s.lastLoss.toFixed(4),
@@ -289,8 +290,14 @@ export function register(program: Command): void {
     .description("Training runs of SPEC §6 as launchable, monitored bundles. See `cci train plan --help`.");
   train
     .command("list")
-    .summary("the eleven recipes")
-    .action(() => printTable(RECIPES.map((r, i) => ({ "#": i + 1, name: r.name, model: r.model_id, method: r.method, "4-bit": r.load_in_4bit, lr: r.learning_rate, variant: r.dataset, data: r.data }))));
+    .summary("the eleven recipes (and the variant of each one's bundle in --runs)")
+    .option("--runs <dir>", "runs folder whose bundles' variants to show (default resource/runs)")
+    .action((opts: { runs?: string }) => {
+      const runsDir = resolve(opts.runs ?? defaultRunsDir());
+      // "variant" is the prompt variant (SPEC §4); "bundle variant" the refinement/prompt-mode variant a planned bundle was built with.
+      const planned = (name: string) => (existsSync(join(runsDir, name, "run.json")) ? bundleVariant(join(runsDir, name)).name : "");
+      printTable(RECIPES.map((r, i) => ({ "#": i + 1, name: r.name, model: r.model_id, method: r.method, "4-bit": r.load_in_4bit, lr: r.learning_rate, variant: r.dataset, data: r.data, "bundle variant": planned(r.name) })));
+    });
   registerPlan(train);
   registerLaunch(train);
   registerStatus(train);
