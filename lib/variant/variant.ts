@@ -242,7 +242,7 @@ export function loadVariantFile(path: string): Variant {
 /** The file text of a variant or spec (validated first): JSON, or YAML for a .yaml/.yml path. */
 export function variantFileText(v: Variant | VariantSpec, path = "variant.json"): string {
   const spec = "rules" in v && "prompts" in v && Array.isArray((v as Variant).rules) ? (v as Variant).spec : resolveVariant(v as VariantSpec).spec;
-  return /\.ya?ml$/i.test(extname(path)) ? YAML.stringify(spec) : `${JSON.stringify(spec, null, 2)}\n`;
+  return /\.ya?ml$/i.test(extname(path)) ? YAML.stringify(spec, { lineWidth: 0 }) : `${JSON.stringify(spec, null, 2)}\n`;
 }
 
 /** Write a variant (or spec) to a file `--rules` reads back to the same variant. */
@@ -317,7 +317,14 @@ export function variantFromOptions(opts: VariantOptions): Variant {
     add: [...(base.add ?? []), ...adds],
     ...(mode !== undefined ? { prompts: mode as Mode } : base.prompts ? { prompts: base.prompts } : {}),
   };
-  return resolveVariant(spec, opts.rules && !flagged ? opts.rules : undefined);
+  if (opts.rules) return resolveVariant(spec, flagged ? `${opts.rules} with the flags` : opts.rules);
+  try {
+    return resolveVariant(spec);
+  } catch (e) {
+    // Flags only: name the flag rather than the file key.
+    const lines = (e as Error).message.split("\n").map((l) => l.replace(/^(disable|alt|prompts): /, (_m, k: string) => (k === "prompts" ? "--prompt-mode: " : `--${k}: `)).replace(/^add\[\d+\]/, "--add-rule"));
+    throw new UserError(lines.join("\n"));
+  }
 }
 
 // --- hashing -------------------------------------------------------------------------------
