@@ -17,6 +17,8 @@ import { ANSWERS, type Answer } from "../lib/corpus/schema";
 import { writePrediction } from "../lib/ensemble/predictions";
 import { cci, cleanTemp, readJson, ROOT, SAMPLE, tempDir } from "./helpers/train";
 import { madeUpAblation } from "./helpers/chart-workspace";
+import { resolveVariant, variantRecord } from "../lib/variant/variant";
+import { provenancePath, provenanceText } from "../lib/variant/provenance";
 
 afterAll(cleanTemp);
 
@@ -148,10 +150,15 @@ describe("GPU mode: paired prediction files", () => {
     const vFile = join(dir, "recipe-9.no-greetings.json");
     writePrediction(fFile, dev, answersFrom(faithful));
     writePrediction(vFile, dev, answersFrom(variant));
-    // The sidecar records the variant (what `cci predict` writes for a variant's bundle).
-    const side = vFile.replace(/\.json$/, ".probs.json");
-    writeFileSync(side, JSON.stringify({ ...Object.fromEntries(dev.map((e) => [e.id, [1, 0, 0]])), variant: { name: "no-delete-greetings", rules: [] } }));
+    // The provenance sidecar records the variant (what `cci predict` writes for a variant's bundle).
+    const v = resolveVariant({ disable: ["delete-greetings"] });
+    writeFileSync(provenancePath(vFile), provenanceText({ variant: variantRecord(v), corpus: {} as never }));
     expect(predictionVariant(vFile)).toMatchObject({ name: "no-delete-greetings", recorded: true });
+    // A probs sidecar's `variant` key is read too, when there is no provenance file.
+    const other = join(dir, "recipe-2.other.json");
+    writePrediction(other, dev, answersFrom(variant));
+    writeFileSync(other.replace(/\.json$/, ".probs.json"), JSON.stringify({ ...Object.fromEntries(dev.map((e) => [e.id, [1, 0, 0]])), variant: { name: "keep-jamo" } }));
+    expect(predictionVariant(other)).toMatchObject({ name: "keep-jamo", recorded: true });
     expect(predictionVariant(fFile)).toMatchObject({ name: "faithful", recorded: false });
     const warnings: string[] = [];
     const r = pairPredictions({ variants: [vFile], faithful: fFile, gold: dev, goldFile: "dev.json", corpus: {}, warn: (l) => warnings.push(l) });

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { loadMember, memberName, probsPath } from "../ensemble/predictions";
+import { readProvenance } from "../variant/provenance";
 import type { Example } from "../corpus/schema";
 import { UserError } from "../util/errors";
 import type { AblationResult, AblationRow } from "./ablate";
@@ -19,8 +20,13 @@ export interface RecordedVariant {
   recorded: boolean;
 }
 
-/** The variant a prediction file records in its sidecar; faithful when it records none. */
+/**
+ * The variant a prediction file records: its `{stem}.provenance.json` (what `cci predict` and
+ * `cci baseline` write), else a `variant` key in its `{stem}.probs.json`; faithful when neither.
+ */
 export function predictionVariant(file: string): RecordedVariant {
+  const prov = readProvenance(file);
+  if (prov) return { name: prov.variant.name, record: prov.variant, recorded: true };
   const side = probsPath(file);
   if (existsSync(side)) {
     let data: unknown;
