@@ -39,7 +39,9 @@ export interface PairedOptions {
 export function pairedStats(variant: readonly number[], faithful: readonly number[], opts: PairedOptions = {}): PairedStats {
   if (variant.length !== faithful.length) throw new RangeError(`paired comparison of ${variant.length} vs ${faithful.length} examples`);
   const diffs = variant.map((v, i) => v - faithful[i]);
-  const ci = bootstrapMean(diffs, { iterations: opts.iterations ?? 2000, seed: opts.seed ?? "cci-ablate" });
+  // No discordant pair: every resample's mean is 0, so skip the resampling (most rows of an ablation: the raw members).
+  const same = diffs.every((d) => d === 0);
+  const ci = same ? { estimate: 0, low: 0, high: 0 } : bootstrapMean(diffs, { iterations: opts.iterations ?? 2000, seed: opts.seed ?? "cci-ablate" });
   const m = mcnemar(variant, faithful);
   return {
     n: variant.length,
