@@ -201,6 +201,25 @@ describe("cci ablate on the bundled sample", () => {
     expect(readJson(join(out, "ablation.json")).rows).toEqual(json.rows);
   }, 240_000);
 
+  it("--rules A.json,B.json scores each file's variant; two files naming one variant are refused", () => {
+    const dir = tempDir("cci-ablate-");
+    const a = join(dir, "keep-greetings.json");
+    const b = join(dir, "late-collapse.yaml");
+    writeFileSync(a, JSON.stringify({ name: "keep-greetings", disable: ["delete-greetings"] }));
+    writeFileSync(b, "name: late-collapse\nadd:\n  - name: collapse-spaces\n    pattern: ' {2,}'\n    replacement: ' '\n    after: delete-jamo\n");
+    const out = join(dir, "abl");
+    const r = cci(["ablate", "--data", SAMPLE, "--rules", `${a},${b}`, "--out", out, "--iterations", "200"]);
+    expect(r.status, r.stderr).toBe(0);
+    const json = readJson(join(out, "ablation.json"));
+    expect(json.variants.map((v: { name: string }) => v.name)).toEqual(["keep-greetings", "late-collapse"]);
+    expect(json.variants[1].variant.rules.map((x: { name: string }) => x.name)).toContain("collapse-spaces");
+    const c = join(dir, "also-keep.json");
+    writeFileSync(c, JSON.stringify({ name: "keep-greetings", disable: ["strip"] }));
+    const dup = cci(["ablate", "--data", SAMPLE, "--rules", `${a},${c}`, "--out", join(dir, "dup")]);
+    expect(dup.status).toBe(2);
+    expect(dup.stderr).toMatch(/two --rules files name the variant keep-greetings/);
+  }, 240_000);
+
   it.each([
     [["--rules", "no-such-file.json"], /no-such-file\.json: cannot read the rules file/],
     [["--disable", "no-such-rule"], /unknown rule no-such-rule/],

@@ -6,6 +6,13 @@
 import type { AblationResult } from "../ablate/ablate";
 import { axis, baseLayout, SERIES_COLORS, type Figure } from "./figure";
 
+/** The design in a few words, for the title's second line. */
+function shortDesign(r: AblationResult): string {
+  const d = r.design;
+  if (d.kind === "kfold") return `${d.folds}-fold cross-validation over train+dev, ${d.examples} examples`;
+  return r.rows.some((x) => x.reads === "predictions") ? `paired prediction files, ${d.examples} examples` : `train → dev, ${d.examples} examples`;
+}
+
 export function ablationFigure(result: AblationResult, title?: string): Figure {
   const rows = result.rows.filter((r) => r.reads !== "raw");
   const variants = [...new Set(rows.map((r) => r.variant))];
@@ -30,12 +37,12 @@ export function ablationFigure(result: AblationResult, title?: string): Figure {
         offsetgroup: m,
       };
     }),
-    layout: baseLayout(title ?? `Dev accuracy vs the faithful corpus${proxy ? " (CPU members: a proxy, not the LLMs)" : ""} · ${result.design.description}`, {
+    layout: baseLayout(title ?? `Accuracy vs the faithful corpus${proxy ? ": CPU members, a proxy (not the LLMs)" : ""}<br>${shortDesign(result)}`, {
       scattermode: "group",
       yaxis: axis("", { type: "category", autorange: "reversed" }),
       xaxis: axis("Difference in accuracy, points (95 % paired-bootstrap interval)", { range: [-105 * span, 105 * span], zeroline: true, zerolinecolor: "#444", zerolinewidth: 1.5 }),
       legend: { orientation: "h", x: 0.5, xanchor: "center", y: -0.14, yanchor: "top" },
-      margin: { l: 230, r: 40, t: 80, b: 120 },
+      margin: { l: 230, r: 40, t: 100, b: 120 },
       height: Math.max(420, 140 + 48 * variants.length),
     }),
   };

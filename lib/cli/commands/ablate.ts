@@ -119,16 +119,19 @@ export function register(program: Command): void {
     .command("ablate")
     .summary("what a refinement variant does to dev accuracy: CPU members (a cheap proxy) or paired GPU predictions")
     .description(
-      "For each variant, refine train and dev with its rule table, train and score the seven CPU members, and\n" +
-        "compare each (and their votes) with the faithful corpus example by example: dev accuracy, the paired\n" +
-        "difference with a 95 % paired-bootstrap interval (and its width), McNemar's exact p, and whether the\n" +
-        "difference is within noise. The CPU members are a cheap proxy, not the entry's LLMs; only\n" +
-        "lr-overlap-refined and lr-all-refined read the refined corpus. Dev has 151 examples, so --folds K\n" +
-        "(cross-validation over train+dev, 909 examples) narrows the intervals. Scores are kept per variant in\n" +
-        "OUT/variants/{name}/ and reused. With --predictions/--faithful it pairs a GPU recipe's dev predictions\n" +
+      "For each variant, refine train and dev with its rule table, train and score the seven CPU members, and " +
+        "compare each (and their votes) with the faithful corpus example by example: dev accuracy, the paired " +
+        "difference with a 95 % paired-bootstrap interval (and its width), McNemar's exact p, and whether the " +
+        "difference is within noise. The CPU members are a cheap proxy, not the entry's LLMs; only " +
+        "lr-overlap-refined and lr-all-refined read the refined corpus. Dev has 151 examples, so --folds K " +
+        "(cross-validation over train+dev, 909 examples) narrows the intervals. Scores are kept per variant in " +
+        "OUT/variants/{name}/ and reused. With --predictions/--faithful it pairs a GPU recipe's dev predictions " +
         "instead. See lib/ablate/README.md.",
     );
   addVariantOptions(cmd, { prompts: true });
+  // Here --rules also takes several files, one variant each.
+  const rules = cmd.options.find((opt) => opt.long === "--rules");
+  if (rules) rules.description = "a variant file (JSON or YAML; see lib/variant/README.md), or several comma-separated, one variant each";
   cmd
     .option("--each-rule", "leave-one-rule-out over the nine rules, plus no refinement at all")
     .option("--folds <k>", "k-fold cross-validation over train+dev instead of train → dev")
