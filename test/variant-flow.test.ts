@@ -145,3 +145,25 @@ describe("refine --compare --examples / --json", () => {
     refused(cci(["refine", "--in", SAMPLE, "--out", join(d, "o"), "--examples", "3"]), /--examples goes with --compare/);
   });
 });
+
+describe("baseline and vote with variants", () => {
+  const d = tempDir("cci-variant-vote-");
+
+  it("a variant's members record it beside their predictions; vote shows each member's variant and says when they mix", () => {
+    const a = join(d, "a");
+    const b = join(d, "b");
+    ok(cci(["baseline", "run", "--data", SAMPLE, "--results", a, "--members", "lr-all-refined", "--disable", "delete-greetings"]));
+    ok(cci(["baseline", "run", "--data", SAMPLE, "--results", b, "--members", "lr-all-raw"]));
+    const prov = JSON.parse(readFileSync(join(a, "predictions", "dev", "lr-all-refined.provenance.json"), "utf8"));
+    expect(prov.variant.name).toBe("no-delete-greetings");
+    expect(prov.corpus.files["dev.json"]).toBe(sha(join(SAMPLE, "dev.json")));
+    expect(JSON.parse(readFileSync(join(a, "baseline", "lr-all-refined", "config.json"), "utf8")).variant.name).toBe("no-delete-greetings");
+    const v = ok(cci(["vote", join(a, "predictions", "dev", "lr-all-refined.json"), join(b, "predictions", "dev", "lr-all-raw.json"), "--out", join(d, "vote.json"), "--gold", join(SAMPLE, "dev.json")]));
+    expect(v.stdout).toMatch(/│ lr-all-refined +│ no-delete-greetings +│/);
+    expect(v.stdout).toMatch(/│ lr-all-raw +│ faithful +│/);
+    expect(v.stderr).toMatch(/members of 2 variants voted together: no-delete-greetings, faithful/);
+    // Saved models predict with their own variant: other flags are refused.
+    refused(cci(["baseline", "predict", "--data", SAMPLE, "--results", a, "--members", "lr-all-refined"]), /trained on variant no-delete-greetings; the flags ask for faithful/);
+  });
+});
+

@@ -110,7 +110,7 @@ export function register(program: Command): void {
       ]);
       // Members of different variants may vote together; say so, since it is easy to do by accident.
       const variants = [...new Set(result.members.map((m) => variantLabel(m.file)))];
-      if (variants.length > 1) info(`vote: members of ${variants.length} variants voted together: ${variants.join(", ")} ("faithful?": no ${PROVENANCE_SUFFIX} beside the prediction, assumed faithful)`);
+      if (variants.length > 1) info(`vote: members of ${variants.length} variants voted together: ${variants.join(", ")}${variants.includes("faithful?") ? ` ("faithful?": no ${PROVENANCE_SUFFIX} beside the prediction, assumed faithful)` : ""}`);
       if (truth) {
         const v = bootstrapMean(correctness(result.answers, truth));
         info(`vote: accuracy ${pct(v.estimate)} (95 % bootstrap interval ${pct(v.low)}–${pct(v.high)}, n = ${v.n})`);
