@@ -167,3 +167,19 @@ describe("baseline and vote with variants", () => {
   });
 });
 
+describe("eda with a variant", () => {
+  it("refines --data with the variant's rules (not the workspace's refined folder) and records the variant", () => {
+    const d = tempDir("cci-variant-eda-");
+    const a = join(d, "faithful");
+    const b = join(d, "variant");
+    ok(cci(["eda", "--data", SAMPLE, "--out", a, "--refined", join(d, "none-a"), "--formats", "html", "--plotly", "cdn"]));
+    const r = ok(cci(["eda", "--data", SAMPLE, "--out", b, "--formats", "html", "--plotly", "cdn", "--disable", "delete-greetings"]));
+    expect(r.stderr).toMatch(/refining .* with the variant's rules/);
+    const csv = (root: string) => readFileSync(join(root, "refined_data", "dev_total_utterance_lengths.csv"), "utf8");
+    expect(csv(b)).not.toBe(csv(a));
+    expect(readFileSync(join(b, "dev_total_utterance_lengths.csv"), "utf8")).toBe(readFileSync(join(a, "dev_total_utterance_lengths.csv"), "utf8"));
+    expect(JSON.parse(readFileSync(join(b, "eda.provenance.json"), "utf8")).variant.name).toBe("no-delete-greetings");
+    expect(JSON.parse(readFileSync(join(a, "eda.provenance.json"), "utf8")).corpus.files["dev.json"]).toBe(sha(join(SAMPLE, "dev.json")));
+  });
+});
+
