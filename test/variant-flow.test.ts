@@ -94,6 +94,9 @@ describe("a variant from cci refine to the training bundle", () => {
     refused(cci(["train", "plan", "--recipe", "9", "--data", refined, "--disable", "strip", "--out", join(d, "x")]), /already refined by `cci refine` \(variant no-delete-greetings.*the rule flags ask for no-delete-greetings\+no-strip|already refined by `cci refine` \(variant no-delete-greetings.*the rule flags ask for no-strip/);
     refused(cci(["prompts", join(refined, "dev.json"), "--variant", "CustomRefDataset", "--disable", "strip", "--out", join(d, "p.jsonl")]), /already refined by `cci refine`.*would refine it again/);
     expect(existsSync(join(d, "x"))).toBe(false);
+    refused(cci(["refine", "--in", refined, "--out", join(d, "twice")]), /already refined by `cci refine` \(variant no-delete-greetings.*refining it again is refused/);
+    refused(cci(["refine", join(refined, "dev.json"), "--compare", "--disable", "strip"]), /already refined by `cci refine`/);
+    expect(existsSync(join(d, "twice"))).toBe(false);
   });
 
   it("a refined file changed after cci refine is refused (the manifest's sha256 is checked)", () => {
