@@ -6,7 +6,9 @@
  * folder's are refused in one line. Also: one variant per runs folder.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
+import type { Example } from "../corpus/schema";
+import { refineCorpus } from "../refine/refine";
 import { UserError } from "../util/errors";
 import { loadRunCorpus, type Corpus } from "../train/data";
 import type { Selected } from "../train/bundle";
@@ -103,4 +105,19 @@ export function checkRunsFolderVariant(runsDir: string, variant: Variant, replac
   throw new UserError(
     `${shown(runsDir)}: holds bundles of variant ${names.join(", ")} (${others.slice(0, 3).map((o) => o.name).join(", ")}${others.length > 3 ? ", …" : ""}); one variant per runs folder: plan ${variant.name} into its own, e.g. --out ${suggestion}`,
   );
+}
+
+/**
+ * The examples a prompt-rendering command (prompts, export-sft) renders from one corpus file:
+ * the file as it is, or — when rule flags are given — the file refined by the variant's rules.
+ * A file of a `cci refine` folder is never refined again: rule flags on it are refused.
+ */
+export function promptExamples(file: string, variant: Variant, o: VariantOptions, load: (f: string) => Example[]): { examples: Example[]; refinedHere: boolean; recorded: VariantRecord; corpus: CorpusRecord } {
+  const dir = dirname(file);
+  const found = existsSync(join(dir, MANIFEST_NAME)) ? readManifest(dir) : undefined;
+  const raw = load(file);
+  const corpus = corpusRecord(dir, [file]);
+  if (!flagsTweakRules(o)) return { examples: raw, refinedHere: false, recorded: variantRecord(found ? resolveVariant({ ...found.variant.spec, prompts: variant.prompts, name: undefined }) : variant), corpus };
+  if (found) throw new UserError(`${shown(file)}: already refined by \`cci refine\` (variant ${found.variant.name}, ${MANIFEST_NAME} beside it); the rule flags would refine it again: give the raw file with the flags, or drop them`);
+  return { examples: refineCorpus(raw, variant.rules).examples, refinedHere: true, recorded: variantRecord(variant), corpus };
 }

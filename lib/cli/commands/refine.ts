@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { statSync } from "node:fs";
-import { basename, dirname, join, relative } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { defaultWorkspace, describeWorkspace } from "../../corpus/locate";
 import { ALTERNATIVE_RULES, FAITHFUL_RULES, type RefineRule } from "../../refine/rules";
 import { FAITHFUL_VARIANT, addVariantOptions, describeVariant, isFaithful, variantFromOptions, variantRecord, type Variant, type VariantOptions } from "../../variant/variant";
-import { MANIFEST_NAME, corpusRecord, manifestText, sha256File } from "../../variant/manifest";
+import { MANIFEST_NAME, corpusRecord, manifestText, readManifest, sha256File } from "../../variant/manifest";
 import { changeRows, spreadChanges } from "../../refine/changes";
 import { distinctFiles, folderInputs, refineFileAsync, refineFolderAsync, statsRows, summaryRow, type FileRefined } from "../../refine/run";
 import { addComparisons, compareRuleSets, describeTweak, isSameRuleSet, splitDeltaRows, STEP_LEGEND, stepDeltaRows, totalDeltaRows, type RuleSetComparison } from "../../refine/compare";
@@ -32,6 +32,8 @@ interface RefineOpts extends VariantOptions {
 export function rulesFromOptions(disable: string[] = [], alt: string[] = [], more: Omit<VariantOptions, "disable" | "alt"> = {}): readonly RefineRule[] {
   return variantFromOptions({ ...more, disable, alt }).rules;
 }
+
+const relPath = (p: string) => relative(process.cwd(), p) || ".";
 
 export function register(program: Command): void {
   const cmd = program
@@ -63,6 +65,10 @@ export function register(program: Command): void {
       }
       const variant = variantFromOptions(opts);
       const rules = variant.rules;
+      // Never refine twice: a folder (or a file of one) `cci refine` wrote is refused as input.
+      const source = file ? dirname(file) : opts.in ?? defaultWorkspace().data;
+      const prior = existsSync(join(source, MANIFEST_NAME)) ? readManifest(source) : undefined;
+      if (prior) throw new UserError(`${relPath(file ?? source)}: already refined by \`cci refine\` (variant ${prior.variant.name}, ${MANIFEST_NAME}); refining it again is refused: refine the raw corpus (${relPath(resolve(source, prior.manifest.input.dir))})`);
       if (opts.compare) return compare(file, opts, variant);
       for (const [flag, value] of [["--examples", opts.examples], ["--json", opts.json]] as const) if (value !== undefined) throw new UserError(`${flag} goes with --compare (it prints or writes the deltas of a tweak)`);
       const rel = (p: string) => relative(process.cwd(), p) || ".";

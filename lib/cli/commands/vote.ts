@@ -78,7 +78,10 @@ export function register(program: Command): void {
       if (!(VOTE_METHODS as readonly string[]).includes(opts.method)) throw new UserError(`vote: --method ${opts.method}: expected ${VOTE_METHODS.join(" or ")}`);
       // A shell glob such as lr-*.json also matches the NAME.probs.json sidecars: they are read beside their predictions, not voted.
       let files = given.filter((f) => !isProbsFile(f) && !isProvenanceFile(f));
-      if (files.length < given.length) info(`vote: ${given.length - files.length} sidecar(s) (*.probs.json, *.provenance.json) skipped: each is read beside its prediction file`);
+      const probsSkipped = given.filter(isProbsFile).length;
+      const provSkipped = given.filter(isProvenanceFile).length;
+      if (probsSkipped) info(`vote: ${probsSkipped} probabilities sidecar(s) (*.probs.json) skipped: each is read beside its prediction file`);
+      if (provSkipped) info(`vote: ${provSkipped} provenance sidecar(s) (*.provenance.json) skipped: each is read beside its prediction file`);
       if (given.length > 0 && files.length === 0) throw new UserError("vote: every FILE given is a probabilities sidecar (*.probs.json); give the prediction files");
       let out = opts.out;
       if (opts.split !== "test" && opts.split !== "dev") throw new UserError(`vote: --split ${opts.split}: expected test or dev`);
@@ -110,7 +113,7 @@ export function register(program: Command): void {
       ]);
       // Members of different variants may vote together; say so, since it is easy to do by accident.
       const variants = [...new Set(result.members.map((m) => variantLabel(m.file)))];
-      if (variants.length > 1) info(`vote: members of ${variants.length} variants voted together: ${variants.join(", ")} ("faithful?": no ${PROVENANCE_SUFFIX} beside the prediction, assumed faithful)`);
+      if (variants.length > 1) info(`vote: members of ${variants.length} variants voted together: ${variants.join(", ")}${variants.includes("faithful?") ? ` ("faithful?": no ${PROVENANCE_SUFFIX} beside the prediction, assumed faithful)` : ""}`);
       if (truth) {
         const v = bootstrapMean(correctness(result.answers, truth));
         info(`vote: accuracy ${pct(v.estimate)} (95 % bootstrap interval ${pct(v.low)}–${pct(v.high)}, n = ${v.n})`);
