@@ -220,6 +220,13 @@ describe("cci ablate on the bundled sample", () => {
     expect(dup.stderr).toMatch(/two --rules files name the variant keep-greetings/);
   }, 240_000);
 
+  it("--out inside the corpus folder is refused before any work, in one line", () => {
+    const r = cci(["ablate", "--data", SAMPLE, "--disable", "strip", "--out", join(SAMPLE, "abl")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--out .*abl: is inside the corpus folder/);
+    expect(existsSync(join(SAMPLE, "abl"))).toBe(false);
+  });
+
   it.each([
     [["--rules", "no-such-file.json"], /no-such-file\.json: cannot read the rules file/],
     [["--disable", "no-such-rule"], /unknown rule no-such-rule/],

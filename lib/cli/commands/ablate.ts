@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { availableParallelism } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
+import { isInside } from "../../util/output-rule";
 import { defaultWorkspace, describeWorkspace, holdsCorpus } from "../../corpus/locate";
 import { loadCorpus } from "../../corpus/load";
 import { ablationCsv, ablationSummary, ablationTableRows, ablationVariant, eachRuleVariants, runAblation, type AblationResult } from "../../ablate/ablate";
@@ -40,6 +41,11 @@ function whole(flag: string, v: string, min: number, max: number): number {
   return n;
 }
 
+/** The ablation's folders of scores stay out of the corpus folder (which holds the corpus only). */
+function notInCorpus(out: string, corpus: string): void {
+  if (isInside(corpus, out)) throw new UserError(`ablate: --out ${out}: is inside the corpus folder ${rel(corpus)}; write the ablation elsewhere`);
+}
+
 /** The variants the flags ask for: --each-rule, several --rules files, or one variant from the variant flags. */
 function variantsOf(o: AblateOpts): AblationVariant[] {
   const tweaks = (o.disable?.length ?? 0) + (o.alt?.length ?? 0) + (o.addRule?.length ?? 0) > 0 || o.promptMode !== undefined;
@@ -76,6 +82,7 @@ async function cpu(o: AblateOpts): Promise<void> {
   const variants = variantsOf(o);
   const design: DesignSpec = o.folds !== undefined ? { kind: "kfold", folds: whole("--folds", o.folds, 2, 100), seed: o.seed } : { kind: "dev" };
   const outDir = o.out ?? defaultAblationDir(ws.results, design);
+  notInCorpus(outDir, data);
   const files = ABLATION_FILES(outDir);
   const outputs = openOutputs(IO.ablate([join(data, "train.json"), join(data, "dev.json")], outDir));
   const t0 = performance.now();
@@ -104,6 +111,7 @@ async function paired(o: AblateOpts): Promise<void> {
   const goldFile = o.gold ?? join(o.data ?? ws.data, "dev.json");
   const gold = loadCorpus(goldFile);
   const outDir = o.out ?? join(ws.results, "ablate");
+  notInCorpus(outDir, dirname(goldFile));
   const files = ABLATION_FILES(outDir);
   const outputs = openOutputs(IO.ablate([goldFile, o.faithful, ...o.predictions!], outDir));
   const result = pairPredictions({ variants: o.predictions!, faithful: o.faithful, gold, goldFile, corpus: { [goldFile]: sha256File(goldFile) }, iterations: whole("--iterations", o.iterations, 100, 1_000_000), seed: o.seed === DEFAULT_FOLD_SEED ? undefined : o.seed, warn: info });
