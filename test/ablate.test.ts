@@ -17,7 +17,7 @@ import { ANSWERS, type Answer } from "../lib/corpus/schema";
 import { writePrediction } from "../lib/ensemble/predictions";
 import { cci, cleanTemp, readJson, ROOT, SAMPLE, tempDir } from "./helpers/train";
 import { madeUpAblation } from "./helpers/chart-workspace";
-import { resolveVariant, variantRecord } from "../lib/variant/variant";
+import { loadVariantFile, resolveVariant, variantRecord } from "../lib/variant/variant";
 import { provenancePath, provenanceText } from "../lib/variant/provenance";
 
 afterAll(cleanTemp);
@@ -194,6 +194,8 @@ describe("cci ablate on the bundled sample", () => {
     expect(json.rows).toHaveLength(7 + 2);
     expect(readFileSync(join(out, "ablation.csv"), "utf8").split("\n")[0]).toMatch(/^variant,member,reads,n,accuracy,faithfulAccuracy,diff,low,high,width,mcnemarP/);
     for (const d of ["raw-members", "variants/faithful", "variants/no-delete-greetings"]) expect(existsSync(join(out, d, "members.json")), d).toBe(true);
+    // Each variant's folder holds its variant file, which --rules reads back to the same variant.
+    expect(loadVariantFile(join(out, "variants", "no-delete-greetings", "variant.json")).rules.map((x) => x.name)).toEqual(json.variants[0].variant.rules.map((x: { name: string }) => x.name));
     const again = cci(["ablate", "--data", SAMPLE, "--disable", "delete-greetings", "--out", out, "--jobs", "1", "--iterations", "500"]);
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/reusing stored scores for raw members, faithful, no-delete-greetings/);

@@ -12,7 +12,7 @@ import { loadSplit } from "../corpus/locate";
 import { ANSWERS, type Answer } from "../corpus/schema";
 import { argmax, hardVote, softVote } from "../ensemble/vote";
 import { FAITHFUL_RULES } from "../refine/rules";
-import { FAITHFUL_VARIANT, resolveVariant, variantRecord, type Variant } from "../variant/variant";
+import { FAITHFUL_VARIANT, resolveVariant, variantFileText, variantRecord, type Variant } from "../variant/variant";
 import { buildDesign, describeDesign, goldOf, type DesignSpec } from "./design";
 import { RAW_FOLDER, SCORES_FILE, scoreVariants, VARIANTS_FOLDER, type AblationVariant, type MemberScores, type StoredScores } from "./cpu";
 import { pairedStats, verdict, type PairedOptions, type PairedStats } from "./paired";
@@ -55,7 +55,7 @@ export interface AblationOptions extends PairedOptions {
 
 /** A variant as the ablation scores it (the prompt mode does not reach the CPU members: they read no prompts). */
 export function ablationVariant(v: Variant): AblationVariant {
-  return { name: v.name, rules: v.rules, record: variantRecord(v) };
+  return { name: v.name, rules: v.rules, record: variantRecord(v), file: variantFileText(v) };
 }
 
 export const FAITHFUL_ABLATION: AblationVariant = ablationVariant(FAITHFUL_VARIANT);
@@ -134,7 +134,11 @@ export async function runAblation(opts: AblationOptions): Promise<{ result: Abla
     const store = (dir: string, key: string, variant: unknown, members: MemberScores[]) =>
       files.set(join(dir, SCORES_FILE), `${JSON.stringify({ key, variant, design: spec, members } satisfies StoredScores)}\n`);
     store(join(opts.out, RAW_FOLDER), scored.raw.key, null, scored.raw.members);
-    all.forEach((v, i) => store(join(opts.out!, VARIANTS_FOLDER, v.name), scored.variants[i].key, v.record, scored.variants[i].members));
+    all.forEach((v, i) => {
+      const dir = join(opts.out!, VARIANTS_FOLDER, v.name);
+      store(dir, scored.variants[i].key, v.record, scored.variants[i].members);
+      if (v.file) files.set(join(dir, "variant.json"), v.file);
+    });
   }
   return { result, files };
 }

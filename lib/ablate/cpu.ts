@@ -24,6 +24,8 @@ export interface AblationVariant {
   rules: readonly RefineRule[] | null;
   /** The serialisable variant (name, rule table, prompt mode), written into the outputs. */
   record: unknown;
+  /** Its variant file's text (what `--rules` reads back), written as variants/{name}/variant.json; absent for no refinement. */
+  file?: string;
 }
 
 /** A member's scores on the design's evaluation order. */
