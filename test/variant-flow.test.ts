@@ -97,6 +97,10 @@ describe("a variant from cci refine to the training bundle", () => {
     refused(cci(["refine", "--in", refined, "--out", join(d, "twice")]), /already refined by `cci refine` \(variant no-delete-greetings.*refining it again is refused/);
     refused(cci(["refine", join(refined, "dev.json"), "--compare", "--disable", "strip"]), /already refined by `cci refine`/);
     expect(existsSync(join(d, "twice"))).toBe(false);
+    // The refinement charts refuse a refined folder (before any browser starts).
+    refused(cci(["chart", "refine_steps", "--data", refined, "--out", join(d, "steps.svg")]), /already refined by `cci refine`.*refinement charts need the raw corpus/);
+    refused(cci(["chart", "category_distribution", "--data", refined, "--disable", "strip", "--out", join(d, "c.svg")]), /already refined by `cci refine`.*the rule flags would refine it again/);
+    refused(cci(["eda", "--data", refined, "--out", join(d, "eda"), "--disable", "strip", "--formats", "html"]), /already refined by `cci refine`.*refining it again is refused/);
   });
 
   it("a refined file changed after cci refine is refused (the manifest's sha256 is checked)", () => {

@@ -146,7 +146,7 @@ async function exportAll(ws: Workspace, opts: ChartOpts, printOpts: PrintOptions
   const format = chartFormat(opts.format ?? "png", "");
   const split = opts.split;
   if (!isSplit(split)) throw new UserError(`chart: --split ${split}: expected train, dev, train+dev or test`);
-  info(describeWorkspace(ws));
+  info(opts.data ? `corpus: ${relative(process.cwd(), ws.data) || "."} (--data)` : describeWorkspace(ws));
   // Not into the corpus: charts beside train.json would be taken for corpus files by the next glob.
   for (const corpus of [ws.data, ws.refined]) {
     if (isInside(corpus, dir)) throw new UserError(`chart: --out ${dir}: is inside the corpus folder ${relative(process.cwd(), corpus) || corpus}; write the charts elsewhere`);
@@ -252,12 +252,12 @@ export function register(program: Command): void {
       const format = chartFormat(opts.format, opts.out);
       if (!isSplit(opts.split)) throw new UserError(`chart: --split ${opts.split}: expected train, dev, train+dev or test`);
       const { ws, extra, provenance } = chartInputs(opts);
-      info(describeWorkspace(ws));
       // The corpus folders are inputs file by file: --out resource/data/dev.json is the corpus.
       assertNotInput(opts.out, [ws.data, ...filesUnder(ws.data), ...filesUnder(ws.refined)]);
       assertNotInput(provenancePath(opts.out), [ws.data, ...filesUnder(ws.data), ...filesUnder(ws.refined)]);
       checkChromePath();
       const { fig, size } = await prepare(entry, { ws, split: opts.split, ...extra }, opts, printOpts);
+      info(opts.data ? `corpus: ${relative(process.cwd(), ws.data) || "."} (--data)` : describeWorkspace(ws));
       if (format === "png") checkPngSize(size);
       const renderer = await openRenderer(format);
       try {
