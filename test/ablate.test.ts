@@ -159,6 +159,16 @@ describe("GPU mode: paired prediction files", () => {
     writePrediction(other, dev, answersFrom(variant));
     writeFileSync(other.replace(/\.json$/, ".probs.json"), JSON.stringify({ ...Object.fromEntries(dev.map((e) => [e.id, [1, 0, 0]])), variant: { name: "keep-jamo" } }));
     expect(predictionVariant(other)).toMatchObject({ name: "keep-jamo", recorded: true });
+    // Two files of the same rule table under different names: said, since the difference is then run-to-run noise.
+    const twin = join(dir, "recipe-9.rerun.json");
+    writePrediction(twin, dev, answersFrom(variant));
+    writeFileSync(provenancePath(twin), provenanceText({ variant: variantRecord(resolveVariant({ name: "rerun" })), corpus: {} as never }));
+    const said: string[] = [];
+    const f2 = join(dir, "recipe-9.f2.json");
+    writePrediction(f2, dev, answersFrom(faithful));
+    writeFileSync(provenancePath(f2), provenanceText({ variant: variantRecord(resolveVariant({})), corpus: {} as never }));
+    pairPredictions({ variants: [twin], faithful: f2, gold: dev, goldFile: "dev.json", corpus: {}, warn: (l) => said.push(l) });
+    expect(said.join("\n")).toMatch(/records the same rule table and prompt mode as .*rerun vs faithful/);
     expect(predictionVariant(fFile)).toMatchObject({ name: "faithful", recorded: false });
     const warnings: string[] = [];
     const r = pairPredictions({ variants: [vFile], faithful: fFile, gold: dev, goldFile: "dev.json", corpus: {}, warn: (l) => warnings.push(l) });

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { loadMember, memberName, probsPath } from "../ensemble/predictions";
 import { readProvenance } from "../variant/provenance";
+import { variantContentDigest, type VariantRecord } from "../variant/variant";
 import type { Example } from "../corpus/schema";
 import { UserError } from "../util/errors";
 import type { AblationResult, AblationRow } from "./ablate";
@@ -41,6 +42,12 @@ export function predictionVariant(file: string): RecordedVariant {
     if (v !== undefined) throw new UserError(`${side}: variant: expected a variant record with a name, got ${JSON.stringify(v).slice(0, 80)}`);
   }
   return { name: "faithful", record: null, recorded: false };
+}
+
+/** Two recorded variants that build the same data (rules and prompt mode), whatever their names. */
+function sameTable(a: unknown, b: unknown): boolean {
+  const ok = (x: unknown): x is VariantRecord => !!x && typeof x === "object" && Array.isArray((x as VariantRecord).rules) && typeof (x as VariantRecord).prompts === "string";
+  return ok(a) && ok(b) && variantContentDigest(a) === variantContentDigest(b);
 }
 
 function correctness(file: string, gold: readonly Example[], goldFile: string): number[] {
@@ -81,6 +88,7 @@ export function pairPredictions(opts: PairOptions): AblationResult {
   const rows: AblationRow[] = opts.variants.map((file) => {
     const v = predictionVariant(file);
     if (!v.recorded) warn(`ablate: ${file} records no variant; taken as faithful (named by its file: ${memberName(file)})`);
+    else if (ref.recorded && sameTable(v.record, ref.record)) warn(`ablate: ${file} records the same rule table and prompt mode as ${opts.faithful} (${v.name} vs ${ref.name}); the difference is run-to-run, not the variant's`);
     const name = v.recorded ? v.name : `${memberName(file)} (no variant recorded)`;
     variants.push({ name, variant: v.record, reused: false });
     const s = pairedStats(correctness(file, opts.gold, opts.goldFile), refCorrect, { iterations, seed });
