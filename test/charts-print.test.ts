@@ -261,7 +261,8 @@ describe.skipIf(!run)("every catalog chart at print size, drawn in Chromium", ()
     const r = cci(["chart", "--all", "--column", "single", "--out", out], fixture.root);
     expect(r.stderr).toMatch(/one browser/);
     expect(r.status).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(CHART_NAMES.map((n) => `${n}.png`).sort());
+    // Every figure, and one provenance file naming the variant and the corpus they were drawn from.
+    expect(readdirSync(out).sort()).toEqual([...CHART_NAMES.map((n) => `${n}.png`), "charts.provenance.json"].sort());
     for (const [i, n] of CHART_NAMES.entries()) expect(r.stderr).toContain(`chart [${i + 1}/${CHARTS.length}] `);
     expect(r.stderr).toMatch(/PNG 1344 × \d+ px — 384 dpi at 3.5 in wide, 3.5 × [\d.]+ in, 8 pt/);
     expect(readdirSync(out).some((f) => f.includes(".cci-"))).toBe(false);
@@ -272,6 +273,7 @@ describe.skipIf(!run)("every catalog chart at print size, drawn in Chromium", ()
     const r = cci(["chart", "category_distribution", "--column", "double", "--out", "fig.png"], d);
     expect(r.status).toBe(0);
     const png = readFileSync(join(d, "fig.png"));
+    expect(JSON.parse(readFileSync(join(d, "fig.provenance.json"), "utf8")).variant.name).toBe("faithful");
     expect(png.readUInt32BE(16)).toBe(Math.round(7.16 * 96) * 4);
     const phys = png.indexOf("pHYs");
     expect(Math.round(png.readUInt32BE(phys + 4) * 0.0254)).toBe(Math.floor((Math.round(7.16 * 96) * 4) / 7.16));

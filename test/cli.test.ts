@@ -32,7 +32,7 @@ describe("cci refine", () => {
     ["invalid JSON", () => [file("a.json", "[{"), "--out", join(tmp(), "o.json")], /^cci: .*a\.json: not valid JSON/],
     ["a bad field", () => [file("b.json", JSON.stringify([{ ...example([[1, "가"]]), output: "x" }])), "--out", join(tmp(), "o.json")], /^cci: .*b\.json: example test-\d+: output: expected/],
     ["a missing file", () => ["/nonexistent/c.json", "--out", join(tmp(), "o.json")], /^cci: \/nonexistent\/c\.json: cannot read \(no such file\)$/],
-    ["an unknown rule", () => [file("d.json", "[]"), "--out", join(tmp(), "o.json"), "--disable", "nope"], /^cci: unknown refinement rule nope/],
+    ["an unknown rule", () => [file("d.json", "[]"), "--out", join(tmp(), "o.json"), "--disable", "nope"], /^cci: --disable: unknown rule nope/],
   ];
   it.each(BAD)("rejects %s", (_n, setup, message) => {
     const args = setup();

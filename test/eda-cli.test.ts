@@ -23,6 +23,7 @@ describe("cci eda", () => {
     const r = cci("eda", "--data", data, "--out", out, "--formats", "html", "--plotly", "cdn");
     expect(r.status, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual([
+      "eda.provenance.json",
       "test_category_distribution.html",
       "test_conversation_length_distribution.html",
       "test_total_utterance_length_distribution.html",

@@ -72,6 +72,53 @@ describe("02-refinement", () => {
     expect(md(cs[find(cs, "markdown", "## Try it: measure a quirk")])).toContain("collapses every whitespace run — at step 1 only");
     for (const c of cs.filter((x) => x.cell_type === "markdown")) expect(md(c)).not.toMatch(/whitespace-collapsing variant|alternative that collapses every whitespace run shows/);
   });
+  describe("what the rules do to accuracy (CPU members)", () => {
+    const dev = cs[find(cs, "code", "const devAblation")];
+    const cv = cs[find(cs, "code", "const cvAblation")];
+    const prose = md(cs[find(cs, "markdown", "**What the proxy says.**")]);
+    const rowsOf = (c: Cell) => {
+      const [head, ...body] = tables(c)[0];
+      return body.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])) as Record<string, string>);
+    };
+    const identical = (c: Cell) => outText(c).match(/same answers as the faithful corpus on every example, every member and vote: (.*)\./)![1].split(", ");
+    const variants = (c: Cell) => identical(c).length + new Set(rowsOf(c).map((r) => r.variant)).size;
+    const delta = (r: Record<string, string>) => Math.abs(Number(r["Δ pts"].replace("−", "-")));
+    it("is stated as a proxy, before its first table", () => {
+      expect(md(cs[find(cs, "markdown", "## What the rules do to accuracy (CPU members)")])).toMatch(/cheap \*\*proxy\*\*.*not the entry's LLMs/);
+    });
+    it("states the train → dev counts and rows its table shows", () => {
+      const rows = rowsOf(dev);
+      expect(prose).toContain(`On train → dev, ${identical(dev).length} of the ${variants(dev)} variants change no answer`);
+      const row = (v: string, m: string) => rows.find((r) => r.variant === v && r.member === m)!;
+      for (const v of ["no-delete-greetings", "no-delete-jamo"]) expect(`${row(v, "lr-all-refined").accuracy} vs ${row(v, "lr-all-refined").faithful}`).toBe("74.2 % vs 73.5 %");
+      expect(prose).toContain(`(${row("no-delete-greetings", "lr-all-refined").accuracy} vs ${row("no-delete-greetings", "lr-all-refined").faithful})`);
+      expect(prose).toContain(`(${row("no-refinement", "lr-overlap-refined").accuracy} and ${row("no-refinement", "lr-all-refined").accuracy})`);
+      const moved = rows.filter((r) => r.verdict !== "identical answers");
+      expect(moved.map((r) => `${r.variant}/${r.member}`)).toEqual(["no-delete-greetings/lr-all-refined", "no-delete-jamo/lr-all-refined", "no-refinement/lr-overlap-refined", "no-refinement/lr-all-refined"]);
+      for (const r of moved) expect(prose).toContain(`each ${r["Δ pts"]} points, interval ${r["95 % CI (pts)"]}, McNemar p = ${r["McNemar p"]}: ${r.verdict}`);
+      expect(outText(dev)).toContain("every difference is within noise");
+    });
+    it("states the cross-validated counts, the widest interval and the largest move its table shows", () => {
+      const rows = rowsOf(cv);
+      expect(prose).toContain(`Cross-validated over ${outText(cv).match(/\((\d+) examples, each held out once\)/)![1]} examples, ${identical(cv).length} of the ${variants(cv)} change no answer and every interval holds 0`);
+      expect(outText(cv)).toContain("every difference is within noise (each interval holds 0)");
+      const widest = outText(cv).match(/interval widths [\d.]+–([\d.]+) points/)![1];
+      const top = [...rows].sort((a, b) => delta(b) - delta(a))[0];
+      expect(Number(top["width (pts)"]).toFixed(1)).toBe(widest);
+      expect(prose).toContain(`the widest, ${widest} points, belongs to the largest move: no refinement costs \`${top.member}\` ${delta(top).toFixed(1)} points (${top.accuracy} vs ${top.faithful}, interval ${top["95 % CI (pts)"]}, p = ${top["McNemar p"]})`);
+      expect(top.variant).toBe("no-refinement");
+      // The closing summary's bound is the largest move of either table.
+      const most = Math.max(...[...rowsOf(dev), ...rows].map(delta));
+      expect(lastMarkdown(cs)).toContain(`moves accuracy by at most ${most.toFixed(1)} points, within noise on dev and in 5-fold cross-validation`);
+    });
+    it("closes with a variant planned as GPU bundles, its file and the commands", () => {
+      const gpu = cs[find(cs, "code", "const greetingsKept")];
+      expect(outText(gpu)).toContain('"disable": [');
+      expect(tables(gpu)[0].slice(1).map((r) => r[0])).toEqual(["2", "9"]);
+      expect(outText(gpu)).toMatch(/cci train plan --recipe 2,9 --rules keep-greetings\.json/);
+      expect(outText(gpu)).toMatch(/cci ablate --predictions/);
+    });
+  });
   it("the byte-identity cell says in one line what it needs when it cannot run", () => {
     const src = cs[find(cs, "code", "referenceCheck")].source.join("");
     expect(src).toMatch(/referenceCheck\(ws\)/);

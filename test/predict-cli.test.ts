@@ -118,6 +118,23 @@ describe("cci predict", () => {
     expect(loadMember(raw).probs).not.toEqual(loadMember(devOut()).probs);
   }, 60_000);
 
+  it("variant flags: the variant's refinement renders the prompts, its provenance lands beside the prediction; a bundle's variant is fixed", () => {
+    const faithful = JSON.parse(readFileSync(devOut().replace(/\.json$/, ".provenance.json"), "utf8"));
+    expect(faithful.variant.name).toBe("faithful");
+    expect(faithful.corpus.files["dev.json"]).toMatch(/^[0-9a-f]{64}$/);
+    const out = join(lm.root, "keep-greetings.json");
+    const r = cci("predict", "--variant", "CustomRefDataset", "--refined", "--disable", "delete-greetings", "--tokenizer", lm.tokDir, "--backend", "onnx", "--model-dir", lm.modelDir, "--split", "dev", "--data", SAMPLE, "--out", out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/variant no-delete-greetings: delete-greetings off/);
+    expect(loadMember(out).probs).not.toEqual(loadMember(devOut()).probs);
+    expect(JSON.parse(readFileSync(join(lm.root, "keep-greetings.provenance.json"), "utf8")).variant.name).toBe("no-delete-greetings");
+    const refused = cci("predict", "--recipe", RECIPE.name, "--runs", runs, "--backend", "onnx", "--model-dir", lm.modelDir, "--split", "dev", "--data", SAMPLE, "--out", join(lm.root, "never.json"), "--disable", "delete-greetings");
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toMatch(/planned with variant faithful; the variant flags ask for no-delete-greetings/);
+    expect(existsSync(join(lm.root, "never.json"))).toBe(false);
+  }, 90_000);
+
   it("refuses a tokenizer without B in one line, writing nothing", () => {
     const tok = join(lm.root, "tok-no-b");
     cpSync(lm.tokDir, tok, { recursive: true });

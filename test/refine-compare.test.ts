@@ -172,12 +172,12 @@ describe("cci refine --compare", () => {
   });
 
   const ONE_LINE: [name: string, args: string[], status: number, line: string | RegExp][] = [
-    ["no tweak", ["--compare"], 2, "cci: --compare needs a tweak to measure against the faithful rules: add --disable RULES and/or --alt RULES (see --list-rules)"],
+    ["no tweak", ["--compare"], 2, "cci: --compare needs a tweak of the rule table to measure against the faithful rules: add --disable, --alt, --add-rule or --rules FILE (see --list-rules)"],
     ["an empty --disable", ["--compare", "--disable", ""], 2, /^cci: --compare needs a tweak/],
-    ["an unknown rule", ["--compare", "--disable", "nope"], 2, /^cci: unknown refinement rule nope \(known: newline-to-space, /],
-    ["a rule with no alternative", ["--compare", "--alt", "strip"], 2, "cci: no alternative for rule strip (alternatives exist for: newline-to-space)"],
-    ["--out", ["--compare", "--alt", "newline-to-space", "--out", "/nonexistent/out"], 2, "cci: --compare only prints the deltas and writes no files; drop --out (without --compare, refine writes the tweaked corpus)"],
-    ["--stats", ["--compare", "--disable", "strip", "--stats", "/nonexistent/s.json"], 2, /^cci: --compare only prints the deltas and writes no files; drop --stats /],
+    ["an unknown rule", ["--compare", "--disable", "nope"], 2, /^cci: --disable: unknown rule nope \(rules: newline-to-space, /],
+    ["a rule with no alternative", ["--compare", "--alt", "strip"], 2, "cci: --alt: rule strip has no alternative (alternatives exist for: newline-to-space)"],
+    ["--out", ["--compare", "--alt", "newline-to-space", "--out", "/nonexistent/out"], 2, "cci: --compare only prints the deltas and writes no corpus; drop --out (without --compare, refine writes the tweaked corpus)"],
+    ["--stats", ["--compare", "--disable", "strip", "--stats", "/nonexistent/s.json"], 2, /^cci: --compare only prints the deltas and writes no corpus; drop --stats /],
   ];
   it.each(ONE_LINE)("refuses %s in one line", (_n, args, status, line) => {
     const r = cci("refine", join(SAMPLE, "dev.json"), ...args);

@@ -6,6 +6,7 @@ import { writeFileAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
 import { dimension, encode, fitEncoder, groupOutputs, type Encoder } from "./design";
 import type { MemberSpec } from "./members";
+import type { GroupOutput } from "./features";
 import { argmax } from "../ensemble/vote";
 import { predictProbs, train } from "./scorer";
 
@@ -19,7 +20,11 @@ export interface Model {
 
 /** Fit a member on (already prepared: raw or refined) training examples. */
 export function fitModel(spec: MemberSpec, trainSet: readonly Example[], onEpoch?: (epoch: number) => void): Model {
-  const outputs = groupOutputs(trainSet, spec.groups);
+  return fitOnOutputs(spec, trainSet, groupOutputs(trainSet, spec.groups), onEpoch);
+}
+
+/** `fitModel` on group outputs already computed (an ablation computes them once per corpus and reuses them across folds and members). */
+export function fitOnOutputs(spec: MemberSpec, trainSet: readonly Example[], outputs: GroupOutput[][], onEpoch?: (epoch: number) => void): Model {
   const encoder = fitEncoder(outputs, spec.groups, spec.minCount);
   const data = encode(encoder, trainSet, outputs);
   let finalLoss = NaN;
@@ -33,8 +38,13 @@ export function fitModel(spec: MemberSpec, trainSet: readonly Example[], onEpoch
 
 /** [p1, p2, p3] per example. */
 export function predictModel(model: Model, examples: readonly Example[]): number[][] {
+  return predictOnOutputs(model, examples, groupOutputs(examples, model.spec.groups));
+}
+
+/** `predictModel` on group outputs already computed. */
+export function predictOnOutputs(model: Model, examples: readonly Example[], outputs: GroupOutput[][]): number[][] {
   const w = Float64Array.from(model.weights);
-  return encode(model.encoder, examples, groupOutputs(examples, model.spec.groups)).map((ex) => predictProbs(w, ex));
+  return encode(model.encoder, examples, outputs).map((ex) => predictProbs(w, ex));
 }
 
 export function modelPath(dir: string): string {

@@ -13,7 +13,12 @@ import { writePrediction, type WriteSink } from "../ensemble/predictions";
 import { UserError } from "../util/errors";
 import { argmax, hardVote, softVote } from "../ensemble/vote";
 import { refineCorpus } from "../refine/refine";
-import { ruleNames } from "../refine/rules";
+import { ruleNames, type RefineRule } from "../refine/rules";
+import { readFileSync } from "node:fs";
+import { writeFileAtomic } from "../util/atomic";
+import { FAITHFUL_VARIANT, variantContentDigest, variantRecord, type Variant, type VariantRecord } from "../variant/variant";
+import { corpusRecord } from "../variant/manifest";
+import { provenancePath, provenanceText } from "../variant/provenance";
 import { accuracy } from "../analysis/metrics";
 import { selectMembers, type MemberSpec } from "./members";
 import { fitModel, loadModel, predictModel, saveModel, type Model } from "./model";
@@ -29,6 +34,8 @@ export interface BaselineOptions {
   onMember?: (member: string, phase: "train" | "predict") => void;
   /** Where model and prediction files go: written at once (default) or staged in a command's OutputSet. */
   write?: WriteSink;
+  /** The variant: its rule table refines the refined members' input (default: faithful). Recorded in config.json and beside each prediction. */
+  variant?: Variant;
 }
 
 /** Training needs examples, every one with its answer. */
@@ -46,9 +53,9 @@ export function modelDir(results: string, member: string): string {
   return join(results, "baseline", member);
 }
 
-/** The corpus a member reads: raw, or refined with the faithful rules (SPEC §2). */
-export function prepareInput(examples: readonly Example[], input: MemberSpec["input"]): Example[] {
-  return input === "refined" ? refineCorpus(examples).examples : [...examples];
+/** The corpus a member reads: raw, or refined with the rules (default the faithful ones, SPEC §2). */
+export function prepareInput(examples: readonly Example[], input: MemberSpec["input"], rules?: readonly RefineRule[]): Example[] {
+  return input === "refined" ? refineCorpus(examples, rules).examples : [...examples];
 }
 
 export interface TrainedRow {
@@ -67,13 +74,15 @@ export function trainMembers(opts: BaselineOptions): { models: Model[]; rows: Tr
   for (const split of ["dev", "test"] as const) if (existsSync(join(opts.data, `${split}.json`))) loadSplit(opts.data, split);
   const models: Model[] = [];
   const rows: TrainedRow[] = [];
+  const variant = opts.variant ?? FAITHFUL_VARIANT;
   for (const spec of selectMembers(opts.members)) {
     opts.onMember?.(spec.name, "train");
     const t0 = performance.now();
-    const model = fitModel(spec, prepareInput(train, spec.input));
+    const model = fitModel(spec, prepareInput(train, spec.input, variant.rules));
     const config = {
       member: spec,
-      corpus: { folder: opts.data, split: "train", examples: train.length, refinement: spec.input === "refined" ? ruleNames() : null },
+      corpus: { folder: opts.data, split: "train", examples: train.length, refinement: spec.input === "refined" ? ruleNames(variant.rules) : null, sha256: corpusRecord(opts.data, [join(opts.data, "train.json")]).files },
+      variant: variantRecord(variant),
       featureGroups: model.encoder.groups,
       dimension: model.fit.dimension,
       denseFeatures: model.encoder.dense.length,
@@ -98,7 +107,10 @@ export interface MemberPredictions {
 /** Predict dev and test with saved (or given) models and write the prediction files. */
 export function predictMembers(opts: BaselineOptions, models?: readonly Model[]): MemberPredictions[] {
   const specs = selectMembers(opts.members);
+  const variant = opts.variant ?? FAITHFUL_VARIANT;
   const loaded = models ?? specs.map((s) => loadModel(modelDir(opts.results, s.name)));
+  // Saved models predict with the variant they were trained on: flags asking for another are refused.
+  if (!models) for (const s of specs) checkModelVariant(modelDir(opts.results, s.name), variant);
   const out: MemberPredictions[] = [];
   for (const split of ["dev", "test"] as const) {
     if (!existsSync(join(opts.data, `${split}.json`))) continue;
@@ -106,16 +118,30 @@ export function predictMembers(opts: BaselineOptions, models?: readonly Model[])
     const byInput = { raw, refined: undefined as Example[] | undefined };
     for (const model of loaded) {
       opts.onMember?.(model.spec.name, "predict");
-      const input = model.spec.input === "refined" ? (byInput.refined ??= prepareInput(raw, "refined")) : raw;
+      const input = model.spec.input === "refined" ? (byInput.refined ??= prepareInput(raw, "refined", variant.rules)) : raw;
       const probs = predictModel(model, input);
       const answers = probs.map((p) => ANSWERS[argmax(p)]);
       const file = predictionFile({ results: opts.results }, model.spec.name, split);
       // The prediction is the raw file with outputs filled, whatever input the member read (SPEC §7).
       writePrediction(file, raw, answers, probs, opts.write);
+      (opts.write ?? writeFileAtomic)(provenancePath(file), provenanceText({ variant: variantRecord(variant), corpus: corpusRecord(opts.data, [join(opts.data, `${split}.json`)]), member: model.spec.name, input: model.spec.input }));
       out.push({ member: model.spec.name, split, answers, probs, file });
     }
   }
   return out;
+}
+
+/** A saved model's variant (config.json; faithful when it predates variants) must be the one asked for. */
+function checkModelVariant(dir: string, variant: Variant): void {
+  let recorded: VariantRecord | undefined;
+  try {
+    recorded = (JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { variant?: VariantRecord }).variant;
+  } catch {
+    return; // no config: loadModel already vouched for the model
+  }
+  const rec = recorded ?? variantRecord(FAITHFUL_VARIANT);
+  if (variantContentDigest(rec) !== variantContentDigest(variant))
+    throw new UserError(`${join(dir, "config.json")}: trained on variant ${rec.name}; the flags ask for ${variant.name}: train it again with the flags (cci baseline run), or drop them`);
 }
 
 export interface DevRow {

@@ -11,6 +11,7 @@ import { loadSplit, presentSplits, repoRoot, type Workspace } from "../corpus/lo
 import { SPLITS, type Split } from "../corpus/schema";
 import { splitEda } from "../eda/split";
 import { refineCorpus } from "../refine/refine";
+import type { RefineRule } from "../refine/rules";
 import { quirkCounts, promptLengths, VARIANT_NAMES } from "../prompts";
 import { analyzeEnsemble } from "../analysis/analyze";
 import { agreementHeatmapFigure, categoryAccuracyFigure, ensembleSizeFigure } from "../analysis/figures";
@@ -36,6 +37,10 @@ import { wordCloudFigure, layoutWordCloud } from "./wordcloud";
 import { chartTitle } from "./eda";
 import { promptLengthFigure, quirkFigure } from "./prompts";
 import { refineEffectFigure } from "./refine";
+import { ablationFigure } from "./ablate";
+import { ABLATION_FILES, defaultAblationDir } from "../ablate/files";
+import type { AblationResult } from "../ablate/ablate";
+import { readFileSync } from "node:fs";
 
 export interface ChartContext {
   ws: Workspace;
@@ -44,6 +49,15 @@ export interface ChartContext {
   runsDir?: string;
   /** The print size the chart is for (charts laid out in pixels, the word cloud, lay out for it). */
   print?: PrintPixels;
+  /** The variant's rule table for the refinement charts (default: the faithful nine). */
+  rules?: readonly RefineRule[];
+  /** `ws.data` is a folder `cci refine` wrote: the refinement charts would refine it twice, so they refuse. */
+  alreadyRefined?: string;
+}
+
+/** The refinement charts need a raw corpus; refuse one `cci refine` already refined (never refine twice). */
+function rawForRefining(ctx: Pick<ChartContext, "alreadyRefined">): void {
+  if (ctx.alreadyRefined) throw new UserError(`chart: ${ctx.alreadyRefined}: already refined by \`cci refine\` (its manifest says so); refinement charts need the raw corpus: give --data RAW_FOLDER (and the variant flags)`);
 }
 
 export interface ChartEntry {
@@ -148,8 +162,9 @@ export const CHARTS: readonly ChartEntry[] = [
     description: `${HISTOGRAMS[c.kind].name.toLowerCase()}, raw and refined overlaid`,
     perSplit: true,
     build: async (ctx: ChartContext) => {
+      rawForRefining(ctx);
       const raw = splitData(ctx);
-      return comparisonFigure(c.kind, splitEda(ctx.split, raw), splitEda(ctx.split, refineCorpus(raw).examples));
+      return comparisonFigure(c.kind, splitEda(ctx.split, raw), splitEda(ctx.split, refineCorpus(raw, ctx.rules).examples));
     },
   })),
   {
@@ -157,8 +172,10 @@ export const CHARTS: readonly ChartEntry[] = [
     printAspect: 1,
     description: "utterances each refinement step changed, per split (train, dev, test)",
     perSplit: false,
-    build: async ({ ws }) =>
-      refineEffectFigure(DISTINCT.filter((s) => presentSplits(ws.data).includes(s)).map((split) => ({ split, stats: refineCorpus(loadSplit(ws.data, split)).stats })), "Utterances each refinement step changed"),
+    build: async ({ ws, rules, alreadyRefined }) => {
+      rawForRefining({ alreadyRefined });
+      return refineEffectFigure(DISTINCT.filter((s) => presentSplits(ws.data).includes(s)).map((split) => ({ split, stats: refineCorpus(loadSplit(ws.data, split), rules).stats })), "Utterances each refinement step changed");
+    },
   },
   {
     name: "prompt_quirks",
@@ -202,6 +219,24 @@ export const CHARTS: readonly ChartEntry[] = [
       const a = devAnalysis(ws);
       const best = Math.max(...a.accuracy.filter((r) => r.category === "all" && BASELINE_MEMBERS.some((m) => m.name === r.member)).map((r) => r.estimate));
       return ensembleSizeFigure(a.selection, { bestMember: best, oracle: a.oracle }, "Hard-vote accuracy vs ensemble size (dev)");
+    },
+  },
+  {
+    name: "ablation",
+    printAspect: { single: 1.3, double: 0.75 },
+    description: "refinement ablation: paired dev-accuracy difference per variant with 95 % intervals (cci ablate's last table)",
+    perSplit: false,
+    build: async ({ ws }) => {
+      const file = ABLATION_FILES(defaultAblationDir(ws.results, { kind: "dev" })).json;
+      if (!existsSync(file)) throw new UserError(`chart: no ablation table at ${file}; run \`npx cci ablate --each-rule\` first`);
+      let result: AblationResult;
+      try {
+        result = JSON.parse(readFileSync(file, "utf8")) as AblationResult;
+      } catch (err) {
+        throw new UserError(`${file}: not valid JSON (${(err as Error).message}); run \`npx cci ablate\` again`);
+      }
+      if (!Array.isArray(result.rows) || !result.design) throw new UserError(`${file}: not an ablation table (rows and design expected); run \`npx cci ablate\` again`);
+      return ablationFigure(result);
     },
   },
   {

@@ -14,6 +14,7 @@ import { ChartRenderer } from "./browser";
 import { COMPARISON_ARTIFACTS, comparisonFigure, EDA_ARTIFACTS, type Variant } from "./eda";
 import { exportFigure, sharePlotly, type Format } from "./export";
 import type { CloudOptions } from "./wordcloud";
+import type { RefineRule } from "../refine/rules";
 
 export interface EdaRunOptions {
   /** Raw corpus folder. */
@@ -28,6 +29,10 @@ export interface EdaRunOptions {
   cloud?: CloudOptions;
   /** When `refined` holds no corpus: keep the refined files there (the workspace layout) rather than only in a scratch folder. */
   keepRefined?: boolean;
+  /** A variant's rule table: `data` is refined with it (in a scratch folder, not kept) whatever `refined` holds. */
+  rules?: readonly RefineRule[];
+  /** Written as `${out}/eda.provenance.json`: the variant and the corpus files read. */
+  provenance?: string;
 }
 
 export interface EdaRun {
@@ -57,7 +62,7 @@ const needsBrowser = (formats: readonly Format[]) => formats.some((f) => f !== "
 export async function runEda(opts: EdaRunOptions): Promise<EdaRun> {
   const outputs = new OutputSet(edaInputs(opts.data, opts.refined));
   outputs.declareFolder(opts.out);
-  const toRefine = opts.refined !== undefined && !holdsCorpus(opts.refined);
+  const toRefine = opts.refined !== undefined && (opts.rules !== undefined || !holdsCorpus(opts.refined));
   if (toRefine && opts.keepRefined) outputs.declareFolder(opts.refined!, "--refined");
   // The browser first: where it is required but missing, fail before any work.
   const renderer = needsBrowser(opts.formats) ? await ChartRenderer.open() : null;
@@ -65,10 +70,11 @@ export async function runEda(opts: EdaRunOptions): Promise<EdaRun> {
   try {
     return await outputs.run(async () => {
       if (scratch) {
-        info(`eda: ${rel(opts.refined!)} holds no refined corpus; refining ${rel(opts.data)} first${opts.keepRefined ? "" : " (in a scratch folder, not kept)"}`);
-        refineFolder(opts.data, scratch.path);
+        info(opts.rules ? `eda: refining ${rel(opts.data)} with the variant's rules (in a scratch folder, not kept)` : `eda: ${rel(opts.refined!)} holds no refined corpus; refining ${rel(opts.data)} first${opts.keepRefined ? "" : " (in a scratch folder, not kept)"}`);
+        refineFolder(opts.data, scratch.path, opts.rules);
       }
       const run = await analyseAndDraw(opts, scratch?.path ?? opts.refined, renderer, outputs);
+      if (opts.provenance) outputs.write(join(opts.out, "eda.provenance.json"), opts.provenance);
       if (scratch && opts.keepRefined) for (const f of corpusFiles(scratch.path)) outputs.adopt(join(opts.refined!, basename(f)), f, "--refined");
       return run;
     });

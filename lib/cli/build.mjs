@@ -41,7 +41,7 @@ rmSync(staging, { recursive: true, force: true });
 try {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { cci: "lib/cli/main.ts", "refine-worker": "lib/refine/worker.ts" },
+    entryPoints: { cci: "lib/cli/main.ts", "refine-worker": "lib/refine/worker.ts", "ablate-worker": "lib/ablate/worker.ts" },
     outdir: staging,
     outExtension: { ".js": ".mjs" },
     bundle: true,

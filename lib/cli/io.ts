@@ -13,6 +13,7 @@ import { presentSplits } from "../corpus/locate";
 import { folderInputs } from "../refine/run";
 import { folderSources, SOURCE_SPLITS, splitOfName } from "../corpus/import";
 import { OutputSet } from "../util/outputs";
+import { MANIFEST_NAME } from "../variant/manifest";
 
 export interface IoPlan {
   /** Everything the command reads: no output may be one of these. */
@@ -52,8 +53,11 @@ export const IO = {
 
   refineFolder: (inDir: string, out: string, stats?: string) => {
     const inputs = folderInputs(inDir); // one line for a file, a missing or an empty folder
-    return plan(inputs, [...inputs.map((f) => [join(out, basename(f)), "--out"] as [string, string]), [stats, "--stats"]], [[out, "--out"]]);
+    return plan(inputs, [...inputs.map((f) => [join(out, basename(f)), "--out"] as [string, string]), [join(out, MANIFEST_NAME), "--out"], [stats, "--stats"]], [[out, "--out"]]);
   },
+
+  /** refine --compare: the corpus files read; --json the one output. */
+  refineCompare: (inputs: string[], json?: string) => plan(inputs, [[json, "--json"]]),
 
   prompts: (file: string, out: string) => plan([file], [[out, "--out"]]),
 
@@ -66,6 +70,9 @@ export const IO = {
     ]),
 
   baseline: (data: string, results: string) => plan(splitFiles(data), [], [[results, "--results"]]),
+
+  /** ablate: the corpus (or prediction) files it reads; its table and per-variant scores go in one folder. */
+  ablate: (inputs: string[], out: string) => plan(inputs, [[join(out, "ablation.json"), "--out"], [join(out, "ablation.csv"), "--out"]], [[out, "--out"]]),
 
 };
 

@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Workspace } from "../corpus/locate";
 import { isProbsFile } from "./predictions";
+import { isProvenanceFile } from "../variant/provenance";
 
 /** The original's vote output name. */
 export const FINAL_RESULT = "final-result.json";
@@ -21,7 +22,7 @@ export function predictionFile(ws: Pick<Workspace, "results">, name: string, spl
 export function listPredictionFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isFile() && d.name.endsWith(".json") && !isProbsFile(d.name) && d.name !== FINAL_RESULT)
+    .filter((d) => d.isFile() && d.name.endsWith(".json") && !isProbsFile(d.name) && !isProvenanceFile(d.name) && d.name !== FINAL_RESULT)
     .map((d) => join(dir, d.name))
     .sort();
 }

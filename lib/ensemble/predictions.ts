@@ -99,6 +99,7 @@ function parsePrediction(text: string, file: string, opts: LoadMemberOptions): E
 }
 
 export function loadMember(file: string, opts: LoadMemberOptions = {}): Member {
+  if (file.toLowerCase().endsWith(".provenance.json")) throw new UserError(`${file}: a provenance sidecar, not a prediction file (it is read beside ${memberName(file).replace(/\.provenance$/i, "")}.json)`);
   if (isProbsFile(file)) throw new UserError(`${file}: a probabilities sidecar, not a prediction file (it is read beside ${memberName(file).replace(/\.probs$/i, "")}.json)`);
   const text = readText(file);
   const examples = parsePrediction(text, file, opts);

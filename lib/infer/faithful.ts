@@ -40,7 +40,7 @@ export function writeFaithfulInputs(path: string, inputs: readonly ScoreInput[])
  * original did — a way to measure any tokenizer difference between transformers.js and Python.
  */
 export function writeFaithfulMessages(path: string, raw: readonly Example[], spec: PromptSpec): void {
-  writeFileAtomic(path, toJsonl(promptSource(raw, spec.data).map((ex) => ({ id: ex.id, messages: buildPrompt(ex, spec.variant, { mode: spec.mode }).messages }))));
+  writeFileAtomic(path, toJsonl(promptSource(raw, spec.data, spec.rules).map((ex) => ({ id: ex.id, messages: buildPrompt(ex, spec.variant, { mode: spec.mode }).messages }))));
 }
 
 export interface FaithfulArgs {

@@ -8,6 +8,7 @@ import type { Example } from "../corpus/schema";
 import { buildPrompt } from "../prompts/build";
 import type { Mode, VariantName } from "../prompts/variants";
 import { refineCorpus } from "../refine/refine";
+import type { RefineRule } from "../refine/rules";
 import { answerTokenIds, type AnswerIds } from "../tokenize/answer-ids";
 import type { LoadedTokenizer } from "../tokenize/load";
 import { encodeText, promptText } from "../tokenize/sft";
@@ -24,11 +25,13 @@ export interface PromptSpec {
   variant: VariantName;
   mode: Mode;
   data: "raw" | "refined";
+  /** The refinement variant's rule table (default: the faithful nine). */
+  rules?: readonly RefineRule[];
 }
 
-/** The examples prompts are rendered from: the raw split, or the faithful refinement of it (SPEC §2). */
-export function promptSource(raw: readonly Example[], data: "raw" | "refined"): Example[] {
-  return data === "raw" ? [...raw] : refineCorpus(raw).examples;
+/** The examples prompts are rendered from: the raw split, or its refinement by the run's rules (default the faithful ones, SPEC §2). */
+export function promptSource(raw: readonly Example[], data: "raw" | "refined", rules?: readonly RefineRule[]): Example[] {
+  return data === "raw" ? [...raw] : refineCorpus(raw, rules).examples;
 }
 
 /** One example's prompt ids. */
@@ -38,7 +41,7 @@ export function promptIds(tok: LoadedTokenizer, ex: Example, spec: Pick<PromptSp
 
 /** Every example's prompt ids, in corpus order. */
 export function scoreInputs(tok: LoadedTokenizer, raw: readonly Example[], spec: PromptSpec, onExample: () => void = () => {}): ScoreInput[] {
-  return promptSource(raw, spec.data).map((ex) => {
+  return promptSource(raw, spec.data, spec.rules).map((ex) => {
     const inputIds = promptIds(tok, ex, spec);
     onExample();
     return { id: ex.id, inputIds };

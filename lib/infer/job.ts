@@ -15,6 +15,7 @@ import { UserError } from "../util/errors";
 import { bundleTokenizerDir, checkAgainstTrainingTokens, readBundle, type RunBundle } from "./bundle";
 import { answerIdList, scoreInputs, type PromptSpec, type ScoreInput } from "./inputs";
 import { promptsHash } from "./journal";
+import { FAITHFUL_VARIANT, variantContentDigest, variantFromRecord, type Variant, type VariantRecord } from "../variant/variant";
 
 export const PREDICT_SPLITS = ["dev", "test"] as const;
 export type PredictSplit = (typeof PREDICT_SPLITS)[number];
@@ -37,6 +38,8 @@ export interface JobRequest {
   runsDir: string;
   /** "legacy": a tokenizer without a template renders with transformers 4.41's default, without the warning. */
   template?: "legacy";
+  /** The refinement variant the flags asked for (--rules, --disable, …); with --recipe it must match the bundle's. */
+  refine?: Variant;
 }
 
 export interface PredictJob {
@@ -57,6 +60,8 @@ export interface PredictJob {
   checkedAgainstTraining: number;
   /** The split whose training tokens were compared (dev stands in for test, which has none). */
   checkedSplit: PredictSplit;
+  /** The refinement variant the prompts were rendered with (the bundle's, or the flags'). */
+  refineVariant: Variant;
 }
 
 /** Where the prediction of `name` on `split` goes: `{results}/predictions/{name}.json`, dev under `predictions/dev/`. */
@@ -74,10 +79,15 @@ export async function prepareJob(req: JobRequest, onExample: () => void = () => 
   let tokenizerDir = req.tokenizer;
   let name: string;
   let modelId: string | undefined;
+  let refineVariant: Variant;
   if (req.recipe) {
     if (req.variant) throw new UserError("--recipe and --variant exclude each other (a recipe fixes its variant)");
     bundle = readBundle(req.runsDir, req.recipe);
-    spec = { variant: bundle.run.custom_dataset, mode: bundle.run.mode, data: bundle.run.data };
+    const rec = bundle.run.variant as VariantRecord | undefined;
+    refineVariant = rec ? variantFromRecord(rec, join(bundle.dir, "run.json")) : FAITHFUL_VARIANT;
+    if (req.refine && variantContentDigest(req.refine) !== variantContentDigest(refineVariant))
+      throw new UserError(`${bundle.dir}: planned with variant ${refineVariant.name}; the variant flags ask for ${req.refine.name}: a bundle fixes its variant (drop the flags, or plan the variant with \`cci train plan\`)`);
+    spec = { variant: bundle.run.custom_dataset, mode: bundle.run.mode, data: bundle.run.data, rules: refineVariant.rules };
     tokenizerDir ??= bundleTokenizerDir(bundle);
     if (!tokenizerDir) throw new UserError(`${bundle.dir}: no tokenizer in ${bundle.run.save_dir}/ and none named in run.json; pass --tokenizer DIR`);
     name = req.recipe;
@@ -85,7 +95,8 @@ export async function prepareJob(req: JobRequest, onExample: () => void = () => 
   } else {
     if (!req.variant) throw new UserError("predict needs --recipe NAME, or --variant V --tokenizer DIR");
     if (!tokenizerDir) throw new UserError("--variant needs --tokenizer DIR (the prompts are scored as token ids)");
-    spec = { variant: req.variant, mode: req.mode ?? "faithful", data: req.data ?? "raw" };
+    refineVariant = req.refine ?? FAITHFUL_VARIANT;
+    spec = { variant: req.variant, mode: req.refine?.prompts ?? req.mode ?? "faithful", data: req.data ?? "raw", rules: refineVariant.rules };
     name = req.name ?? req.variant;
     modelId = RECIPES.find((r) => r.name === name)?.model_id;
   }
@@ -107,5 +118,5 @@ export async function prepareJob(req: JobRequest, onExample: () => void = () => 
   }
   const out = req.out ?? defaultOut(req.resultsDir ?? ws.results, name, req.split);
   warnTemplate(tok);
-  return { name, split: req.split, baseFile, raw, spec, tokenizerDir: tok.dir, inputs, answerIds, out, bundle, modelId, promptsHash: promptsHash(inputs), checkedAgainstTraining, checkedSplit };
+  return { name, split: req.split, baseFile, raw, spec, tokenizerDir: tok.dir, inputs, answerIds, out, bundle, modelId, promptsHash: promptsHash(inputs), checkedAgainstTraining, checkedSplit, refineVariant };
 }

@@ -66,7 +66,7 @@ function counterpart(rule: RefineRule, base: readonly RefineRule[]): number {
   return base.findIndex((r) => ALTERNATIVE_RULES[r.name]?.name === rule.name);
 }
 
-interface Slot {
+export interface Slot {
   step: string;
   tweak: string;
   base?: number;
@@ -78,7 +78,7 @@ interface Slot {
  * tweaked table, if any), and each tweaked rule with no counterpart placed after the step of
  * the tweaked rule before it.
  */
-function alignRules(base: readonly RefineRule[], tweaked: readonly RefineRule[]): Slot[] {
+export function alignRules(base: readonly RefineRule[], tweaked: readonly RefineRule[]): Slot[] {
   const slots: Slot[] = base.map((r, i) => ({ step: r.name, tweak: "off", base: i }));
   let after = -1; // the slot the previous tweaked rule filled
   tweaked.forEach((rule, j) => {

@@ -21,6 +21,8 @@ import { fsError, makeDirs } from "../util/output-rule";
 import { runState } from "./status";
 import type { SplitData } from "./data";
 import { COMMON_TRAINING, QLORA_QUANTIZATION, RECIPES, type Recipe } from "./recipes";
+import type { VariantRecord } from "../variant/variant";
+import type { CorpusRecord } from "../variant/manifest";
 
 /**
  * faithful: the pinned 2024 stack (TRL 0.9.4). modern: current transformers/PEFT without TRL, the
@@ -151,6 +153,17 @@ export interface RunJson {
   splits: Record<string, { rows: number; kept: number; dropped: string[]; limit: number | null; tokens: "tokenizer" | "estimate" }>;
   files: Record<string, string>;
   tokenizer: TokenizerInfo | null;
+  /** The variant the bundle was planned with (absent in bundles planned before variants: faithful). */
+  variant?: VariantRecord;
+  /** The corpus files the recipe's rows were built from, and who refined them. */
+  corpus?: RunCorpus;
+}
+
+export interface RunCorpus {
+  data: Recipe["data"];
+  /** null: raw data; "train plan": refined by the variant's rules while planning; "cci refine": a folder already refined. */
+  refined_by: "train plan" | "cci refine" | null;
+  files: CorpusRecord | null;
 }
 
 export function sha256(data: string | Uint8Array): string {
@@ -182,6 +195,7 @@ export interface BundleInput {
   entrypoints: string[];
   /** Extra files to write: relative path → text (README, trl config, compute plan). */
   extra: Record<string, string>;
+  provenance?: { variant: VariantRecord; corpus: RunCorpus };
 }
 
 /** run.json's fields other than `files`, from the recipe alone (what the golden tests pin). */
@@ -241,7 +255,7 @@ export function buildRunJson(input: BundleInput, files: Map<string, string | Buf
     const s = input.splits[split];
     splits[split] = { rows: s.rows.length, kept: s.rows.length - s.dropped.length, dropped: s.dropped, limit: s.limit, tokens: s.counted };
   }
-  return { ...resolvedRecipe(input.selected, input.mode, input.engine), eos: input.eos, splits, files: hashes, tokenizer: input.tokenizer };
+  return { ...resolvedRecipe(input.selected, input.mode, input.engine), eos: input.eos, splits, files: hashes, tokenizer: input.tokenizer, ...(input.provenance ?? {}) };
 }
 
 /** A bundle written in full into a temp folder beside its place, not yet moved there. */

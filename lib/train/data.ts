@@ -6,7 +6,7 @@
 import type { Example } from "../corpus/schema";
 import { loadSplit } from "../corpus/locate";
 import { buildPrompts, DEFAULT_EOS, type Mode, type PromptRow } from "../prompts";
-import { FAITHFUL_RULES } from "../refine/rules";
+import { FAITHFUL_RULES, type RefineRule } from "../refine/rules";
 import { refineCorpus } from "../refine/refine";
 import { legacyTemplate } from "../tokenize/legacy-templates";
 import type { LoadedTokenizer } from "../tokenize/load";
@@ -27,14 +27,18 @@ export function loadRunCorpus(dir: string): Corpus {
   return { train: loadSplit(dir, "train"), dev: loadSplit(dir, "dev") };
 }
 
-/** Raw, or refined by the original's nine rules (byte-identical to `cci refine`'s output). */
-export function corpusFor(raw: Corpus, data: Recipe["data"], cache: Map<string, Corpus> = new Map()): Corpus {
+/**
+ * Raw, or refined by the rule table (default the original's nine: byte-identical to `cci refine`'s
+ * output). `refined`: a corpus already refined (a `cci refine` folder), used as is, never refined again.
+ */
+export function corpusFor(raw: Corpus, data: Recipe["data"], cache: Map<string, Corpus> = new Map(), rules: readonly RefineRule[] = FAITHFUL_RULES, refined?: Corpus): Corpus {
   if (data === "raw") return raw;
+  if (refined) return refined;
   const hit = cache.get(data);
   if (hit) return hit;
-  const refined = { train: refineCorpus(raw.train, FAITHFUL_RULES).examples, dev: refineCorpus(raw.dev, FAITHFUL_RULES).examples };
-  cache.set(data, refined);
-  return refined;
+  const made = { train: refineCorpus(raw.train, rules).examples, dev: refineCorpus(raw.dev, rules).examples };
+  cache.set(data, made);
+  return made;
 }
 
 /** Token counts of one example: the prompt (what the length rule measures) and prompt + target. */

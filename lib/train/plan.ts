@@ -8,7 +8,7 @@ import type { Mode } from "../prompts";
 import type { LoadedTokenizer, LoadOptions } from "../tokenize/load";
 import { UserError } from "../util/errors";
 import { progress } from "../util/progress";
-import { checkReplaceable, commitBundles, discardBundles, lockRunsDir, stageBundle, tokenizerInfo, type Engine, type RunJson, type Selected, type StagedBundle, type TokenizerInfo } from "./bundle";
+import { checkReplaceable, commitBundles, discardBundles, lockRunsDir, stageBundle, tokenizerInfo, type Engine, type RunJson, type Selected, type StagedBundle, type TokenizerInfo, type BundleInput } from "./bundle";
 import { checkOutputFolder, makeDirs } from "../util/output-rule";
 import { assumptions, computePlan, explainSchedule, type ComputePlan } from "./compute";
 import type { Calibration } from "./steptime";
@@ -18,6 +18,9 @@ import { DEFAULT_EOS } from "../prompts";
 import { bundleReadme } from "./readme";
 import { TRL_DATA_DIR, trlRows, trlYaml } from "./trl";
 import { TRL_CONFIG } from "./bundle";
+import type { RefineRule } from "../refine/rules";
+import type { VariantRecord } from "../variant/variant";
+import type { CorpusRecord } from "../variant/manifest";
 
 /** The entrypoint folders every bundle carries (notes: CONTRACT-runs): training, and scoring when present. */
 export function entrypointDirs(root: string): string[] {
@@ -39,6 +42,12 @@ export interface PlanOptions {
   baseModel?: string;
   /** `--lr`: the recipe's learning rate replaced (experiments, the real-library test). */
   lr?: number;
+  /** The variant's rule table refines the refined recipes' data (default: the faithful nine). */
+  rules?: readonly RefineRule[];
+  /** A corpus already refined (a `cci refine` folder): the refined recipes read it as is. */
+  refined?: Corpus;
+  /** Provenance recorded in every run.json: the variant and the corpus files each recipe read. */
+  provenance?: { variant: VariantRecord; raw?: CorpusRecord; refined?: CorpusRecord };
 }
 
 /**
@@ -96,9 +105,9 @@ export interface RecipeData {
 }
 
 /** One recipe's rows, tokens and compute plan, without writing anything. */
-export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration">, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
+export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration" | "rules" | "refined">, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
   const r = sel.recipe;
-  const corpus = corpusFor(raw, r.data, refinedCache);
+  const corpus = corpusFor(raw, r.data, refinedCache, opts.rules, opts.refined);
   const loaded = opts.tokenizerFor ? await opts.tokenizerFor(r.model_id) : null;
   const bar = loaded ? progress(`tokenize ${sel.index}`, corpus.train.length + corpus.dev.length) : null;
   const split = (examples: Corpus["train"]): SplitData =>
@@ -109,7 +118,7 @@ export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanO
 }
 
 /** Compute plans of several recipes (the notebook's table), nothing written. */
-export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration">): Promise<{ index: number; plan: ComputePlan }[]> {
+export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration" | "rules" | "refined">): Promise<{ index: number; plan: ComputePlan }[]> {
   const cache = new Map<string, Corpus>();
   const out: { index: number; plan: ComputePlan }[] = [];
   for (const sel of selected) out.push({ index: sel.index, plan: (await prepareRecipe(sel, raw, opts, cache)).plan });
@@ -123,8 +132,13 @@ export async function computePlans(selected: readonly Selected[], raw: Corpus, o
  */
 export async function planRecipes(selected: readonly Selected[], raw: Corpus, opts: PlanOptions, onRecipe: (p: Planned) => void = () => {}): Promise<Planned[]> {
   checkOutputFolder(opts.runsDir);
-  for (const split of ["train", "dev"] as const)
-    if (raw[split].length === 0) throw new UserError(`${split}.json: no examples; a training run needs a labelled ${split} split (${split === "dev" ? "evaluated every epoch" : "the rows it trains on"})`);
+  // Each recipe's corpus: the raw one, or the refined one (given already refined, or refined here).
+  const reads = new Set(selected.map((s) => (s.recipe.data === "refined" && opts.refined ? "refined" : "raw")));
+  for (const which of reads) {
+    const c = which === "refined" ? opts.refined! : raw;
+    for (const split of ["train", "dev"] as const)
+      if (c[split].length === 0) throw new UserError(`${split}.json: no examples; a training run needs a labelled ${split} split (${split === "dev" ? "evaluated every epoch" : "the rows it trains on"})`);
+  }
   // Refused before any work: a folder that is no bundle, a run still training, a started run without --force.
   for (const sel of selected) checkReplaceable(join(opts.runsDir, sel.recipe.name), opts.force);
   const refinedCache = new Map<string, Corpus>();
@@ -152,7 +166,10 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
         extra[`${TRL_DATA_DIR}/train.jsonl`] = trlRows(splits.train, eos);
         extra[`${TRL_DATA_DIR}/dev.jsonl`] = trlRows(splits.dev, eos);
       }
-      const s = stageBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, eos, splits, tokenizer, entrypoints: opts.entrypoints, extra }, opts.force);
+      const provenance: BundleInput["provenance"] = opts.provenance
+        ? { variant: opts.provenance.variant, corpus: { data: r.data, refined_by: r.data === "raw" ? null : opts.refined ? "cci refine" : "train plan", files: r.data === "refined" && opts.provenance.refined ? opts.provenance.refined : opts.provenance.raw ?? null } }
+        : undefined;
+      const s = stageBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, eos, splits, tokenizer, entrypoints: opts.entrypoints, extra, provenance }, opts.force);
       staged.push(s);
       out.push({ dir: s.dir, run: s.run, plan });
     }

@@ -1,7 +1,8 @@
 /**
  * A workspace in a temp folder where every catalog chart has its data: the bundled sample as
  * resource/data, the CPU members' predictions (a real baseline run), made-up test predictions of
- * the eleven recipes, and two run bundles with a metrics.jsonl (for the loss curves).
+ * the eleven recipes, two run bundles with a metrics.jsonl (for the loss curves), and a made-up
+ * leave-one-rule-out ablation table (the chart's layout, not a measurement).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +13,30 @@ import { ANSWERS } from "../../lib/corpus/schema";
 import { predictionFile } from "../../lib/ensemble/paths";
 import { writePrediction } from "../../lib/ensemble/predictions";
 import { RECIPE_NAMES } from "../../lib/train/recipes";
+import { eachRuleVariants, PROXY_NOTE, VOTES, type AblationResult } from "../../lib/ablate/ablate";
+import { ABLATION_FILES, ablationJson } from "../../lib/ablate/files";
+import { pairedStats, verdict } from "../../lib/ablate/paired";
+
+/** An ablation table of every --each-rule variant: made-up 0/1 correctness, so intervals of several widths. */
+export function madeUpAblation(n = 151): AblationResult {
+  const faithful = Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 0 : 1));
+  const rows = eachRuleVariants().flatMap((v, k) =>
+    ["lr-overlap-refined", "lr-all-refined", ...VOTES].map((member, m) => {
+      const mine = faithful.map((x, i) => ((i * (k + 3) + m) % (11 + k) === 0 ? 1 - x : x));
+      const s = pairedStats(mine, faithful, { iterations: 500 });
+      return { variant: v.name, member, reads: (m < 2 ? "refined" : "vote") as "refined" | "vote", ...s, verdict: verdict(s) };
+    }),
+  );
+  return {
+    note: PROXY_NOTE,
+    design: { kind: "dev", examples: n, description: `train → dev (${n} dev examples)` },
+    corpus: {},
+    statistics: { interval: "made up", iterations: 500, seed: "cci-ablate", mcnemar: "exact" },
+    reference: { name: "faithful" },
+    variants: eachRuleVariants().map((v) => ({ name: v.name, variant: v.record, reused: false })),
+    rows,
+  };
+}
 
 export const ROOT = resolve(new URL(".", import.meta.url).pathname, "..", "..");
 
@@ -26,6 +51,9 @@ export function chartWorkspace(): { root: string; ws: Workspace; runsDir: string
   const test = loadSplit(ws.data, "test");
   // Recipe k answers like recipe 0 except on every (k+2)-th example: agreement from high to lower.
   RECIPE_NAMES.forEach((name, k) => writePrediction(predictionFile(ws, name, "test"), test, test.map((_, i) => ANSWERS[(i % (k + 2) === 0 ? i + k : i) % 3])));
+  const ablation = ABLATION_FILES(join(ws.results, "ablate")).json;
+  mkdirSync(join(ws.results, "ablate"), { recursive: true });
+  writeFileSync(ablation, ablationJson(madeUpAblation()));
   const runsDir = join(root, "resource", "runs");
   for (const [index, name] of RECIPE_NAMES.slice(0, 2).entries()) {
     const dir = join(runsDir, name);

@@ -10,8 +10,10 @@ import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 import { IO, openOutputs } from "../io";
 import { printTable } from "../../util/text-table";
+import { join } from "node:path";
+import { addVariantOptions, describeVariant, isFaithful, variantFromOptions, type VariantOptions } from "../../variant/variant";
 
-interface BaselineOpts {
+interface BaselineOpts extends VariantOptions {
   members?: string[];
   data?: string;
   results?: string;
@@ -34,7 +36,11 @@ function resolve(opts: BaselineOpts): BaselineOptions {
   } catch (err) {
     throw new UserError(`baseline: ${(err as Error).message}`);
   }
-  return { data, results: opts.results ?? ws.results, members: opts.members, onMember: (m, phase) => info(`baseline: ${phase} ${m} …`) };
+  const variant = variantFromOptions(opts);
+  // One results folder per variant: a variant's predictions never overwrite the faithful ones.
+  const results = opts.results ?? (isFaithful(variant) ? ws.results : join(ws.results, "variants", variant.name));
+  if (!isFaithful(variant)) info(`baseline: variant ${describeVariant(variant)} → ${rel(results)}`);
+  return { data, results, members: opts.members, variant, onMember: (m, phase) => info(`baseline: ${phase} ${m} …`) };
 }
 
 function train(o: BaselineOptions) {
@@ -67,10 +73,12 @@ async function staged(o: BaselineOptions, work: (o: BaselineOptions) => void): P
 }
 
 const withCommon = (cmd: Command) =>
-  cmd
-    .option("--members <names>", "only these members (comma-separated; see `cci baseline list`)", list)
-    .option("--data <dir>", "corpus folder (default: resource/data, else the bundled sample)")
-    .option("--results <dir>", "results folder (default: the workspace's resource/results)");
+  addVariantOptions(
+    cmd
+      .option("--members <names>", "only these members (comma-separated; see `cci baseline list`)", list)
+      .option("--data <dir>", "corpus folder (default: resource/data, else the bundled sample)")
+      .option("--results <dir>", "results folder (default: the workspace's resource/results; a variant's: resource/results/variants/VARIANT)"),
+  );
 
 export function register(program: Command): void {
   const baseline = program

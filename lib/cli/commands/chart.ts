@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { accessSync, constants, statSync } from "node:fs";
-import { extname, join, relative } from "node:path";
+import { extname, join, relative, resolve } from "node:path";
 import { defaultWorkspace, describeWorkspace, type Workspace } from "../../corpus/locate";
 import { ChartRenderer, HOW_TO_GET_CHROMIUM } from "../../charts/browser";
 import { CHARTS, chartEntry, isSplit, withoutTitle, type ChartContext, type ChartEntry } from "../../charts/catalog";
@@ -14,6 +14,12 @@ import { UserError } from "../../util/errors";
 import { filesUnder } from "../../util/protect";
 import { info } from "../../util/progress";
 import { printTable } from "../../util/text-table";
+import { existsSync } from "node:fs";
+import { holdsCorpus, presentSplits } from "../../corpus/locate";
+import { addVariantOptions, variantFromOptions, variantRecord, type VariantOptions } from "../../variant/variant";
+import { corpusRecord, readManifest } from "../../variant/manifest";
+import { flagsTweakRules } from "../../variant/plan-corpus";
+import { PROVENANCE_SUFFIX, provenancePath, provenanceText } from "../../variant/provenance";
 
 export const CHART_FORMATS = ["png", "svg", "pdf"] as const;
 type ChartFormat = (typeof CHART_FORMATS)[number];
@@ -21,7 +27,8 @@ type ChartFormat = (typeof CHART_FORMATS)[number];
 /** Paper defaults: laid out at 800 × 500 CSS px, PNG at 4× → 3200 px, ≥ 300 dpi on a 7-inch text width. */
 export const PAPER = { width: 800, height: 500, scale: 4, columnInches: 3.5 } as const;
 
-interface ChartOpts {
+interface ChartOpts extends VariantOptions {
+  data?: string;
   list?: boolean;
   split: string;
   width?: number;
@@ -134,12 +141,12 @@ async function draw(renderer: ChartRenderer, fig: Figure, size: ChartSize, forma
 }
 
 /** `--all`: every catalog chart into one folder with one browser; charts whose data is absent are skipped (one line each). */
-async function exportAll(ws: Workspace, opts: ChartOpts, printOpts: PrintOptions, inputs: string[]): Promise<void> {
+async function exportAll(ws: Workspace, opts: ChartOpts, printOpts: PrintOptions, inputs: string[], extra: Pick<ChartContext, "rules" | "alreadyRefined">, provenance: string): Promise<void> {
   const dir = opts.out!;
   const format = chartFormat(opts.format ?? "png", "");
   const split = opts.split;
   if (!isSplit(split)) throw new UserError(`chart: --split ${split}: expected train, dev, train+dev or test`);
-  info(describeWorkspace(ws));
+  info(opts.data ? `corpus: ${relative(process.cwd(), ws.data) || "."} (--data)` : describeWorkspace(ws));
   // Not into the corpus: charts beside train.json would be taken for corpus files by the next glob.
   for (const corpus of [ws.data, ws.refined]) {
     if (isInside(corpus, dir)) throw new UserError(`chart: --out ${dir}: is inside the corpus folder ${relative(process.cwd(), corpus) || corpus}; write the charts elsewhere`);
@@ -159,7 +166,7 @@ async function exportAll(ws: Workspace, opts: ChartOpts, printOpts: PrintOptions
         const rel = relative(process.cwd(), path) || path;
         let prepared: { fig: Figure; size: ChartSize };
         try {
-          prepared = await prepare(entry, { ws, split }, opts, printOpts);
+          prepared = await prepare(entry, { ws, split, ...extra }, opts, printOpts);
         } catch (err) {
           if (!(err instanceof UserError)) throw err;
           skipped.push(entry.name);
@@ -174,6 +181,7 @@ async function exportAll(ws: Workspace, opts: ChartOpts, printOpts: PrintOptions
         info(`chart [${i + 1}/${CHARTS.length}] ${line.replace(/^chart: /, "")} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       }
       if (written === 0) throw new UserError(`chart: --all: no chart could be drawn (${skipped.length} skipped for missing data)`);
+      outputs.write(join(dir, `charts${PROVENANCE_SUFFIX}`), provenance);
     });
   } finally {
     await renderer.close();
@@ -182,8 +190,21 @@ async function exportAll(ws: Workspace, opts: ChartOpts, printOpts: PrintOptions
   info(`chart: ${written} charts in ${rel}/ (${format.toUpperCase()}), one browser, ${((Date.now() - started) / 1000).toFixed(1)} s${skipped.length ? `; skipped for missing data: ${skipped.join(", ")}` : ""}`);
 }
 
+/** The workspace with --data, the variant's rules for the refinement charts, and the provenance text every chart records. */
+function chartInputs(opts: ChartOpts): { ws: Workspace; extra: Pick<ChartContext, "rules" | "alreadyRefined">; provenance: string } {
+  const base = defaultWorkspace();
+  const ws: Workspace = opts.data ? { ...base, data: resolve(opts.data) } : base;
+  if (opts.data && !holdsCorpus(ws.data)) throw new UserError(`chart: --data ${opts.data}: no corpus there (train.json, dev.json or test.json expected)`);
+  const variant = variantFromOptions(opts);
+  const found = readManifest(ws.data);
+  if (found && flagsTweakRules(opts)) throw new UserError(`chart: --data ${relative(process.cwd(), ws.data) || "."}: already refined by \`cci refine\` (variant ${found.variant.name}); the rule flags would refine it again: give the raw folder with the flags`);
+  const recorded = found ? found.variant : variant;
+  const provenance = provenanceText({ variant: variantRecord(recorded), corpus: corpusRecord(ws.data, presentSplits(ws.data).map((s) => join(ws.data, `${s}.json`)).filter((f) => existsSync(f))), refined_by: found ? "cci refine" : null });
+  return { ws, extra: { rules: variant.rules, alreadyRefined: found ? relative(process.cwd(), ws.data) || "." : undefined }, provenance };
+}
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("chart")
     .summary("export charts at print size for a paper (PNG, SVG or PDF)")
     .description(
@@ -211,7 +232,9 @@ export function register(program: Command): void {
     .option("--format <format>", `${CHART_FORMATS.join(" | ")} (default: from --out's extension; png with --all)`)
     .option("--no-title", "leave the title out (a paper's caption says it)")
     .option("--out <file>", "output file (with --all: output folder)")
-    .action(async (name: string | undefined, opts: ChartOpts) => {
+    .option("--data <dir>", "corpus folder the charts are drawn from (default: the workspace's); a folder `cci refine` wrote is drawn as is (its refinement charts refuse: they need the raw corpus)");
+  addVariantOptions(cmd);
+  cmd.action(async (name: string | undefined, opts: ChartOpts) => {
       if (opts.list) {
         printTable(CHARTS.map((c) => ({ chart: c.name, "--split": c.perSplit ? "yes" : "", shows: c.description })));
         return;
@@ -220,26 +243,29 @@ export function register(program: Command): void {
       if (opts.all) {
         if (name) throw new UserError(`chart: give a chart NAME or --all, not both`);
         if (!opts.out) throw new UserError("chart: --all needs --out DIR (the folder to write the charts into)");
-        const ws = defaultWorkspace();
-        return exportAll(ws, opts, printOpts, [ws.data, ...filesUnder(ws.data), ...filesUnder(ws.refined)]);
+        const { ws, extra, provenance } = chartInputs(opts);
+        return exportAll(ws, opts, printOpts, [ws.data, ...filesUnder(ws.data), ...filesUnder(ws.refined)], extra, provenance);
       }
       if (!name) throw new UserError("chart: give a chart NAME (`cci chart --list` names them) or --all");
       const entry = chartEntry(name);
       if (!opts.out) throw new UserError("chart: --out FILE is required");
       const format = chartFormat(opts.format, opts.out);
       if (!isSplit(opts.split)) throw new UserError(`chart: --split ${opts.split}: expected train, dev, train+dev or test`);
-      const ws = defaultWorkspace();
-      info(describeWorkspace(ws));
+      const { ws, extra, provenance } = chartInputs(opts);
       // The corpus folders are inputs file by file: --out resource/data/dev.json is the corpus.
       assertNotInput(opts.out, [ws.data, ...filesUnder(ws.data), ...filesUnder(ws.refined)]);
+      assertNotInput(provenancePath(opts.out), [ws.data, ...filesUnder(ws.data), ...filesUnder(ws.refined)]);
       checkChromePath();
-      const { fig, size } = await prepare(entry, { ws, split: opts.split }, opts, printOpts);
+      const { fig, size } = await prepare(entry, { ws, split: opts.split, ...extra }, opts, printOpts);
+      info(opts.data ? `corpus: ${relative(process.cwd(), ws.data) || "."} (--data)` : describeWorkspace(ws));
       if (format === "png") checkPngSize(size);
       const renderer = await openRenderer(format);
       try {
         const rel = relative(process.cwd(), opts.out) || opts.out;
         const { data, line } = await draw(renderer, fig, size, format, rel);
         writeFileAtomic(opts.out, data);
+        // The figure's provenance beside it (the variant and the corpus it was drawn from).
+        writeFileAtomic(provenancePath(opts.out.replace(/\.(png|svg|pdf)$/i, ".json")), provenance);
         info(line);
       } finally {
         await renderer.close();

@@ -8,8 +8,15 @@ import { FORMATS, PLOTLY_MODES, parseFormats } from "../../charts/export";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 import { printTable } from "../../util/text-table";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { holdsCorpus, presentSplits } from "../../corpus/locate";
+import { FAITHFUL_RULES } from "../../refine/rules";
+import { addVariantOptions, describeVariant, sameRules, variantFromOptions, variantRecord, type VariantOptions } from "../../variant/variant";
+import { corpusRecord, readManifest } from "../../variant/manifest";
+import { provenanceText } from "../../variant/provenance";
 
-interface EdaOpts {
+interface EdaOpts extends VariantOptions {
   data?: string;
   out?: string;
   refined?: string;
@@ -21,7 +28,7 @@ const list = (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.s
 const same = (a: string, b: string) => resolve(a) === resolve(b);
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("eda")
     .summary("statistics, CSVs and charts of the corpus, raw and refined (HTML, PNG, SVG)")
     .description(
@@ -38,8 +45,9 @@ export function register(program: Command): void {
     .option("--out <dir>", "output folder (default: the workspace's EDA folder)")
     .option("--refined <dir>", "also analyse this refined folder into OUT/refined_data and compare it with --data (one that holds no corpus is refined from --data in a scratch folder: nothing is written outside --out)")
     .option("--formats <list>", `chart formats, comma-separated (${FORMATS.join(",")})`, list)
-    .option("--plotly <mode>", "HTML charts: shared (one plotly.min.js in OUT, linked by every chart), inline (self-contained, ~5 MB each) or cdn (small, needs network to view)", "shared")
-    .action(async (opts: EdaOpts) => {
+    .option("--plotly <mode>", "HTML charts: shared (one plotly.min.js in OUT, linked by every chart), inline (self-contained, ~5 MB each) or cdn (small, needs network to view)", "shared");
+  addVariantOptions(cmd);
+  cmd.action(async (opts: EdaOpts) => {
       const { formats, unknown } = parseFormats(opts.formats ?? [...FORMATS]);
       if (unknown.length || formats.length === 0) throw new UserError(`--formats: unknown format ${unknown.join(", ") || "(none)"} (choose from ${FORMATS.join(", ")})`);
       if (!(PLOTLY_MODES as readonly string[]).includes(opts.plotly)) throw new UserError(`--plotly: expected ${PLOTLY_MODES.join(", ")}, got ${opts.plotly}`);
@@ -59,9 +67,19 @@ export function register(program: Command): void {
         else throw new UserError(`eda --data ${data}: also give --out DIR (where the charts and CSVs go)`);
       }
       const rel = (p: string) => relative(process.cwd(), p) || ".";
+      // A variant's rules refine --data afresh (in a scratch folder): a refined folder given too would be another table's output.
+      const variant = variantFromOptions(opts);
+      const tweaked = !sameRules(variant.rules, FAITHFUL_RULES);
+      const manifest = readManifest(data);
+      if (manifest && (tweaked || opts.refined)) throw new UserError(`eda: --data ${rel(data)}: already refined by \`cci refine\` (variant ${manifest.variant.name}); refining it again is refused: give the raw folder`);
+      if (tweaked && opts.refined && holdsCorpus(opts.refined)) throw new UserError(`eda: --refined ${rel(opts.refined)} holds a refined corpus, and the rule flags refine --data themselves: give one or the other`);
+      if (tweaked) refined = opts.refined ?? refinedOut(out);
       // Only the plain workspace run keeps a refined corpus it had to make; otherwise nothing lands outside --out.
-      const keepRefined = !opts.data && !opts.out && !opts.refined;
-      const run = await runEda({ data, out, refined, formats, plotly: opts.plotly as (typeof PLOTLY_MODES)[number], keepRefined });
+      const keepRefined = !tweaked && !opts.data && !opts.out && !opts.refined;
+      const files = (dir: string) => presentSplits(dir).map((s) => join(dir, `${s}.json`)).filter((f) => existsSync(f));
+      const provenance = provenanceText({ variant: variantRecord(manifest ? manifest.variant : variant), corpus: corpusRecord(data, files(data)), refined: refined && !tweaked && holdsCorpus(refined) ? { ...corpusRecord(refined, files(refined)), variant: readManifest(refined)?.manifest.variant ?? "no manifest (refined before cci refine wrote one)" } : refined ? `refined from the corpus by the variant's rules` : null });
+      if (tweaked) info(`eda: variant ${describeVariant(variant)}`);
+      const run = await runEda({ data, out, refined, formats, plotly: opts.plotly as (typeof PLOTLY_MODES)[number], keepRefined, rules: tweaked ? variant.rules : undefined, provenance });
       for (const f of [run.raw, ...(run.refined ? [run.refined] : [])]) {
         info(`eda: ${rel(f.data)} → ${rel(f.out)}`);
         printTable(f.splits.map(overviewRow));

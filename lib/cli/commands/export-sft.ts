@@ -13,12 +13,13 @@ import type { Mode, VariantName } from "../../prompts";
 import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info, progress } from "../../util/progress";
-import { variantAndMode } from "./prompts";
+import { promptAndVariant } from "./prompts";
+import { addVariantOptions, type Variant, type VariantOptions } from "../../variant/variant";
+import { promptExamples } from "../../variant/plan-corpus";
 import { printTable } from "../../util/text-table";
 
-interface ExportOpts {
+interface ExportOpts extends VariantOptions {
   variant?: string;
-  mode: string;
   tokenizer?: string;
   eos?: string;
   bos: string;
@@ -51,7 +52,7 @@ function parseMaxLength(v: string | undefined): number | undefined {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("export-sft")
     .summary("corpus file → supervised fine-tuning data of one prompt variant (token ids and/or text)")
     .description(
@@ -74,30 +75,33 @@ export function register(program: Command): void {
     )
     .argument("[file]", "corpus file (e.g. resource/data/train.json)")
     .option("--variant <name>", "prompt variant (see `cci prompts --list`)")
-    .option("--mode <mode>", "faithful or fixed", "faithful")
+    .option("--mode <mode>", "faithful or fixed (alias of --prompt-mode)")
     .option("--tokenizer <dir>", "Hugging Face tokenizer folder (offline)")
     .option("--eos <token>", `eos string ending each target (default: the tokenizer's, else ${DEFAULT_EOS})`)
     .option("--template <name|file>", `chat template without a tokenizer: ${TEMPLATE_NAMES.join(", ")} or a Jinja file`, "llama2")
     .option("--bos <token>", "bos string for the template without a tokenizer", "<s>")
     .option("--no-length-rule", "keep prompts longer than model_max_length (the original's eval mode)")
     .option("--max-length <n>", "use this limit instead of the tokenizer's model_max_length")
-    .option("--out <file>", "output OUT.jsonl (OUT.text.jsonl and OUT.config.json go beside it)")
-    .action(async (file: string | undefined, opts: ExportOpts) => {
-      const { variant, mode } = variantAndMode(opts.variant, opts.mode);
+    .option("--out <file>", "output OUT.jsonl (OUT.text.jsonl and OUT.config.json go beside it)");
+  addVariantOptions(cmd, { prompts: true });
+  cmd.action(async (file: string | undefined, opts: ExportOpts) => {
+      const { variant, mode, refine } = promptAndVariant(opts.variant, opts);
       if (!file) throw new UserError("export-sft needs a corpus FILE");
       if (!opts.out) throw new UserError("export-sft needs --out OUT.jsonl");
       const paths = exportPaths(opts.out);
       // The corpus file and a --template file are inputs; all three outputs are staged and land together at the end.
       const outputs = openOutputs(IO.exportSft(file, opts.tokenizer ? paths : { text: paths.text, config: paths.config }, opts.tokenizer ? { tokenizer: opts.tokenizer } : { template: opts.template }));
-      await outputs.run(() => exportSft(file, paths, opts, variant, mode, outputs));
+      await outputs.run(() => exportSft(file, paths, opts, variant, mode, outputs, refine));
     });
 }
 
-async function exportSft(file: string, paths: ReturnType<typeof exportPaths>, opts: ExportOpts, variant: VariantName, mode: Mode, outputs: OutputSet): Promise<void> {
+async function exportSft(file: string, paths: ReturnType<typeof exportPaths>, opts: ExportOpts, variant: VariantName, mode: Mode, outputs: OutputSet, refine: Variant): Promise<void> {
   const maxLength = parseMaxLength(opts.maxLength);
-  const examples = loadCorpus(file);
+  const src = promptExamples(file, refine, opts, loadCorpus);
+  const examples = src.examples;
   const rel = (p: string) => relative(process.cwd(), p);
-  const config: Record<string, unknown> = { input: rel(file), variant, mode, examples: examples.length };
+  // OUT.config.json records the refinement variant and the input's sha256 (provenance).
+  const config: Record<string, unknown> = { input: rel(file), variant, mode, examples: examples.length, refinement: { variant: src.recorded, refined_here: src.refinedHere, corpus: src.corpus } };
 
   if (opts.tokenizer) {
     // transformers.js takes seconds to import: only when a tokenizer is asked for.

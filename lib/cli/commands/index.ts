@@ -8,6 +8,7 @@ import * as exportSft from "./export-sft";
 import * as env from "./env";
 import * as train from "./train";
 import * as baseline from "./baseline";
+import * as ablate from "./ablate";
 import * as predict from "./predict";
 import * as serve from "./serve";
 import * as vote from "./vote";
@@ -25,6 +26,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   env.register,
   train.register,
   baseline.register,
+  ablate.register,
   predict.register,
   serve.register,
   vote.register,

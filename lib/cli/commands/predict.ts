@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { relative } from "node:path";
+import { dirname, relative } from "node:path";
 import { loadCorpus } from "../../corpus/load";
 import { ANSWERS, type Answer } from "../../corpus/schema";
 import { isMode, isVariantName, MODES, VARIANT_NAMES } from "../../prompts/variants";
@@ -23,12 +23,15 @@ import { readRunJson, selectRecipes } from "../../train/bundle";
 import { gpusOption } from "../../train/queue";
 import { runPredictJobs, stripOptions } from "../../infer/batch";
 import { printTable } from "../../util/text-table";
+import { addVariantOptions, describeVariant, variantFromOptions, variantRecord, type VariantOptions } from "../../variant/variant";
+import { flagsTweakRules } from "../../variant/plan-corpus";
+import { corpusRecord } from "../../variant/manifest";
+import { provenancePath, provenanceText } from "../../variant/provenance";
 
-interface PredictOpts {
+interface PredictOpts extends VariantOptions {
   recipe?: string;
   variant?: string;
   tokenizer?: string;
-  mode: string;
   refined?: boolean;
   name?: string;
   backend: string;
@@ -153,6 +156,13 @@ function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
   runFaithful(python, argv);
 }
 
+/** `{name}.provenance.json` beside the prediction: the variant and the corpus file it answers. */
+function writeJobProvenance(job: PredictJob, backend: string): void {
+  const corpus = corpusRecord(dirname(job.baseFile), [job.baseFile]);
+  const prov = { variant: variantRecord(job.refineVariant), corpus, recipe: job.bundle ? job.name : null, prompt_variant: job.spec.variant, data: job.spec.data, mode: job.spec.mode, backend };
+  writeFileAtomic(provenancePath(job.out), provenanceText(prov));
+}
+
 function report(job: PredictJob, answers: readonly Answer[], extra = ""): void {
   const counts = ANSWERS.map((a) => answers.filter((x) => x === a).length);
   info(`predict: ${job.name} on ${job.split}: ${answers.length} examples${extra} → ${rel(job.out)} (+ .probs.json); answers A/B/C ${counts.join("/")}`);
@@ -161,7 +171,7 @@ function report(job: PredictJob, answers: readonly Answer[], extra = ""): void {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("predict")
     .summary("score a recipe (or a variant) with the original's A/B/C rule → prediction file + probabilities")
     .description(
@@ -189,7 +199,7 @@ export function register(program: Command): void {
     .option("--recipe <which>", "a recipe with a run bundle in --runs (variant, data, mode, tokenizer from its run.json): a name, a number 1–11, a comma-separated list, or all")
     .option("--variant <name>", `without a recipe: prompt variant (${VARIANT_NAMES.join(", ")})`)
     .option("--tokenizer <dir>", "tokenizer folder (default with --recipe: the bundle's adapter/)")
-    .option("--mode <mode>", `without a recipe: prompt mode, ${MODES.join(" or ")}`, "faithful")
+    .option("--mode <mode>", `without a recipe: prompt mode, ${MODES.join(" or ")} (alias of --prompt-mode)`)
     .option("--refined", "without a recipe: render prompts from the refined split (as recipes on refined data)")
     .option("--name <name>", "without a recipe: prediction name (default: the variant)")
     .option("--backend <name>", BACKENDS.join(" | "), "faithful")
@@ -215,8 +225,9 @@ export function register(program: Command): void {
     .option("--fresh", "ignore (delete) the journal of an interrupted run instead of resuming it")
     .option("--compare <files...>", "compare two prediction files (agreement, largest probability differences)")
     .option("--gold <file>", "with --compare: a labelled split for each side's accuracy")
-    .option("--top <n>", "with --compare: how many of the largest differences to list", "10")
-    .action(async (opts: PredictOpts) => {
+    .option("--top <n>", "with --compare: how many of the largest differences to list", "10");
+  addVariantOptions(cmd, { prompts: true });
+  cmd.action(async (opts: PredictOpts) => {
       if (opts.compare) return printCompare(opts.compare, opts);
       if (opts.recipe !== undefined) {
         const picked = selectRecipes(opts.recipe);
@@ -230,7 +241,9 @@ export function register(program: Command): void {
       if (!(PREDICT_SPLITS as readonly string[]).includes(opts.split)) throw new UserError(`--split: expected ${PREDICT_SPLITS.join(" or ")}, got "${opts.split}"`);
       if (!(LOGPROBS_VIA as readonly string[]).includes(opts.logprobsVia)) throw new UserError(`--logprobs-via: expected ${LOGPROBS_VIA.join(" or ")}, got "${opts.logprobsVia}"`);
       if (opts.variant !== undefined && !isVariantName(opts.variant)) throw new UserError(`--variant: unknown variant "${opts.variant}" (one of: ${VARIANT_NAMES.join(", ")})`);
-      if (!isMode(opts.mode)) throw new UserError(`--mode: expected ${MODES.join(" or ")}, got "${opts.mode}"`);
+      // Variant flags: without a recipe they choose the rules (--refined) and prompt mode; with one they must match its bundle's.
+      const anyVariantFlag = flagsTweakRules(opts) || opts.promptMode !== undefined || opts.mode !== undefined;
+      const refine = anyVariantFlag ? variantFromOptions(opts) : undefined;
       checkPredictionName(opts.name);
       if (!(Number(opts.timeout) > 0 && Number(opts.timeout) <= MAX_TIMEOUT_S)) throw new UserError(`--timeout: expected a positive number of seconds up to ${MAX_TIMEOUT_S}, got "${opts.timeout}"`);
       const backend = opts.backend as BackendName;
@@ -243,7 +256,8 @@ export function register(program: Command): void {
       const job = await prepareJob({
         recipe: opts.recipe,
         variant: opts.variant as never,
-        mode: opts.mode,
+        mode: refine?.prompts,
+        refine,
         data: opts.refined ? "refined" : "raw",
         tokenizer: opts.tokenizer,
         name: opts.name,
@@ -256,6 +270,8 @@ export function register(program: Command): void {
       });
       for (const out of [job.out, probsPath(job.out)]) assertNotInput(out, predictionInputs(job));
       info(`predict: ${job.name}: ${job.spec.variant} (${job.spec.mode}, ${job.spec.data} data) on ${rel(job.baseFile)}, tokenizer ${rel(job.tokenizerDir)}, A/B/C = ${job.answerIds.join("/")}`);
+      info(`predict: variant ${describeVariant(job.refineVariant)}${job.spec.data === "raw" ? " (raw data: its rules are not applied)" : ""}`);
+      assertNotInput(provenancePath(job.out), predictionInputs(job));
       if (job.checkedAgainstTraining)
         info(
           job.checkedSplit === split
@@ -264,7 +280,10 @@ export function register(program: Command): void {
         );
       if (backend === "faithful") {
         runFaithfulBackend(job, opts);
-        if (!opts.dryRun) report(job, loadMember(job.out).examples.map((e) => e.output as Answer), " (faithful)");
+        if (!opts.dryRun) {
+          writeJobProvenance(job, "faithful");
+          report(job, loadMember(job.out).examples.map((e) => e.output as Answer), " (faithful)");
+        }
         return;
       }
       const { scorer, fingerprint } = await makeScorer(backend, job, opts);
@@ -273,6 +292,7 @@ export function register(program: Command): void {
       try {
         const r = await runScoring({ name: job.name, raw: job.raw, inputs: job.inputs, out: job.out, fingerprint }, scorer, { fresh: opts.fresh, onScored: () => bar.tick() });
         bar.done();
+        writeJobProvenance(job, backend);
         const rate = r.scored > 0 && r.seconds > 0 ? `, ${(r.scored / r.seconds).toFixed(2)} examples/s` : "";
         report(job, r.answers, ` (scored ${r.scored}${r.resumed ? `, resumed ${r.resumed} from the journal` : ""} in ${r.seconds.toFixed(1)} s${rate})`);
         if (job.bundle) {

@@ -6,10 +6,12 @@ import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 import { printTable } from "../../util/text-table";
+import { addVariantOptions, variantFromOptions, type Variant, type VariantOptions } from "../../variant/variant";
+import { promptExamples } from "../../variant/plan-corpus";
+import { provenancePath, provenanceText } from "../../variant/provenance";
 
-interface PromptsOpts {
+interface PromptsOpts extends VariantOptions {
   variant?: string;
-  mode: string;
   eos: string;
   out?: string;
   list?: boolean;
@@ -24,8 +26,14 @@ export function variantAndMode(variant: string | undefined, mode: string): { var
   return { variant, mode };
 }
 
+/** The prompt variant and the refinement variant (rules + prompt mode; --mode is --prompt-mode's alias). */
+export function promptAndVariant(promptVariant: string | undefined, o: VariantOptions): { variant: VariantName; mode: Mode; refine: Variant } {
+  const refine = variantFromOptions(o);
+  return { ...variantAndMode(promptVariant, refine.prompts), refine };
+}
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("prompts")
     .summary("corpus file → chat messages and targets of one prompt variant (JSONL)")
     .description(
@@ -40,25 +48,29 @@ export function register(program: Command): void {
     )
     .argument("[file]", "corpus file (e.g. resource/data/dev.json)")
     .option("--variant <name>", "prompt variant (see --list)")
-    .option("--mode <mode>", "faithful or fixed", "faithful")
+    .option("--mode <mode>", "faithful or fixed (alias of --prompt-mode)")
     .option("--eos <token>", "eos string that ends each target", DEFAULT_EOS)
     .option("--out <file>", "output JSONL file")
     .option("--list", "print the variants and exit")
-    .option("--quirks", "also print how many examples each quirk touches, by category")
-    .action((file: string | undefined, opts: PromptsOpts) => {
+    .option("--quirks", "also print how many examples each quirk touches, by category");
+  addVariantOptions(cmd, { prompts: true });
+  cmd.action((file: string | undefined, opts: PromptsOpts) => {
       if (opts.list) {
         printTable(VARIANT_NAMES.map((v) => ({ variant: v, summary: VARIANTS[v].summary })));
         return;
       }
-      const { variant, mode } = variantAndMode(opts.variant, opts.mode);
+      const { variant, mode, refine } = promptAndVariant(opts.variant, opts);
       if (!file) throw new UserError("prompts needs a corpus FILE");
       if (!opts.out) throw new UserError("prompts needs --out FILE.jsonl");
       const outputs = openOutputs(IO.prompts(file, opts.out));
-      const examples = loadCorpus(file);
+      outputs.declare(provenancePath(opts.out));
+      const src = promptExamples(file, refine, opts, loadCorpus);
+      const examples = src.examples;
       const rows = buildPrompts(examples, variant, { mode, eos: opts.eos });
       outputs.write(opts.out, toJsonl(rows));
+      outputs.write(provenancePath(opts.out), provenanceText({ variant: src.recorded, corpus: src.corpus, refined_here: src.refinedHere, prompt_variant: variant }));
       outputs.commit();
-      info(`prompts: ${relative(process.cwd(), file)} → ${relative(process.cwd(), opts.out)}  ${rows.length} prompts (${variant}, ${mode})`);
+      info(`prompts: ${relative(process.cwd(), file)}${src.refinedHere ? ` (refined by ${refine.name})` : ""} → ${relative(process.cwd(), opts.out)}  ${rows.length} prompts (${variant}, ${mode})`);
       const dangling = danglingWarning(examples);
       if (dangling) info(`prompts: ${dangling}`);
       if (opts.quirks) printTable(quirkCounts(examples, [variant]));

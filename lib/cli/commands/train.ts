@@ -24,6 +24,9 @@ import { writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 import { printTable } from "../../util/text-table";
+import { addVariantOptions, describeVariant, isFaithful, variantFromOptions, type VariantOptions } from "../../variant/variant";
+import { MANIFEST_NAME } from "../../variant/manifest";
+import { bundleVariant, checkRunsFolderVariant, flagsTweakRules, planCorpus } from "../../variant/plan-corpus";
 
 const entrypoints = () => entrypointDirs(repoRoot());
 
@@ -45,13 +48,12 @@ function writeTarget(target: Target, runsDir: string, runs: RunJson[], cluster: 
   console.log(job.submit.map(shellQuote).join(" "));
 }
 
-interface PlanOpts {
+interface PlanOpts extends VariantOptions {
   recipe?: string;
   out?: string;
   data?: string;
   tokenizer?: string;
   engine: string;
-  mode: string;
   target: string;
   force?: boolean;
   baseModel?: string;
@@ -85,7 +87,7 @@ function clusterOptions(opts: LaunchOpts, engine: string): ClusterOptions {
 }
 
 function registerPlan(train: Command): void {
-  train
+  const planCmd = train
     .command("plan")
     .summary("recipes → run bundles (data, entrypoint, run.json, compute plan)")
     .description(
@@ -108,6 +110,15 @@ function registerPlan(train: Command): void {
         "--lr replaces the recipe's learning rate (both for experiments and tests).",
         "--target slurm|skypilot also writes the cluster job over the planned",
         "bundles.",
+        "",
+        "Variants (lib/variant/README.md): --rules FILE, --disable, --alt, --add-rule",
+        "refine the refined recipes' data with that rule table; --prompt-mode sets",
+        "the prompts. A variant other than the faithful one is planned into its own",
+        "runs folder (default resource/runs/VARIANT); one runs folder never mixes",
+        "variants. --data a folder `cci refine` wrote (it holds " + MANIFEST_NAME + ") is",
+        "taken as refined by its own rules, never refined again; rule flags that",
+        "ask for other rules are refused. run.json records the variant (name, rule",
+        "table, prompt mode) and the sha256 of the corpus files each recipe read.",
       ].join("\n"),
     )
     .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all")
@@ -118,18 +129,17 @@ function registerPlan(train: Command): void {
     .option("--engine <engine>", ENGINES.join(", "), "faithful")
     .option("--base-model <dir>", "load the base model from this folder instead of the recipe's Hub id")
     .option("--lr <lr>", "learning rate instead of the recipe's")
-    .option("--mode <mode>", `prompt mode: ${MODES.join(" or ")}`, "faithful")
+    .option("--mode <mode>", `prompt mode: ${MODES.join(" or ")} (alias of --prompt-mode)`)
     .option("--target <target>", TARGETS.join(", "), "local")
     .option("--force", "plan afresh over runs that already started (their outputs are deleted)")
-    .option("--calibration <file>", "step times from `cci train calibrate` (default: the H200 measurement shipped in lib/train/steptime-h200.ts)")
-    .action(async (opts: PlanOpts) => {
+    .option("--calibration <file>", "step times from `cci train calibrate` (default: the H200 measurement shipped in lib/train/steptime-h200.ts)");
+  addVariantOptions(planCmd, { prompts: true });
+  planCmd.action(async (opts: PlanOpts) => {
       const calibration = opts.calibration ? readCalibration(opts.calibration) : undefined;
       const selected = selectRecipes(opts.recipe ?? "");
       const engine = oneOf<Engine>("--engine", opts.engine, ENGINES);
       const target = oneOf<Target>("--target", opts.target, TARGETS);
-      if (!isMode(opts.mode)) throw new UserError(`--mode: expected ${MODES.join(" or ")}, got "${opts.mode}"`);
-      const mode: Mode = opts.mode;
-      const runsDir = resolve(opts.out ?? defaultRunsDir());
+      const asked = variantFromOptions(opts);
       let dataDir = opts.data;
       if (!dataDir) {
         const ws = defaultWorkspace();
@@ -140,11 +150,20 @@ function registerPlan(train: Command): void {
       if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new UserError(`--lr: expected a positive number, got "${opts.lr}"`);
       if (opts.baseModel !== undefined && !existsSync(join(opts.baseModel, "config.json"))) throw new UserError(`--base-model ${opts.baseModel}: no config.json there (give a Hugging Face model folder)`);
       const baseModel = opts.baseModel === undefined ? undefined : resolve(opts.baseModel);
-      const raw = loadRunCorpus(dataDir);
-      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer, { template: templateOpt(opts.template) }) : undefined, baseModel, lr }, (p) =>
+      const corpus = planCorpus(dataDir, asked, flagsTweakRules(opts), selected);
+      if (corpus.note) info(corpus.note);
+      const variant = corpus.variant;
+      const mode: Mode = variant.prompts;
+      const variantDir = join(defaultRunsDir(), variant.name);
+      const runsDir = resolve(opts.out ?? (isFaithful(variant) ? defaultRunsDir() : variantDir));
+      checkRunsFolderVariant(runsDir, variant, selected.map((s) => s.recipe.name), shown(isFaithful(variant) ? defaultRunsDir() : variantDir) === shown(runsDir) ? `${shown(runsDir)}-${variant.name}` : shown(isFaithful(variant) ? defaultRunsDir() : variantDir));
+      if (!isFaithful(variant)) info(`train plan: variant ${describeVariant(variant)} → ${shown(runsDir)}`);
+      const raw = corpus.raw;
+      const planned = await planRecipes(selected, raw, { rules: variant.rules, refined: corpus.refined, provenance: corpus.provenance, runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer, { template: templateOpt(opts.template) }) : undefined, baseModel, lr }, (p) =>
         info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps`),
       );
-      printTable(planned.map((p) => planRow(p.plan)));
+      printTable(planned.map((p) => ({ ...planRow(p.plan), variant: variant.name })));
+      info(`train plan: ${planned.length} bundle(s) of variant ${variant.name} in ${shown(runsDir)}`);
       if (!opts.tokenizer) info("train plan: no --tokenizer: token counts are estimates from characters (see the assumptions); the length rule was not applied");
       info("assumptions:");
       for (const a of assumptions(opts.tokenizer ? "tokenizer" : "estimate", calibration)) info(`  - ${a}`);
@@ -251,6 +270,7 @@ function registerStatus(train: Command): void {
           return {
             "#": r.index,
             run: r.name,
+            variant: bundleVariant(r.dir).name,
             state: s.state,
             step: s.step === null ? "" : `${s.step}/${s.maxSteps ?? "?"}`,
             "last loss": s.lastLoss === null ? "" : +s.lastLoss.toFixed(4),
@@ -270,8 +290,14 @@ export function register(program: Command): void {
     .description("Training runs of SPEC §6 as launchable, monitored bundles. See `cci train plan --help`.");
   train
     .command("list")
-    .summary("the eleven recipes")
-    .action(() => printTable(RECIPES.map((r, i) => ({ "#": i + 1, name: r.name, model: r.model_id, method: r.method, "4-bit": r.load_in_4bit, lr: r.learning_rate, variant: r.dataset, data: r.data }))));
+    .summary("the eleven recipes (and the variant of each one's bundle in --runs)")
+    .option("--runs <dir>", "runs folder whose bundles' variants to show (default resource/runs)")
+    .action((opts: { runs?: string }) => {
+      const runsDir = resolve(opts.runs ?? defaultRunsDir());
+      // "variant" is the prompt variant (SPEC §4); "bundle variant" the refinement/prompt-mode variant a planned bundle was built with.
+      const planned = (name: string) => (existsSync(join(runsDir, name, "run.json")) ? bundleVariant(join(runsDir, name)).name : "");
+      printTable(RECIPES.map((r, i) => ({ "#": i + 1, name: r.name, model: r.model_id, method: r.method, "4-bit": r.load_in_4bit, lr: r.learning_rate, variant: r.dataset, data: r.data, "bundle variant": planned(r.name) })));
+    });
   registerPlan(train);
   registerLaunch(train);
   registerStatus(train);

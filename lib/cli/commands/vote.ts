@@ -6,6 +6,7 @@ import type { Answer } from "../../corpus/schema";
 import { VOTE_METHODS, voteFiles, type VoteMethod } from "../../ensemble/ensemble";
 import { FINAL_RESULT, predictionsDir } from "../../ensemble/paths";
 import { isProbsFile } from "../../ensemble/predictions";
+import { PROVENANCE_SUFFIX, isProvenanceFile, variantLabel } from "../../variant/provenance";
 import { agreementRate } from "../../analysis/agreement";
 import { accuracy, correctness } from "../../analysis/metrics";
 import { bootstrapMean } from "../../analysis/bootstrap";
@@ -76,8 +77,11 @@ export function register(program: Command): void {
     .action((given: string[], opts: VoteOpts) => {
       if (!(VOTE_METHODS as readonly string[]).includes(opts.method)) throw new UserError(`vote: --method ${opts.method}: expected ${VOTE_METHODS.join(" or ")}`);
       // A shell glob such as lr-*.json also matches the NAME.probs.json sidecars: they are read beside their predictions, not voted.
-      let files = given.filter((f) => !isProbsFile(f));
-      if (files.length < given.length) info(`vote: ${given.length - files.length} probabilities sidecar(s) (*.probs.json) skipped: each is read beside its prediction file`);
+      let files = given.filter((f) => !isProbsFile(f) && !isProvenanceFile(f));
+      const probsSkipped = given.filter(isProbsFile).length;
+      const provSkipped = given.filter(isProvenanceFile).length;
+      if (probsSkipped) info(`vote: ${probsSkipped} probabilities sidecar(s) (*.probs.json) skipped: each is read beside its prediction file`);
+      if (provSkipped) info(`vote: ${provSkipped} provenance sidecar(s) (*.provenance.json) skipped: each is read beside its prediction file`);
       if (given.length > 0 && files.length === 0) throw new UserError("vote: every FILE given is a probabilities sidecar (*.probs.json); give the prediction files");
       let out = opts.out;
       if (opts.split !== "test" && opts.split !== "dev") throw new UserError(`vote: --split ${opts.split}: expected test or dev`);
@@ -103,10 +107,13 @@ export function register(program: Command): void {
       printTable([
         ...result.members.map((m) => {
           const answers = m.examples.map((e) => e.output as Answer);
-          return { member: m.name, "agrees with vote": +agreementRate(answers, result.answers).toFixed(4), ...(truth ? scored(answers, truth) : {}) };
+          return { member: m.name, variant: variantLabel(m.file), "agrees with vote": +agreementRate(answers, result.answers).toFixed(4), ...(truth ? scored(answers, truth) : {}) };
         }),
-        ...(truth ? [{ member: "(vote)", "agrees with vote": 1, ...scored(result.answers, truth) }] : []),
+        ...(truth ? [{ member: "(vote)", variant: "", "agrees with vote": 1, ...scored(result.answers, truth) }] : []),
       ]);
+      // Members of different variants may vote together; say so, since it is easy to do by accident.
+      const variants = [...new Set(result.members.map((m) => variantLabel(m.file)))];
+      if (variants.length > 1) info(`vote: members of ${variants.length} variants voted together: ${variants.join(", ")}${variants.includes("faithful?") ? ` ("faithful?": no ${PROVENANCE_SUFFIX} beside the prediction, assumed faithful)` : ""}`);
       if (truth) {
         const v = bootstrapMean(correctness(result.answers, truth));
         info(`vote: accuracy ${pct(v.estimate)} (95 % bootstrap interval ${pct(v.low)}–${pct(v.high)}, n = ${v.n})`);
