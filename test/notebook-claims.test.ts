@@ -119,6 +119,22 @@ describe("02-refinement", () => {
       expect(outText(gpu)).toMatch(/cci ablate --predictions/);
     });
   });
+  it("says of which total delete-jamo's share is, counts utterances per question and per conversation, and states the turns' fall against the report's 5.5", () => {
+    const text = md(cs[find(cs, "markdown", "**What refinement amounts to.**")]);
+    const fmt = (x: string) => Number(x).toLocaleString("en");
+    const chars = outText(cs[find(cs, "code", 'characterLine("train"')]).match(/train: the rules delete (\d+) characters, merging adds (\d+) spaces back, net (\d+) \(([\d.]+) % of \d+\); delete-jamo deletes (\d+): (\d+) % of the deleted, (\d+) % of the net drop/)!;
+    expect(chars).toBeTruthy();
+    expect(text).toContain(`the rules delete ${fmt(chars[1])} characters and merging adds ${fmt(chars[2])} spaces back (one per merge), so the text shrinks by ${fmt(chars[3])} characters net, ${chars[4]} %`);
+    expect(text).toContain(`\`delete-jamo\` deletes ${fmt(chars[5])} of them — ${chars[6]} % of the deleted characters, ${chars[7]} % of the net drop`);
+    const d = outText(cs[find(cs, "code", "distinctStepCounts(loadSplit")]).match(/train: (\d+) utterance copies in \d+ questions are (\d+) distinct utterances in \d+ conversations; delete-jamo changes (\d+) copies, (\d+) distinct/)!;
+    expect(d).toBeTruthy();
+    expect(text).toContain(`\`delete-jamo\` changes ${fmt(d[3])} utterance copies; counted once per conversation, ${fmt(d[4])} distinct utterances (of ${fmt(d[2])})`);
+    const falls = outText(cs[find(cs, "code", "turnFallLine(")]);
+    const fall = (split: string) => falls.match(new RegExp(`(?:^|, |: )${split.replace("+", "\\+")} [\\d.]+ → [\\d.]+ \\(([\\d.]+)\\)`))![1];
+    expect(text).toContain(`a fall of ${fall("train")} turns per question in train and ${fall("train+dev")} over train+dev, where the original's report gives ≈ 5.5`);
+    expect(lastMarkdown(cs)).toContain(`(a fall of ${fall("train+dev")} over train+dev, where the original's report says ≈ 5.5)`);
+    expect(md(cs[find(cs, "markdown", "Another example: replacing every run of two or more dots")])).toContain("so `..` goes as well as the `...` the original keeps");
+  });
   it("the byte-identity cell says in one line what it needs when it cannot run", () => {
     const src = cs[find(cs, "code", "referenceCheck")].source.join("");
     expect(src).toMatch(/referenceCheck\(ws\)/);

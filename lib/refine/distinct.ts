@@ -60,3 +60,24 @@ export function turnFall(stats: RefineStats): { before: number; after: number; f
   const per = (n: number) => (stats.examples ? n / stats.examples : 0);
   return { before: per(stats.turnsBefore), after: per(stats.turnsAfter), fall: per(stats.turnsBefore - stats.turnsAfter) };
 }
+
+/** Notebook 02's line: mean turns per question before → after (fall), per split and pooled. */
+export function turnFallLine(entries: readonly { split: string; stats: RefineStats }[]): string {
+  return `mean turns per question, before → after (fall): ${entries
+    .map(({ split, stats }) => {
+      const t = turnFall(stats);
+      return `${split} ${t.before.toFixed(2)} → ${t.after.toFixed(2)} (${t.fall.toFixed(2)})`;
+    })
+    .join(", ")}`;
+}
+
+/** Notebook 02's line: where the characters went (gross deletions, merges' spaces, net) and one step's share of each. */
+export function characterLine(split: string, stats: RefineStats, step: string): string {
+  const b = characterBalance(stats);
+  const s = b.byRule[step];
+  const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(0)} %`;
+  return (
+    `${split}: the rules delete ${b.deleted} characters, merging adds ${b.addedByMerges} spaces back, net ${b.net} (${((100 * b.net) / stats.charsBefore).toFixed(1)} % of ${stats.charsBefore}); ` +
+    `${step} deletes ${s}: ${pct(s, b.deleted)} of the deleted, ${pct(s, b.net)} of the net drop`
+  );
+}
