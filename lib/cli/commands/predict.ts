@@ -15,6 +15,7 @@ import { checkPredictionName, predictionInputs } from "../../infer/inputs";
 import { loadMember, probsPath } from "../../ensemble/predictions";
 import { shellLine } from "../../util/shell";
 import { assertNotInput, writeFileAtomic } from "../../util/atomic";
+import { sidecar } from "../../util/outputs";
 import { UserError } from "../../util/errors";
 import { info, progress } from "../../util/progress";
 import { repoRoot } from "../../corpus/locate";
@@ -254,7 +255,7 @@ export function register(program: Command): void {
         runsDir: opts.runs ?? defaultRunsDir(),
         template: templateOpt(opts.template),
       });
-      for (const out of [job.out, probsPath(job.out)]) assertNotInput(out, predictionInputs(job));
+      for (const out of [job.out, sidecar(job.out, probsPath(job.out))]) if (out) assertNotInput(out, predictionInputs(job));
       info(`predict: ${job.name}: ${job.spec.variant} (${job.spec.mode}, ${job.spec.data} data) on ${rel(job.baseFile)}, tokenizer ${rel(job.tokenizerDir)}, A/B/C = ${job.answerIds.join("/")}`);
       if (job.checkedAgainstTraining)
         info(

@@ -4,14 +4,14 @@
  */
 import type { Command } from "commander";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
 import { resolvePython } from "../../env/python";
 import { defaultRunsDir, readRunJson, selectRecipes, shown } from "../../train/bundle";
 import { mergeCalibrations, readCalibration } from "../../train/calibrate";
-import { writeFileAtomic } from "../../util/atomic";
+import { checkOutputFile, tempFolder, writeOutput } from "../../util/outputs";
+import { filesUnder } from "../../util/protect";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -62,7 +62,11 @@ export function registerCalibrate(train: Command): void {
         const run = readRunJson(d);
         if (!byBase.has(run.model_id)) byBase.set(run.model_id, d);
       }
-      const scratch = mkdtempSync(join(tmpdir(), "cci-calibrate-"));
+      // Every file of the bundles it reads (run.json, data, the tokenizer folder) is an input: refused as --out before the timing.
+      const inputs = dirs.flatMap((d) => [...filesUnder(d), ...tokenizerFiles(d)]);
+      checkOutputFile(out, { inputs });
+      const scratchFolder = tempFolder();
+      const scratch = scratchFolder.path;
       try {
         const parts = [...byBase].map(([modelId, dir], k) => {
           const run = readRunJson(dir);
@@ -76,12 +80,18 @@ export function registerCalibrate(train: Command): void {
           return readCalibration(file);
         });
         const merged = mergeCalibrations(parts);
-        writeFileAtomic(out, `${JSON.stringify(merged, null, 1)}\n`);
+        writeOutput(out, `${JSON.stringify(merged, null, 1)}\n`, { inputs });
         for (const [id, e] of Object.entries(merged.shapes))
           info(`  ${id}${e.tiny ? " (tiny)" : ""}: ${Object.entries(e.train).map(([L, p]) => `L ${L} ${p.micro_s.toFixed(3)} s`).join(", ")}`);
         info(`train calibrate: ${merged.device}, ${byBase.size} base(s) → ${shown(out)}; use it with: npx cci train plan --recipe ${opts.recipe} --calibration ${shown(out)}`);
       } finally {
-        rmSync(scratch, { recursive: true, force: true });
+        scratchFolder.dispose();
       }
     });
+}
+
+/** The tokenizer folder a bundle's run.json names, file by file (relative to the bundle). */
+function tokenizerFiles(dir: string): string[] {
+  const tok = readRunJson(dir).tokenizer?.dir;
+  return tok ? filesUnder(resolve(dir, tok)) : [];
 }
