@@ -6,7 +6,8 @@
  * a failed install removes it, so no half environment is left for later commands to pick up.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { removeOutput, writeOutput } from "../util/outputs";
 import { join } from "node:path";
 import type { Engine } from "../train/bundle";
 import { UserError } from "../util/errors";
@@ -51,7 +52,7 @@ export function createEnv(opts: CreateOptions): { python: string; probe: Probe }
   const spec = ENGINE_ENVS[opts.engine];
   const reqs = join(opts.root, "lib", "train", "python", spec.requirements);
   if (!existsSync(reqs)) throw new UserError(`${reqs}: missing`);
-  rmSync(target, { recursive: true, force: true });
+  removeOutput(target);
   try {
     info(`env: ${opts.python ?? "python3"} -m venv ${venvDir(opts.engine)}`);
     run(opts.python ?? "python3", ["-m", "venv", target], "python -m venv");
@@ -59,10 +60,10 @@ export function createEnv(opts: CreateOptions): { python: string; probe: Probe }
     run(python, ["-m", "pip", "install", "-r", reqs, ...spec.pipArgs, ...(opts.pipArgs ?? [])], "pip install");
     // huggingface_hub comes with transformers; `cci train fetch` needs nothing more.
     const p = probe(python, opts.root);
-    writeFileSync(join(target, "cci-env.json"), `${JSON.stringify({ engine: opts.engine, requirements: spec.requirements, ...p, date: new Date().toISOString() }, null, 2)}\n`);
+    writeOutput(join(target, "cci-env.json"), `${JSON.stringify({ engine: opts.engine, requirements: spec.requirements, ...p, date: new Date().toISOString() }, null, 2)}\n`);
     return { python, probe: p };
   } catch (err) {
-    rmSync(target, { recursive: true, force: true });
+    removeOutput(target);
     throw err;
   }
 }

@@ -324,6 +324,7 @@ export class FileWriter {
     try {
       this.fd = openSync(path, flags);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") throw err; // "wx": a lock someone holds, the caller's to handle
       throw fsError(err, shown);
     }
   }
@@ -356,13 +357,7 @@ export class FileWriter {
 export function openRecord(path: string, flags: "w" | "a" | "wx", opts: GuardOptions = {}): FileWriter & { writeText: (text: string) => void } {
   checkOutputFile(path, opts);
   makeDirs(dirname(path), path);
-  let w: FileWriter;
-  try {
-    w = new FileWriter(path, path, flags);
-  } catch (err) {
-    if (flags === "wx" && err instanceof UserError && /already exists/.test(err.message)) throw Object.assign(new Error(err.message), { code: "EEXIST" });
-    throw err;
-  }
+  const w = new FileWriter(path, path, flags);
   return Object.assign(w, { writeText: (text: string) => w.write(redactText(text)) });
 }
 

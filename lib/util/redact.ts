@@ -62,7 +62,9 @@ export function redactText(text: string, secrets: readonly string[] = secretValu
     // MAX_TOKENS=512 is a count, not a token.
     if (lead.endsWith("=") && !lead.startsWith("--") && (!isSecretName(lead.slice(0, -1)) || /TOKENS/.test(lead))) return m;
     const q = value[0] === '"' || value[0] === "'" ? value[0] : "";
-    if (value.slice(q.length, value.length - q.length) === REDACTED) return m;
+    const bare = value.slice(q.length, value.length - q.length);
+    // A reference or a placeholder (`$HF_TOKEN`, `<token>`, `…`) is no secret; real ones are long.
+    if (bare === REDACTED || bare.length < MIN_SECRET || /^[$<{*]/.test(bare)) return m;
     return `${lead}${q}${REDACTED}${q}`;
   });
   return out;

@@ -6,7 +6,8 @@
  */
 import type { Command } from "commander";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, statfsSync } from "node:fs";
+import { statfsSync } from "node:fs";
+import { makeDirs } from "../../util/outputs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
@@ -87,7 +88,7 @@ export function registerFetch(train: Command): void {
       info(`fetch: ${(total / GB).toFixed(2)} GB in all → ${dest} (${Number.isFinite(free) ? `${(free / GB).toFixed(1)} GB free` : "free space unknown"})`);
       // Files already in the cache are not downloaded again, so this is an upper bound.
       if (total > free) throw new UserError(`fetch: ${(total / GB).toFixed(1)} GB needed but ${(free / GB).toFixed(1)} GB free on ${dest}; set HF_HOME to a larger disk`);
-      if (opts.tokenizersOnly) mkdirSync(dest, { recursive: true });
+      if (opts.tokenizersOnly) makeDirs(dest, opts.out);
       const get = spawnSync(python, [script, "get", ...flags, ...(opts.tokenizersOnly ? ["--local-dir", dest] : []), ...models], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
       if (get.status !== 0) throw new UserError(`fetch: download failed (${get.signal ? `killed by ${get.signal}` : `exit code ${get.status}`}); run it again to resume`, 1);
       for (const l of get.stdout.trim().split("\n").filter(Boolean)) {
