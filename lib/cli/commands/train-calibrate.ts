@@ -74,7 +74,9 @@ export function registerCalibrate(train: Command): void {
           const file = join(scratch, `${k}.json`);
           const argv = ["train.py", "--benchmark", "--out", file, ...(opts.tiny ? ["--tiny"] : []), ...(opts.lengths ? ["--lengths", opts.lengths] : []), ...(opts.repeats ? ["--repeats", opts.repeats] : []), ...(opts.device ? ["--device", opts.device] : [])];
           info(`train calibrate: [${k + 1}/${byBase.size}] ${modelId} in ${shown(dir)}`);
-          const r = spawnSync(python, argv, { cwd: dir, stdio: ["ignore", 2, 2] });
+          // Its output is relayed through the redactor (stderr is patched), not inherited: no secret reaches the terminal.
+          const r = spawnSync(python, argv, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+          for (const s of [r.stdout, r.stderr]) if (s?.length) process.stderr.write(s.toString("utf8"));
           if (r.error) throw new UserError(`train calibrate: cannot run ${python}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message} (give --python, or make the environment with \`cci env create\`)`);
           if (r.status !== 0) throw new UserError(`train calibrate: ${modelId}: train.py --benchmark exited with ${r.status ?? r.signal}`, r.status === 2 ? 2 : 1);
           return readCalibration(file);
