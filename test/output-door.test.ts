@@ -37,7 +37,7 @@ export function fsWrites(source: string): string[] {
     const names = /\{([^}]*)\}/.exec(clause)?.[1] ?? "";
     for (const part of names.split(",")) {
       const name = part.trim().replace(/^type\s+/, "").split(/\s+as\s+/)[0];
-      if (WRITE_OPS.has(name)) found.push(name);
+      if (WRITE_OPS.has(name) || name === "promises") found.push(name);
     }
   }
   if (/require\(\s*["'](node:)?fs(\/promises)?["']\s*\)/.test(source)) found.push('require("fs")');
@@ -64,6 +64,7 @@ describe("one door out (lib/util/outputs.ts)", () => {
     expect(fsWrites(`import { rmSync as rm } from "fs";`)).toEqual(["rmSync"]);
     expect(fsWrites(`import { mkdir } from "node:fs/promises";`)).toEqual(["mkdir"]);
     expect(fsWrites(`import * as fs from "node:fs";`)).toHaveLength(1);
+    expect(fsWrites(`import { promises as fsp } from "node:fs";`)).toEqual(["promises"]);
     expect(fsWrites(`import fs from "fs";`)).toHaveLength(1);
     expect(fsWrites(`const fs = require("fs");`)).toEqual(['require("fs")']);
     expect(fsWrites(`const fd = openSync(path, "w");`)).toEqual(['openSync(…, "w")']);

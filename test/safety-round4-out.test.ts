@@ -126,7 +126,7 @@ describe("§1 one output rule: the corpus folder, the files read, streams, modes
     const devBefore = readdirSync("/dev").sort();
     const p = cci(["predict", "--variant", "CustomRefDataset", "--tokenizer", lm.tokDir, "--backend", "onnx", "--model-dir", lm.modelDir, "--split", "dev", "--out", "/dev/null"], root);
     expect(p.status, p.stderr).toBe(0);
-    const e = cci(["export-sft", "--tokenizer", lm.tokDir, "resource/data/dev.json", "--out", "/dev/null"], root);
+    const e = cci(["export-sft", "--variant", "CustomRefDataset", "--tokenizer", lm.tokDir, "resource/data/dev.json", "--out", "/dev/null"], root);
     expect(e.status, e.stderr).toBe(0);
     expect(readdirSync("/dev").sort()).toEqual(devBefore);
     // /dev/stdout: the prediction itself arrives on stdout

@@ -235,6 +235,15 @@ function assertNotCorpus(path: string, flag: string, allow?: boolean): void {
   if (dir) throw new UserError(`${path}: inside the corpus folder ${dir}; only \`cci import\` writes there — choose another ${flag}`);
 }
 
+/** The descriptor a path names (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N): written through directly, whatever it is (a socket cannot be opened by path). */
+export function fdAlias(path: string): number | undefined {
+  const p = resolve(path);
+  if (p === "/dev/stdout") return 1;
+  if (p === "/dev/stderr") return 2;
+  const m = /^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(p);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** A path a stream is written through even when it resolves to a regular file (/dev/stdout redirected to a file). */
 function isDevPath(path: string): boolean {
   return isInside("/dev", path) && !isInside("/dev/shm", path);
@@ -250,6 +259,7 @@ export function checkOutputFile(path: string, opts: GuardOptions = {}): OutputTa
   }
   assertNotCorpus(path, flag, opts.allowCorpus);
   const k = kindOf(path);
+  if (fdAlias(path) !== undefined && k !== "missing" && k !== "broken-link") return { path, target: resolve(path), stream: true };
   if (isDevPath(path) && (k === "file" || k === "missing")) {
     // /dev/stdout redirected to a file is still a stream; a new name beside a device (/dev/null.probs.json) is refused.
     if (k === "file") return { path, target: resolve(path), stream: true };

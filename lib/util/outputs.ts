@@ -16,7 +16,7 @@ import { appendFileSync, chmodSync, closeSync, constants, copyFileSync, fstatSyn
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "./errors";
-import { canonical, checkOutputFile, checkOutputFolder, corpusFolderOf, fsError, makeDirs, type GuardOptions, type OutputTarget } from "./output-rule";
+import { canonical, checkOutputFile, checkOutputFolder, corpusFolderOf, fdAlias, fsError, makeDirs, type GuardOptions, type OutputTarget } from "./output-rule";
 import { redactText } from "./redact";
 import { isStaged, STAGED_TEMP, settle, sweepStale, trackDirs, trackFolder, trackTemp, untrackDir, untrackFolder, untrackTemp, yieldToSignals } from "./cleanup";
 
@@ -254,23 +254,38 @@ function keepMode(temp: string, target: string): void {
 function streamInto(temp: string, target: string, shown: string): void {
   let src: number | undefined;
   let dst: number | undefined;
+  let owned = true;
   try {
     src = openSync(temp, "r");
-    dst = openSync(target, constants.O_WRONLY | constants.O_APPEND);
+    const fd = fdAlias(target);
+    dst = fd ?? openSync(target, constants.O_WRONLY | constants.O_APPEND);
+    if (fd !== undefined) owned = false;
     const size = fstatSync(src).size;
     const buf = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(1, size)));
     for (let done = 0; done < size; ) {
       const n = readSync(src, buf, 0, buf.length, done);
       if (n === 0) break;
-      for (let off = 0; off < n; ) off += writeSync(dst, buf, off, n - off);
+      for (let off = 0; off < n; ) off += writeAll(dst, buf, off, n - off);
       done += n;
     }
   } catch (err) {
     throw fsError(err, shown);
   } finally {
     if (src !== undefined) closeSync(src);
-    if (dst !== undefined) closeSync(dst);
+    if (dst !== undefined && owned) closeSync(dst);
     rmSync(temp, { force: true });
+  }
+}
+
+/** One write, waiting while a non-blocking descriptor (a pipe or socket on stdout) is full. */
+function writeAll(fd: number, buf: Buffer, off: number, len: number): number {
+  for (;;) {
+    try {
+      return writeSync(fd, buf, off, len);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // the reader drains it
+    }
   }
 }
 
