@@ -67,7 +67,11 @@ describe("§1 one output rule: the corpus folder, the files read, streams, modes
     lm = tinyLm();
     const p = cci(["train", "plan", "--recipe", "1", "--out", runs, "--data", SAMPLE], root);
     expect(p.status, p.stderr).toBe(0);
-    for (const m of ["a", "b", "c"]) copyFileSync(join(SAMPLE, "dev.json"), join(root, `${m}.json`));
+    const ids = (JSON.parse(readFileSync(join(SAMPLE, "dev.json"), "utf8")) as { id: string }[]).map((e) => e.id);
+    for (const m of ["a", "b", "c"]) {
+      copyFileSync(join(SAMPLE, "dev.json"), join(root, `${m}.json`));
+      writeFileSync(join(root, `${m}.probs.json`), JSON.stringify(Object.fromEntries(ids.map((id) => [id, [0.5, 0.3, 0.2]]))));
+    }
     before = snapshot(data);
   }, 120_000);
   afterAll(() => lm?.cleanup());
@@ -122,12 +126,14 @@ describe("§1 one output rule: the corpus folder, the files read, streams, modes
     expect(statSync(fresh).mode & 0o777).toBe(0o755);
   });
 
-  it("--out /dev/null: predict and export-sft write the stream alone (no .probs.json, .journal.jsonl, .text.jsonl, .config.json beside it)", () => {
+  it("--out /dev/null: predict, export-sft and a soft vote write the stream alone (no .probs.json, .journal.jsonl, .text.jsonl, .config.json beside it)", () => {
     const devBefore = readdirSync("/dev").sort();
     const p = cci(["predict", "--variant", "CustomRefDataset", "--tokenizer", lm.tokDir, "--backend", "onnx", "--model-dir", lm.modelDir, "--split", "dev", "--out", "/dev/null"], root);
     expect(p.status, p.stderr).toBe(0);
     const e = cci(["export-sft", "--variant", "CustomRefDataset", "--tokenizer", lm.tokDir, "resource/data/dev.json", "--out", "/dev/null"], root);
     expect(e.status, e.stderr).toBe(0);
+    const v = cci(["vote", "--method", "soft", "--out", "/dev/null", "a.json", "b.json", "c.json"], root);
+    expect(v.status, v.stderr).toBe(0);
     expect(readdirSync("/dev").sort()).toEqual(devBefore);
     // /dev/stdout: the prediction itself arrives on stdout
     const s = cci(["predict", "--variant", "CustomRefDataset", "--tokenizer", lm.tokDir, "--backend", "onnx", "--model-dir", lm.modelDir, "--split", "dev", "--out", "/dev/stdout"], root);
@@ -136,6 +142,17 @@ describe("§1 one output rule: the corpus folder, the files read, streams, modes
     expect(readdirSync("/dev").sort()).toEqual(devBefore);
     // a new file under /dev is no stream: refused
     refusedInOneLine(cci(["prompts", "--variant", "CustomRefDataset", "resource/data/dev.json", "--out", "/dev/cci-probe.jsonl"], root), /\/dev holds devices, not files/);
+  });
+
+  it("predict --out onto the exported model it scores with (--model-dir) or its tokenizer: refused, the model intact", () => {
+    const model = snapshot(lm.modelDir);
+    const tok = snapshot(lm.tokDir);
+    for (const out of [join(lm.modelDir, "config.json"), join(lm.tokDir, "tokenizer.json")]) {
+      const r = cci(["predict", "--variant", "CustomRefDataset", "--tokenizer", lm.tokDir, "--backend", "onnx", "--model-dir", lm.modelDir, "--split", "dev", "--out", out], root);
+      refusedInOneLine(r, /refusing to write over the input file/);
+    }
+    expect(snapshot(lm.modelDir)).toEqual(model);
+    expect(snapshot(lm.tokDir)).toEqual(tok);
   });
 
   it("cci import is still the one writer of the corpus folder", () => {
@@ -181,16 +198,38 @@ describe("§3 one redactor: a planted secret never printed or written", () => {
     clean(r, join(root, ".venv-modern"));
   });
 
-  it("train fetch with HF_ENDPOINT=http://user:pass@…: the Hub's failure is one line without the password", () => {
+  it("train fetch with HF_ENDPOINT=http://user:pass@…: neither the sizes' failure line nor the download's relayed output holds the password", () => {
     const root = tmp();
     const stubs = join(root, "stubs", "huggingface_hub");
     mkdirSync(stubs, { recursive: true });
     // A Hub client whose error names the endpoint, credentials and all (as an HTTP library's message can).
-    writeFileSync(join(stubs, "__init__.py"), `import os\n__version__ = "0"\nclass HfApi:\n    def model_info(self, repo_id, files_metadata=False):\n        raise ConnectionError("cannot reach " + os.environ["HF_ENDPOINT"] + " token " + os.environ["HF_TOKEN"])\ndef snapshot_download(*a, **k):\n    raise ConnectionError("no")\n`);
-    const r = cci(["train", "fetch", "--recipe", "1", "--tokenizers-only", "--out", join(root, "tok"), "--python", "python3"], ROOT, { ...process.env, PYTHONPATH: join(root, "stubs"), HF_ENDPOINT: ENDPOINT, HF_TOKEN: TOKEN });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/cannot reach http:\/\/\*\*\*@127\.0\.0\.1:9\/hub token \[redacted\]/);
-    clean(r, root);
+    writeFileSync(
+      join(stubs, "__init__.py"),
+      [
+        "import os, sys",
+        "from types import SimpleNamespace",
+        '__version__ = "0"',
+        "class HfApi:",
+        "    def model_info(self, repo_id, files_metadata=False):",
+        '        if os.environ.get("STUB_PLAN_FAIL"): raise ConnectionError("cannot reach " + os.environ["HF_ENDPOINT"] + " token " + os.environ["HF_TOKEN"])',
+        '        return SimpleNamespace(siblings=[SimpleNamespace(rfilename="tokenizer.json", size=10)])',
+        "def snapshot_download(*a, **k):",
+        '    print("downloading from " + os.environ["HF_ENDPOINT"] + " with " + os.environ["HF_TOKEN"], file=sys.stderr, flush=True)',
+        '    raise ConnectionError("lost " + os.environ["HF_ENDPOINT"])',
+        "",
+      ].join("\n"),
+    );
+    const env = { ...process.env, PYTHONPATH: join(root, "stubs"), HF_ENDPOINT: ENDPOINT, HF_TOKEN: TOKEN };
+    const args = ["train", "fetch", "--recipe", "1", "--tokenizers-only", "--out", join(root, "tok"), "--python", "python3"];
+    const plan = cci(args, ROOT, { ...env, STUB_PLAN_FAIL: "1" });
+    expect(plan.status).toBe(1);
+    expect(plan.stderr).toMatch(/cannot reach http:\/\/\*\*\*@127\.0\.0\.1:9\/hub token \[redacted\]/);
+    clean(plan, root);
+    // the download's own output (relayed live) and its failure
+    const get = cci(args, ROOT, env);
+    expect(get.status).toBe(1);
+    expect(get.stderr).toContain("downloading from http://***@127.0.0.1:9/hub with [redacted]");
+    clean(get, root);
   });
 
   describe("children of a planned bundle (stand-in trainer printing its environment)", () => {
@@ -216,6 +255,23 @@ describe("§3 one redactor: a planted secret never printed or written", () => {
       expect(log).toContain("endpoint http://***@127.0.0.1:9/hub token [redacted]");
       expect(r.stderr).toContain("stand-in: HF_ENDPOINT=http://***@127.0.0.1:9/hub");
       clean(r, runs);
+    });
+
+    it("train merge: merge.py's output is relayed redacted", () => {
+      const bundle = join(runs, RECIPES[2].name);
+      mkdirSync(join(bundle, "adapter"), { recursive: true });
+      writeFileSync(join(bundle, "adapter", "adapter_config.json"), "{}");
+      const r = cci(["train", "merge", "--recipe", "3", "--runs", runs, "--python", python], ROOT, env());
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("stand-in: endpoint http://***@127.0.0.1:9/hub token [redacted]");
+      clean(r, runs);
+    });
+
+    it("train check-gpu: gpu_check.py's output is relayed redacted", () => {
+      const r = cci(["train", "check-gpu", "--python", python, "--out", join(root, "gc.json")], ROOT, env());
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("stand-in: HF_ENDPOINT=http://***@127.0.0.1:9/hub");
+      clean(r, root);
     });
 
     it("train calibrate: the benchmark's output is relayed redacted", () => {

@@ -6,7 +6,7 @@
  * a failed install removes it, so no half environment is left for later commands to pick up.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { redactLines } from "../util/redact";
+import { relayRedacted } from "../util/redact";
 import { existsSync } from "node:fs";
 import { removeOutput, writeOutput } from "../util/outputs";
 import { join } from "node:path";
@@ -36,17 +36,7 @@ export interface CreateOptions {
 
 /** Run `cmd`, its output relayed live through the redactor (an index URL with a token never reaches the terminal). */
 async function run(cmd: string, args: string[], what: string): Promise<void> {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-  const out = redactLines((t) => process.stdout.write(t));
-  const err = redactLines((t) => process.stderr.write(t));
-  child.stdout.on("data", out.write);
-  child.stderr.on("data", err.write);
-  const [status, signal, error] = await new Promise<[number | null, NodeJS.Signals | null, Error | undefined]>((done) => {
-    child.on("error", (e) => done([null, null, e]));
-    child.on("close", (code, sig) => done([code, sig, undefined]));
-  });
-  out.end();
-  err.end();
+  const { code: status, signal, error } = await relayRedacted(spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] }));
   if (error) throw new UserError(`${what}: cannot start ${cmd} (${error.message})`);
   if (status !== 0) throw new UserError(`${what} failed (${signal ? `killed by ${signal}` : `exit code ${status}`}); see pip's output above`, 1);
 }

@@ -16,6 +16,7 @@ import { loadMember, probsPath } from "../../ensemble/predictions";
 import { shellLine } from "../../util/shell";
 import { assertNotInput, writeFileAtomic } from "../../util/atomic";
 import { sidecar } from "../../util/outputs";
+import { filesUnder } from "../../util/protect";
 import { UserError } from "../../util/errors";
 import { info, progress } from "../../util/progress";
 import { repoRoot } from "../../corpus/locate";
@@ -134,7 +135,7 @@ async function predictMany(recipes: string[], splits: string[], opts: PredictOpt
   if (failed.length) throw new UserError(`${failed.length} of ${results.length} prediction job(s) failed: ${failed.map((r) => `${r.recipe} ${r.split}`).join(", ")}`, 1);
 }
 
-function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
+async function runFaithfulBackend(job: PredictJob, opts: PredictOpts): Promise<void> {
   if (!job.bundle) throw new Error("faithful without a bundle: checked before the job was prepared");
   const inputs = faithfulInputsPath(job.bundle, job.split);
   if (opts.tokenizeInPython) writeFaithfulMessages(inputs, job.raw, job.spec);
@@ -150,8 +151,8 @@ function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
     console.log(shellLine([python, ...argv]));
     return;
   }
-  runFaithful(python, argv, { checkOnly: true });
-  runFaithful(python, argv);
+  await runFaithful(python, argv, { checkOnly: true });
+  await runFaithful(python, argv);
 }
 
 function report(job: PredictJob, answers: readonly Answer[], extra = ""): void {
@@ -255,7 +256,9 @@ export function register(program: Command): void {
         runsDir: opts.runs ?? defaultRunsDir(),
         template: templateOpt(opts.template),
       });
-      for (const out of [job.out, sidecar(job.out, probsPath(job.out))]) if (out) assertNotInput(out, predictionInputs(job));
+      // The exported model (--model-dir) is read too: no output may land on its files.
+      const reads = [...predictionInputs(job), ...filesUnder(opts.modelDir)];
+      for (const out of [job.out, sidecar(job.out, probsPath(job.out))]) if (out) assertNotInput(out, reads);
       info(`predict: ${job.name}: ${job.spec.variant} (${job.spec.mode}, ${job.spec.data} data) on ${rel(job.baseFile)}, tokenizer ${rel(job.tokenizerDir)}, A/B/C = ${job.answerIds.join("/")}`);
       if (job.checkedAgainstTraining)
         info(
@@ -264,7 +267,7 @@ export function register(program: Command): void {
             : `predict: ${job.checkedAgainstTraining} ${job.checkedSplit} prompts rendered by this tokenizer identical to the bundle's training data (data/${job.checkedSplit}.tokens.jsonl)`,
         );
       if (backend === "faithful") {
-        runFaithfulBackend(job, opts);
+        await runFaithfulBackend(job, opts);
         if (!opts.dryRun) report(job, loadMember(job.out).examples.map((e) => e.output as Answer), " (faithful)");
         return;
       }

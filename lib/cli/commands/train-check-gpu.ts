@@ -3,7 +3,9 @@
  * compare, time) under the given Python and says where the JSON result went.
  */
 import type { Command } from "commander";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { relayRedacted } from "../../util/redact";
+import { checkOutputFile } from "../../util/outputs";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
@@ -32,12 +34,15 @@ export function registerCheckGpu(train: Command): void {
     .option("--out <file>", "result JSON", "gpu-check.json")
     .option("--device <device>", "cuda or cpu (default: cuda when available)")
     .option("--tiny", "toy shapes and 8/4 examples (the CPU rehearsal)")
-    .action((opts: { python: string; out: string; device?: string; tiny?: boolean }) => {
+    .action(async (opts: { python: string; out: string; device?: string; tiny?: boolean }) => {
       const python = opts.python.includes("/") ? resolve(opts.python) : opts.python;
       if (python.includes("/") && !existsSync(python)) throw new UserError(`--python ${opts.python}: no such file (give a venv's bin/python)`);
       const script = join(repoRoot(), "lib", "train", "python", "gpu_check.py");
       const args = [script, "--out", resolve(opts.out), ...(opts.device ? ["--device", opts.device] : []), ...(opts.tiny ? ["--tiny"] : [])];
-      const r = spawnSync(python, args, { stdio: "inherit", env: { ...process.env, ...MALLOC } });
+      checkOutputFile(opts.out); // gpu_check.py writes it: the rule decides before it starts
+      // Its output is relayed live through the redactor.
+      const end = await relayRedacted(spawn(python, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...MALLOC } }));
+      const r = { error: end.error, status: end.code ?? end.signal };
       if (r.error) throw new UserError(`--python ${opts.python}: cannot start (${r.error.message})`);
       if (r.status !== 0) throw new UserError(`train check-gpu: failed (exit ${r.status}); see ${opts.out}`, 1);
       info(`train check-gpu: passed; result in ${opts.out}`);
