@@ -263,7 +263,8 @@ describe("§3 one redactor: a planted secret never printed or written", () => {
       writeFileSync(join(bundle, "adapter", "adapter_config.json"), "{}");
       const r = cci(["train", "merge", "--recipe", "3", "--runs", runs, "--python", python], ROOT, env());
       expect(r.status).toBe(1);
-      expect(r.stderr).toContain("stand-in: endpoint http://***@127.0.0.1:9/hub token [redacted]");
+      expect(r.stdout).toContain("stand-in: endpoint http://***@127.0.0.1:9/hub token [redacted]");
+      expect(r.stderr).toContain("stand-in: HF_ENDPOINT=http://***@127.0.0.1:9/hub");
       clean(r, runs);
     });
 
