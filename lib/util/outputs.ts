@@ -6,6 +6,10 @@
  * or staged. On failure (`abort()`), SIGINT, SIGTERM or exit, the temp files and the folders
  * made for them are removed (`cleanup.ts`).
  *
+ * This module is the one door out (lib/util/SAFETY.md): no other module of lib/ writes with fs
+ * (test/output-door.test.ts). Text written here passes the redactor unless `verbatim` (corpus
+ * bytes); logs, locks, journals, removals and renames have their guarded forms below.
+ *
  *   const outputs = new OutputSet(inputs);          // or openOutputs(IO.command(…)) in lib/cli
  *   outputs.declare(out);                           // bad paths fail before any work
  *   await outputs.run(async () => {
