@@ -4,7 +4,8 @@
  * Benchmarks measure; they never assert.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { makeDirs, removeOutput } from "../util/outputs";
 import { join } from "node:path";
 import { holdsCorpus } from "../corpus/locate";
 import { UserError } from "../util/errors";
@@ -118,8 +119,8 @@ export function runBench(root: string, source: string, only?: string[]): StepRes
   const cases = selectCases(only);
   ensureBuild(root);
   const work = join(root, ".bench");
-  rmSync(join(work, "x1-data"), { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
+  removeOutput(join(work, "x1-data"));
+  makeDirs(work);
   const ctx: BenchContext = { root, work, source, cci: (c, s, a) => runCci(root, c, s, a) };
   // Cases after the first reuse its imported corpus.
   if (!cases.includes(BENCH_CASES[0])) BENCH_CASES[0].run(ctx);

@@ -3,7 +3,7 @@
  * refined, every split, every chart in HTML, PNG and SVG (one headless Chromium), the CSVs.
  * Peak memory is the Node process's; Chromium's own processes are not counted.
  */
-import { rmSync } from "node:fs";
+import { removeOutput } from "../util/outputs";
 import { join } from "node:path";
 import type { BenchCase } from "./bench";
 
@@ -13,7 +13,7 @@ export const edaCase: BenchCase = {
   name: EDA_CASE_NAME,
   run: (ctx) => {
     const out = join(ctx.work, "x1-eda");
-    rmSync(out, { recursive: true, force: true });
+    removeOutput(out);
     // x1-data and x1-refined come from the first case (run before any other).
     return [ctx.cci(EDA_CASE_NAME, "eda", ["eda", "--data", join(ctx.work, "x1-data"), "--refined", join(ctx.work, "x1-refined"), "--out", out])];
   },

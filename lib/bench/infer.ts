@@ -10,7 +10,7 @@
  * Each setting counts its fastest of a few runs; results are reported as ratios to the first setting
  * of each backend. Benchmarks measure; they never assert.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { tempFolder } from "../util/outputs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import seedrandom from "seedrandom";
@@ -106,7 +106,8 @@ export async function inferThroughput(options: InferBenchOptions = {}): Promise<
   const rows: Omit<ThroughputRow, "ratio">[] = [];
   const answerIds = [0, 1, 2];
 
-  const dir = mkdtempSync(join(tmpdir(), "cci-bench-infer-"));
+  const scratch = tempFolder();
+  const dir = scratch.path;
   try {
     const weights = tinyModelWeights(o.vocab, o.hidden, o.seed, 0.05, { layers: o.layers });
     const prompts = randomPrompts(o.onnxExamples, o);
@@ -123,7 +124,7 @@ export async function inferThroughput(options: InferBenchOptions = {}): Promise<
       }
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    scratch.dispose();
   }
 
   const prompts = randomPrompts(o.openaiExamples, o);

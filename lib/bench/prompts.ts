@@ -2,7 +2,7 @@
  * Benchmark case of the prompt stage: every variant over train+dev+test, as prompts (JSONL) and
  * as SFT data tokenized by a character-level tokenizer built over the corpus (no download).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadSplit } from "../corpus/locate";
 import { writeCorpus } from "../corpus/write";
@@ -19,7 +19,6 @@ export const promptsCase: BenchCase = {
     const input = join(dir, "train+dev+test.json");
     const tokenizer = join(dir, "tokenizer");
     if (!existsSync(input)) {
-      mkdirSync(dir, { recursive: true });
       const examples = (["train", "dev", "test"] as const).flatMap((s) => loadSplit(join(ctx.work, "x1-data"), s));
       writeCorpus(input, examples);
       writeCorpusTinyTokenizer(tokenizer, examples);

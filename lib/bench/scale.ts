@@ -2,11 +2,11 @@
  * Scaled copies of a corpus for benchmarks: every example repeated `times` times, copies after
  * the first with new ids (`…#r7`), written item by item so even ×300 (3.5 GB) needs little memory.
  */
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { loadCorpus } from "../corpus/load";
 import { CorpusWriter } from "../corpus/stream-write";
-import { OutputSet } from "../util/outputs";
+import { OutputSet, removeOutput } from "../util/outputs";
 import type { Example } from "../corpus/schema";
 import { info } from "../util/progress";
 import type { BenchCase, StepResult } from "./bench";
@@ -63,7 +63,7 @@ export function scaledCase(times: number): BenchCase {
           { ...refine, inputMiB: folderMiB(data) },
         ];
       } finally {
-        for (const d of [source, data, refined]) rmSync(d, { recursive: true, force: true });
+        for (const d of [source, data, refined]) removeOutput(d);
       }
     },
   };

@@ -22,6 +22,8 @@ export interface IoPlan {
   files: { path: string; flag: string }[];
   /** Output folders (files written inside them are checked as they are staged). */
   folders: { path: string; flag: string }[];
+  /** `cci import` alone writes into the corpus folder. */
+  corpus?: boolean;
 }
 
 const plan = (inputs: (string | undefined)[], files: [string | undefined, string][] = [], folders: [string | undefined, string][] = []): IoPlan => ({
@@ -47,7 +49,7 @@ const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"];
 
 export const IO = {
   /** A folder source's split files are the inputs (no output may land on one); a zip is one input itself. */
-  import: (source: string, out: string) => plan(importSources(source), [...SOURCE_SPLITS, "train+dev"].map((s) => [join(out, `${s}.json`), "--out"] as [string, string]), [[out, "--out"]]),
+  import: (source: string, out: string): IoPlan => ({ corpus: true, ...plan(importSources(source), [...SOURCE_SPLITS, "train+dev"].map((s) => [join(out, `${s}.json`), "--out"] as [string, string]), [[out, "--out"]]) }),
 
   refineFile: (file: string, out: string, stats?: string) => plan([file], [[out, "--out"], [stats, "--stats"]]),
 
@@ -62,7 +64,7 @@ export const IO = {
   prompts: (file: string, out: string) => plan([file], [[out, "--out"]]),
 
   /** export-sft: the corpus file, the tokenizer's files or a --template file are inputs; its three files are outputs. */
-  exportSft: (file: string, outs: { tokens?: string; text: string; config: string }, source: { tokenizer?: string; template?: string }) =>
+  exportSft: (file: string, outs: { tokens?: string; text?: string; config?: string }, source: { tokenizer?: string; template?: string }) =>
     plan([file, ...(source.tokenizer ? TOKENIZER_FILES.map((f) => join(source.tokenizer!, f)) : []), source.template !== undefined && existsSync(source.template) ? source.template : undefined], [
       [outs.tokens, "--out"],
       [outs.text, "--out"],
@@ -78,7 +80,7 @@ export const IO = {
 
 /** Check a plan's outputs against its inputs before any work; returns the set to stage them in. */
 export function openOutputs(p: IoPlan): OutputSet {
-  const set = new OutputSet(p.inputs);
+  const set = new OutputSet(p.inputs, { allowCorpus: p.corpus });
   for (const f of p.folders) set.declareFolder(f.path, f.flag);
   for (const f of p.files) set.declare(f.path, f.flag);
   return set;

@@ -5,7 +5,11 @@
 import { Command, CommanderError } from "commander";
 import { UserError } from "../util/errors";
 import { packageVersion } from "../util/package-root";
+import { redactConsole } from "../util/redact";
 import { COMMANDS } from "./commands";
+
+// Every line cci prints passes the one redactor (URL credentials, secret environment values).
+redactConsole();
 
 /** The workspace's version, from its package.json (one source of truth). */
 const version = packageVersion();

@@ -9,7 +9,7 @@
  * only when all are valid — bad input, a failure or an interruption leaves none.
  */
 import { trainDevParts, writeParts } from "../refine/derived";
-import { closeSync, openSync, readdirSync, statSync, writeSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join, posix, resolve } from "node:path";
 import yauzl from "yauzl";
 import { createInflateRaw } from "node:zlib";
@@ -17,7 +17,7 @@ import iconv from "iconv-lite";
 import { byteProgress, streamCorpus, fileChunks, type ScanSummary } from "./stream";
 import type { Batch } from "./elements";
 import { printable } from "./elements";
-import { OutputSet } from "../util/outputs";
+import { OutputSet, openStaged } from "../util/outputs";
 import { UserError } from "../util/errors";
 import { checkBatch, type CheckedBatch } from "../refine/batch";
 import { lazyPool, type Threads } from "../refine/pool";
@@ -251,7 +251,7 @@ export async function importCorpus(source: string, outDir: string, opts: ImportO
         const f = picked[split];
         const pool = pools.for(f.size);
         const ids = new Set<string>();
-        const fd = openSync(temps[split], "w");
+        const file = openStaged(temps[split]);
         let seen = 0;
         let scan: ScanSummary;
         const bar = byteProgress(`import ${split}`, f.size);
@@ -269,13 +269,13 @@ export async function importCorpus(source: string, outDir: string, opts: ImportO
                 seen += chunk.length;
                 if (seen > maxBytes) throw new UserError(`${f.where}: more than ${showSize(maxBytes)} uncompressed, over the limit for one split (raise it with --max-entry-size)`);
                 bar.chunk(chunk);
-                for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+                file.write(chunk);
               },
             },
           );
         } finally {
           bar.done();
-          closeSync(fd);
+          file.close();
         }
         if (split === "dev") {
           for (const id of ids) {
@@ -291,7 +291,7 @@ export async function importCorpus(source: string, outDir: string, opts: ImportO
         { split: "train+dev" as const, path: resolve(paths["train+dev"]), examples: staged.train.scan.examples + staged.dev.scan.examples, from: "train + dev" },
       ];
     };
-    return await (opts.outputs ? work(opts.outputs) : new OutputSet(inputs).run(work));
+    return await (opts.outputs ? work(opts.outputs) : new OutputSet(inputs, { allowCorpus: true }).run(work));
   } finally {
     listing.close();
     await pools.close();

@@ -3,16 +3,16 @@
  * `json.dump(examples, f, ensure_ascii=False, indent=4)` — the same as `pythonJsonDumps` of the
  * whole list — so memory does not grow with the file.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { openStaged, type FileWriter } from "../util/outputs";
 import { ITEM_SEPARATOR, pythonJsonItem } from "./pyjson";
 
 export class CorpusWriter {
-  private fd: number;
+  private file: FileWriter;
   private count = 0;
 
   /** Opens (truncates) `path`; callers give a staged temp path and move it into place themselves. */
   constructor(readonly path: string) {
-    this.fd = openSync(path, "w");
+    this.file = openStaged(path);
   }
 
   /** Append items already written by `pythonJsonItem` and joined by ITEM_SEPARATOR. */
@@ -31,20 +31,19 @@ export class CorpusWriter {
   /** Close the array and the file. */
   close(): void {
     this.put(this.count === 0 ? "[]" : "\n]");
-    closeSync(this.fd);
+    this.file.close();
   }
 
   /** Close the file without finishing it (the caller removes it). */
   abandon(): void {
     try {
-      closeSync(this.fd);
+      this.file.close();
     } catch {
       /* already closed */
     }
   }
 
   private put(data: string | Uint8Array): void {
-    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    for (let off = 0; off < bytes.length; ) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    this.file.write(data);
   }
 }

@@ -1,7 +1,7 @@
-import { writeFileAtomic } from "../util/atomic";
+import { writeOutput } from "../util/outputs";
 import { pythonJsonDumps } from "./pyjson";
 
 /** Write a corpus (or prediction) file exactly as the original's `json.dump(..., indent=4)`. */
 export function writeCorpus(path: string, examples: unknown[]): void {
-  writeFileAtomic(path, pythonJsonDumps(examples));
+  writeOutput(path, pythonJsonDumps(examples), { verbatim: true }); // corpus bytes, never redacted
 }

@@ -113,9 +113,10 @@ export function voteFiles(files: readonly string[], opts: VoteFilesOptions): Vot
   const baseFile = opts.base ?? files[0];
   const outputs = new OutputSet(voteInputs(files, opts));
   outputs.declare(opts.out);
-  if (method === "soft") outputs.declare(probsPath(opts.out), "--out (its .probs.json sidecar)");
+  const probsOut = outputs.sidecar(opts.out, probsPath(opts.out)); // none beside a stream (/dev/null)
+  if (method === "soft" && probsOut) outputs.declare(probsOut, "--out (its .probs.json sidecar)");
   // A hard vote has no probabilities: a sidecar left by an earlier soft vote would describe other answers.
-  else if (existsSync(probsPath(opts.out))) outputs.remove(probsPath(opts.out), "--out (its stale .probs.json sidecar)");
+  else if (probsOut && existsSync(probsOut)) outputs.remove(probsOut, "--out (its stale .probs.json sidecar)");
   const probs = method === "soft";
   // The base first: members holding only {id, output} take every other field from it.
   const base = loadMember(baseFile, { allowEmpty: !!opts.base, probs: opts.base ? false : probs });
@@ -123,7 +124,7 @@ export function voteFiles(files: readonly string[], opts: VoteFilesOptions): Vot
   assertAligned(base, members);
   const gold = opts.gold ? loadGold(opts.gold, base) : undefined;
   const result = voteMembers(members, opts);
-  outputs.runSync(() => writePrediction(opts.out, base.examples, result.answers, result.probs, (p, d) => outputs.write(p, d)));
+  outputs.runSync(() => writePrediction(opts.out, base.examples, result.answers, probsOut ? result.probs : undefined, (p, d) => outputs.write(p, d)));
   return { ...result, base: baseFile, members, out: opts.out, gold };
 }
 

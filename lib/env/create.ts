@@ -5,8 +5,10 @@
  * Made in place (a venv's scripts hold its absolute path, so it cannot be renamed afterwards);
  * a failed install removes it, so no half environment is left for later commands to pick up.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { relayRedacted } from "../util/redact";
+import { existsSync } from "node:fs";
+import { removeOutput, writeOutput } from "../util/outputs";
 import { join } from "node:path";
 import type { Engine } from "../train/bundle";
 import { UserError } from "../util/errors";
@@ -32,10 +34,11 @@ export interface CreateOptions {
   pipArgs?: string[];
 }
 
-function run(cmd: string, args: string[], what: string): void {
-  const r = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"] });
-  if (r.error) throw new UserError(`${what}: cannot start ${cmd} (${r.error.message})`);
-  if (r.status !== 0) throw new UserError(`${what} failed (${r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`}); see pip's output above`, 1);
+/** Run `cmd`, its output relayed live through the redactor (an index URL with a token never reaches the terminal). */
+async function run(cmd: string, args: string[], what: string): Promise<void> {
+  const { code: status, signal, error } = await relayRedacted(spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] }));
+  if (error) throw new UserError(`${what}: cannot start ${cmd} (${error.message})`);
+  if (status !== 0) throw new UserError(`${what} failed (${signal ? `killed by ${signal}` : `exit code ${status}`}); see pip's output above`, 1);
 }
 
 export function probe(python: string, root: string): Probe {
@@ -44,25 +47,25 @@ export function probe(python: string, root: string): Probe {
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as Probe;
 }
 
-export function createEnv(opts: CreateOptions): { python: string; probe: Probe } {
+export async function createEnv(opts: CreateOptions): Promise<{ python: string; probe: Probe }> {
   const target = join(opts.root, venvDir(opts.engine));
   const python = join(target, "bin", "python");
   if (existsSync(target) && !opts.force) throw new UserError(`${venvDir(opts.engine)}: exists; --force to make it again (or use it: commands pick it up by default)`);
   const spec = ENGINE_ENVS[opts.engine];
   const reqs = join(opts.root, "lib", "train", "python", spec.requirements);
   if (!existsSync(reqs)) throw new UserError(`${reqs}: missing`);
-  rmSync(target, { recursive: true, force: true });
+  removeOutput(target);
   try {
     info(`env: ${opts.python ?? "python3"} -m venv ${venvDir(opts.engine)}`);
-    run(opts.python ?? "python3", ["-m", "venv", target], "python -m venv");
+    await run(opts.python ?? "python3", ["-m", "venv", target], "python -m venv");
     info(`env: pip install -r lib/train/python/${spec.requirements} ${[...spec.pipArgs, ...(opts.pipArgs ?? [])].join(" ")}`.trimEnd());
-    run(python, ["-m", "pip", "install", "-r", reqs, ...spec.pipArgs, ...(opts.pipArgs ?? [])], "pip install");
+    await run(python, ["-m", "pip", "install", "-r", reqs, ...spec.pipArgs, ...(opts.pipArgs ?? [])], "pip install");
     // huggingface_hub comes with transformers; `cci train fetch` needs nothing more.
     const p = probe(python, opts.root);
-    writeFileSync(join(target, "cci-env.json"), `${JSON.stringify({ engine: opts.engine, requirements: spec.requirements, ...p, date: new Date().toISOString() }, null, 2)}\n`);
+    writeOutput(join(target, "cci-env.json"), `${JSON.stringify({ engine: opts.engine, requirements: spec.requirements, ...p, date: new Date().toISOString() }, null, 2)}\n`);
     return { python, probe: p };
   } catch (err) {
-    rmSync(target, { recursive: true, force: true });
+    removeOutput(target);
     throw err;
   }
 }

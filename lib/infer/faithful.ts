@@ -4,7 +4,8 @@
  * prompts it scores, builds its command line, and runs it; predict.py writes the prediction
  * file and the sidecar itself.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { relayRedacted } from "../util/redact";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../util/package-root";
@@ -62,9 +63,11 @@ export function faithfulArgv(a: FaithfulArgs): string[] {
 }
 
 /** Run the entrypoint with the given python; its progress goes straight to our stderr. */
-export function runFaithful(python: string, argv: readonly string[], opts: { checkOnly?: boolean } = {}): void {
+export async function runFaithful(python: string, argv: readonly string[], opts: { checkOnly?: boolean } = {}): Promise<void> {
   const args = opts.checkOnly ? [...argv, "--check"] : [...argv];
-  const r = spawnSync(python, args, { stdio: ["ignore", "inherit", "inherit"], env: process.env });
+  // Its progress is relayed live through the redactor.
+  const end = await relayRedacted(spawn(python, args, { stdio: ["ignore", "pipe", "pipe"], env: process.env }));
+  const r = { error: end.error, status: end.code ?? end.signal };
   if (r.error) throw new UserError(`${python}: cannot run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); pass --python PATH`);
   if (r.status !== 0) throw new UserError(`${argv[0]}${opts.checkOnly ? " --check" : ""} failed (exit ${r.status}; its message is above)`);
 }

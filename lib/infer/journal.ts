@@ -4,8 +4,8 @@
  * first line records what was being scored (backend, model, prompts); a journal for something
  * else is refused rather than mixed in. A torn last line (killed mid-write) is ignored.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { appendOutput, removeOutput, writeOutput } from "../util/outputs";
 import { createHash } from "node:crypto";
 import { UserError } from "../util/errors";
 import type { ScoreInput } from "./inputs";
@@ -33,21 +33,21 @@ export function journalPath(predictionFile: string): string {
 export class Journal {
   readonly done = new Map<string, Scores>();
 
-  private constructor(readonly path: string) {}
+  private constructor(readonly path: string | undefined) {}
 
-  /** Open (or start) a journal; with a mismatched fingerprint, refuse unless `fresh`. */
-  static open(path: string, fingerprint: Record<string, unknown>, opts: { fresh?: boolean } = {}): Journal {
+  /** Open (or start) a journal; with a mismatched fingerprint, refuse unless `fresh`. Without a path (a stream output) it is kept in memory only. */
+  static open(path: string | undefined, fingerprint: Record<string, unknown>, opts: { fresh?: boolean } = {}): Journal {
     const j = new Journal(path);
+    if (path === undefined) return j;
     const header: JournalHeader = { journal: "cci-predict", fingerprint };
-    if (opts.fresh) rmSync(path, { force: true });
+    if (opts.fresh) removeOutput(path);
     if (!existsSync(path)) {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, `${JSON.stringify(header)}\n`);
+      writeOutput(path, `${JSON.stringify(header)}\n`);
       return j;
     }
     const text = readFileSync(path, "utf8");
     // A kill mid-append leaves a line without its newline: end it so the next record starts clean.
-    if (!text.endsWith("\n")) appendFileSync(path, "\n");
+    if (!text.endsWith("\n")) appendOutput(path, "\n");
     const lines = text.split("\n");
     let first: JournalHeader | undefined;
     try {
@@ -78,11 +78,11 @@ export class Journal {
   record(id: string, scores: Scores): void {
     if (this.done.has(id)) throw new Error(`journal: ${id} scored twice`);
     this.done.set(id, scores);
-    appendFileSync(this.path, `${JSON.stringify({ id, scores })}\n`);
+    if (this.path !== undefined) appendOutput(this.path, `${JSON.stringify({ id, scores })}\n`);
   }
 
   /** The run finished and its outputs are written: the journal has served. */
   remove(): void {
-    rmSync(this.path, { force: true });
+    if (this.path !== undefined) removeOutput(this.path);
   }
 }

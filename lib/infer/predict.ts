@@ -11,6 +11,7 @@ import { UserError } from "../util/errors";
 import type { Scorer } from "./backend";
 import type { ScoreInput } from "./inputs";
 import { Journal, journalPath } from "./journal";
+import { sidecar } from "../util/outputs";
 import { scoreThree } from "./rule";
 
 export interface ScoreJob {
@@ -52,7 +53,8 @@ export function accuracyOf(raw: readonly Example[], answers: readonly Answer[]):
 
 export async function runScoring(job: ScoreJob, scorer: Scorer, opts: { fresh?: boolean; onScored?: () => void } = {}): Promise<ScoreResult> {
   assertInputsAligned(job.raw, job.inputs);
-  const journal = Journal.open(journalPath(job.out), job.fingerprint, { fresh: opts.fresh });
+  // A stream output (/dev/null) gets no files beside it: no journal (no resume), no .probs.json.
+  const journal = Journal.open(sidecar(job.out, journalPath(job.out)), job.fingerprint, { fresh: opts.fresh });
   const resumed = job.inputs.filter((x) => journal.done.has(x.id)).length;
   const pending = job.inputs.filter((x) => !journal.done.has(x.id));
   const t0 = performance.now();
@@ -66,7 +68,7 @@ export async function runScoring(job: ScoreJob, scorer: Scorer, opts: { fresh?: 
   const scored = job.inputs.map((x) => scoreThree(journal.done.get(x.id)!));
   const answers = scored.map((s) => s.answer);
   const probs = scored.map((s) => s.probs);
-  writePrediction(job.out, job.raw, answers, probs);
+  writePrediction(job.out, job.raw, answers, sidecar(job.out, job.out) === undefined ? undefined : probs);
   journal.remove();
   return { answers, probs, resumed, scored: pending.length, seconds, accuracy: accuracyOf(job.raw, answers) };
 }

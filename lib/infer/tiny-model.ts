@@ -10,7 +10,7 @@
  * leaves them unchanged, while right padding (a pad token last) or an ignored mask changes them —
  * so batched scoring equals one-by-one exactly when the last position and the mask are handled right.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeOutput } from "../util/outputs";
 import { join } from "node:path";
 import onnxProto, { type onnx as Onnx } from "onnx-proto";
 import seedrandom from "seedrandom";
@@ -149,8 +149,7 @@ export function tinyModelConfig(w: TinyModelWeights): Record<string, unknown> {
 
 /** Write `config.json` and `onnx/model.onnx` into `dir`; returns `dir`. */
 export function writeTinyModel(dir: string, w: TinyModelWeights, opts: { lastOnly?: boolean } = {}): string {
-  mkdirSync(join(dir, "onnx"), { recursive: true });
-  writeFileSync(join(dir, "config.json"), `${JSON.stringify(tinyModelConfig(w), null, 2)}\n`);
-  writeFileSync(join(dir, "onnx", "model.onnx"), tinyModelOnnx(w, opts));
+  writeOutput(join(dir, "config.json"), `${JSON.stringify(tinyModelConfig(w), null, 2)}\n`);
+  writeOutput(join(dir, "onnx", "model.onnx"), tinyModelOnnx(w, opts));
   return dir;
 }

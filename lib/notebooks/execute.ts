@@ -4,7 +4,8 @@
  * changes only what the notebook shows.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
+import { tempFolder } from "../util/outputs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { writeFileAtomic } from "../util/atomic";
@@ -87,7 +88,8 @@ export function executeNotebooks(root: string, notebooks: string[], opts: { chec
     missingTool("jupyter nbconvert", "install Debian's jupyter-nbconvert and python3-nbclient (apt-get install jupyter-nbconvert python3-nbclient) to execute notebooks headless");
     return null;
   }
-  const outDir = mkdtempSync(join(tmpdir(), "cci-nb-"));
+  const scratchFolder = tempFolder(); // removed on every exit path, signals included
+  const outDir = scratchFolder.path;
   const scratch = opts.check ? join(outDir, "scratch") : undefined;
   try {
     return notebooks.map((nb) => {
@@ -109,7 +111,7 @@ export function executeNotebooks(root: string, notebooks: string[], opts: { chec
       return { notebook: nb, ok: true, seconds, identical: firstDifference === undefined, firstDifference };
     });
   } finally {
-    rmSync(outDir, { recursive: true, force: true });
+    scratchFolder.dispose();
   }
 }
 

@@ -6,7 +6,8 @@
  * `train[..last example] + "," + dev[first example..]` exactly, and no id may be in both
  * (a whole-file run would refuse that file); otherwise it is refined like any other.
  */
-import { closeSync, openSync, readSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { openStaged } from "../util/outputs";
 import { basename, dirname, join } from "node:path";
 import type { ScanSummary } from "../corpus/stream";
 
@@ -61,11 +62,11 @@ export function fileEquals(file: string, parts: readonly Part[]): boolean {
 
 /** Write the concatenation of `parts` into `out`. */
 export function writeParts(out: string, parts: readonly Part[]): void {
-  const fd = openSync(out, "w");
+  const file = openStaged(out);
   try {
-    for (const chunk of partChunks(parts)) for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+    for (const chunk of partChunks(parts)) file.write(chunk);
   } finally {
-    closeSync(fd);
+    file.close();
   }
 }
 

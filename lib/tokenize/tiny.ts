@@ -4,7 +4,7 @@
  * code offline; the notebook uses it to show token counts without downloading a model.
  * One token per character (BPE without merges), plus the special tokens.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeOutput } from "../util/outputs";
 import { join } from "node:path";
 import type { Example } from "../corpus/schema";
 import { buildPrompt } from "../prompts/build";
@@ -76,9 +76,8 @@ export function tinyTokenizerFiles(opts: TinyTokenizerOptions = {}): TinyTokeniz
 /** Write the two files into `dir` (created if needed); returns `dir`. */
 export function writeTinyTokenizer(dir: string, opts: TinyTokenizerOptions = {}): string {
   const { tokenizer, config } = tinyTokenizerFiles(opts);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "tokenizer.json"), JSON.stringify(tokenizer));
-  writeFileSync(join(dir, "tokenizer_config.json"), JSON.stringify(config, null, 2));
+  writeOutput(join(dir, "tokenizer.json"), JSON.stringify(tokenizer), { verbatim: true }); // a vocabulary holds arbitrary strings
+  writeOutput(join(dir, "tokenizer_config.json"), JSON.stringify(config, null, 2), { verbatim: true });
   return dir;
 }
 

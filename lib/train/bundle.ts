@@ -11,13 +11,14 @@
  * The trainer writes adapter/, metrics.jsonl, train.log and status.json beside them.
  */
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { toJsonl, type Mode } from "../prompts";
 import { repoRoot } from "../corpus/locate";
 import { UserError } from "../util/errors";
 import { alive, sweepStale, trackFolder, trackTemp, untrackFolder, untrackTemp } from "../util/cleanup";
 import { fsError, makeDirs } from "../util/output-rule";
+import { copyOutput, openRecord, removeOutput, renameOutput, writeOutput } from "../util/outputs";
 import { runState } from "./status";
 import type { SplitData } from "./data";
 import { COMMON_TRAINING, QLORA_QUANTIZATION, RECIPES, type Recipe } from "./recipes";
@@ -330,18 +331,12 @@ export function stageBundle(runsDir: string, input: BundleInput, force = false):
   const tmp = join(runsDir, `.${input.selected.recipe.name}.cci-${process.pid}-stage.tmp`);
   trackFolder(tmp);
   try {
-    rmSync(tmp, { recursive: true, force: true });
-    for (const [p, data] of files) {
-      mkdirSync(dirname(join(tmp, p)), { recursive: true });
-      writeFileSync(join(tmp, p), data);
-    }
-    for (const p of carried) {
-      mkdirSync(dirname(join(tmp, p)), { recursive: true });
-      copyFileSync(join(dir, p), join(tmp, p));
-    }
-    writeFileSync(join(tmp, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
+    removeOutput(tmp);
+    for (const [p, data] of files) writeOutput(join(tmp, p), data, { verbatim: true }); // entrypoints and token ids as they are
+    for (const p of carried) copyOutput(join(dir, p), join(tmp, p));
+    writeOutput(join(tmp, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
   } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
+    removeOutput(tmp);
     untrackFolder(tmp);
     throw fsError(err, shown(runsDir));
   }
@@ -351,7 +346,7 @@ export function stageBundle(runsDir: string, input: BundleInput, force = false):
 /** Drop staged bundles that will not be committed. */
 export function discardBundles(staged: readonly StagedBundle[]): void {
   for (const s of staged) {
-    rmSync(s.tmp, { recursive: true, force: true });
+    removeOutput(s.tmp);
     untrackFolder(s.tmp);
   }
 }
@@ -366,15 +361,15 @@ export function commitBundles(staged: readonly StagedBundle[], force = false): v
     for (const s of staged) {
       checkReplaceable(s.dir, force); // again: a launch may have started since staging
       const old = existsSync(s.dir) ? s.tmp.replace(/-stage\.tmp$/, "-old.tmp") : undefined;
-      if (old) renameSync(s.dir, old);
+      if (old) renameOutput(s.dir, old);
       done.push({ s, old });
-      renameSync(s.tmp, s.dir);
+      renameOutput(s.tmp, s.dir);
       untrackFolder(s.tmp);
     }
   } catch (err) {
     for (const { s, old } of done.reverse()) {
-      if (existsSync(s.dir) && !existsSync(s.tmp)) renameSync(s.dir, s.tmp);
-      if (old) renameSync(old, s.dir);
+      if (existsSync(s.dir) && !existsSync(s.tmp)) renameOutput(s.dir, s.tmp);
+      if (old) renameOutput(old, s.dir);
     }
     discardBundles(staged);
     const code = (err as NodeJS.ErrnoException).code;
@@ -382,7 +377,7 @@ export function commitBundles(staged: readonly StagedBundle[], force = false): v
       throw new UserError(`${shown(dirname(staged[0].dir))}: another \`cci train plan\` changed these bundles meanwhile; nothing was replaced, run it again`);
     throw fsError(err, shown(dirname(staged[0]?.dir ?? ".")));
   }
-  for (const { old } of done) if (old) rmSync(old, { recursive: true, force: true });
+  for (const { old } of done) if (old) removeOutput(old);
 }
 
 /** Write one bundle as a whole (staged, then moved into place). */
@@ -401,17 +396,19 @@ export function lockRunsDir(runsDir: string): () => void {
   const lock = join(runsDir, ".plan.lock");
   for (let tries = 0; tries < 3; tries++) {
     try {
-      writeFileSync(lock, `${process.pid}\n`, { flag: "wx" });
+      const file = openRecord(lock, "wx");
+      file.write(`${process.pid}\n`);
+      file.close();
       trackTemp(lock);
       return () => {
-        rmSync(lock, { force: true });
+        removeOutput(lock);
         untrackTemp(lock);
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw fsError(err, shown(runsDir));
       const pid = Number.parseInt(readFileSafe(lock), 10);
       if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new UserError(`${shown(runsDir)}: another \`cci train plan\` (pid ${pid}) is writing bundles here; wait for it`);
-      rmSync(lock, { force: true });
+      removeOutput(lock);
     }
   }
   throw new UserError(`${shown(runsDir)}: cannot take the plan lock (${lock})`);

@@ -4,7 +4,7 @@
  * `metrics.jsonl` followed into a progress display, the outcome in `status.json`.
  */
 import { spawn } from "node:child_process";
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { delimiter, join } from "node:path";
 import cliProgress from "cli-progress";
@@ -12,7 +12,8 @@ import { writeFileAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
 import { RUN_OUTPUTS, TRAIN_PY_ENGINES, readRunJson, shown } from "./bundle";
 import { parseMetrics, runState, type MetricsLine } from "./status";
-import { isSecretName } from "../util/redact";
+import { redactText, secretValues } from "../util/redact";
+import { openRecord, removeOutput } from "../util/outputs";
 import { alive } from "../util/cleanup";
 
 export const LOG = "train.log";
@@ -46,18 +47,12 @@ export function exitDescription(r: Pick<LaunchResult, "exitCode" | "signal">): s
   return r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode}`;
 }
 
-/** Values of environment variables that look secret, to be blanked out of the log. */
-export function secretValues(env: NodeJS.ProcessEnv): string[] {
-  return Object.entries(env)
-    .filter(([k, v]) => isSecretName(k) && typeof v === "string" && v.length >= 6)
-    .map(([, v]) => v as string)
-    .sort((a, b) => b.length - a.length);
-}
+/** Values of environment variables that look secret, to be blanked out of the log (the one redactor's list). */
+export { secretValues } from "../util/redact";
 
+/** `text` through the one redactor, with the trainer's environment's secrets. */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join("[redacted]");
-  return out;
+  return redactText(text, secrets);
 }
 
 /** A progress display fed by metrics lines: a bar on a terminal, one line per step otherwise. */
@@ -162,21 +157,15 @@ function takeLock(dir: string): () => void {
   const path = join(dir, "launch.lock");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(path, "wx");
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return () => {
-        try {
-          unlinkSync(path);
-        } catch {
-          // already gone
-        }
-      };
+      const lock = openRecord(path, "wx");
+      lock.write(`${process.pid}\n`);
+      lock.close();
+      return () => removeOutput(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const pid = Number.parseInt(readFileSync(path, "utf8"), 10);
       if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new UserError(`${shown(dir)}: already being launched (launch.lock, pid ${pid}); wait for it or stop it first`);
-      rmSync(path, { force: true }); // stale: its launcher is gone
+      removeOutput(path); // stale: its launcher is gone
     }
   }
   throw new UserError(`${shown(dir)}: cannot take launch.lock`);
@@ -217,12 +206,12 @@ export async function launchRun(dir: string, opts: LaunchOptions): Promise<Launc
 }
 
 async function runLocked(dir: string, run: ReturnType<typeof readRunJson>, opts: LaunchOptions, env: NodeJS.ProcessEnv): Promise<LaunchResult> {
-  for (const f of RUN_OUTPUTS) rmSync(join(dir, f), { recursive: true, force: true });
+  for (const f of RUN_OUTPUTS) removeOutput(join(dir, f));
 
   const secrets = secretValues(env);
   const [, ...args] = run.argv; // argv[0] is the interpreter placeholder
-  const log = openSync(join(dir, LOG), "w");
-  const logWrite = (s: string) => writeSync(log, redact(s, secrets));
+  const log = openRecord(join(dir, LOG), "w");
+  const logWrite = (s: string) => log.write(redact(s, secrets));
   logWrite(`# cci train launch: ${[opts.python, ...args].join(" ")}\n# in ${dir}\n`);
 
   const progress = runProgress(run.name, plannedSteps(dir), opts.linePrefix);
@@ -271,7 +260,7 @@ async function runLocked(dir: string, run: ReturnType<typeof readRunJson>, opts:
   pump();
   progress.done();
   logWrite(`# ${exitDescription({ exitCode, signal })}\n`);
-  closeSync(log);
+  log.close();
   const ok = exitCode === 0 && !interrupted;
   writeStatus(dir, { state: ok ? "done" : "failed", exit_code: exitCode, ...(signal ? { signal } : {}), ...(interrupted ? { interrupted } : {}), python: opts.python });
   const tail = ok ? [] : readFileSync(join(dir, LOG), "utf8").trimEnd().split("\n").slice(-(opts.tailLines ?? 20));

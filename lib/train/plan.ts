@@ -2,7 +2,8 @@
  * `cci train plan`: the chosen recipes → run bundles, each with its data, entrypoints, run.json
  * and compute plan. Pure assembly over lib/train's pieces; the CLI adds only options and output.
  */
-import { existsSync, rmdirSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { removeEmptyFolder } from "../util/outputs";
 import { join, relative } from "node:path";
 import type { Mode } from "../prompts";
 import type { LoadedTokenizer, LoadOptions } from "../tokenize/load";
@@ -178,13 +179,7 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
     discardBundles(staged);
     unlock();
     // The folders this plan made, when nothing else landed in them.
-    for (const d of made.reverse()) {
-      try {
-        rmdirSync(d);
-      } catch {
-        /* not empty: leave it */
-      }
-    }
+    for (const d of made.reverse()) removeEmptyFolder(d); // not empty: left
     throw err;
   }
   unlock();

@@ -66,6 +66,13 @@ export function trackTemp(path: string): void {
 }
 
 /** A temp file moved into place or removed: no longer ours to clean. */
+/** Whether `path` is a live staged temp (or lies in a live scratch folder): already passed the output rule. */
+export function isStaged(path: string): boolean {
+  if (liveTemps.has(path)) return true;
+  for (const f of liveFolders) if (path.startsWith(`${f}/`)) return true;
+  return false;
+}
+
 export function untrackTemp(path: string): void {
   liveTemps.delete(path);
 }

@@ -10,6 +10,7 @@
 import { accessSync, constants, lstatSync, mkdirSync, realpathSync, statSync, statfsSync, type Stats } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UserError } from "./errors";
+import { repoRoot } from "../corpus/locate";
 
 /** One line for a failed file-system call on `path` (the user's spelling). */
 export function fsError(err: unknown, path: string, doing = "cannot write"): Error {
@@ -196,6 +197,56 @@ export interface GuardOptions {
   inputs?: readonly string[];
   /** The option that named this output, for the message (default --out). */
   flag?: string;
+  /** The permission bits the file gets (e.g. 0o755 for a script); an existing file with others is refused, never changed. */
+  mode?: number;
+  /** Only `cci import` writes into the corpus folder. */
+  allowCorpus?: boolean;
+}
+
+/**
+ * The corpus folders of this checkout: resource/data (the imported competition corpus) and
+ * resource/sample (the committed sample), symlinks resolved. No command but `import` writes there.
+ */
+export function corpusFolders(): string[] {
+  const cwd = process.cwd();
+  if (corpusCache?.cwd !== cwd) {
+    let dirs: string[] = [];
+    try {
+      const root = repoRoot();
+      dirs = [join(root, "resource", "data"), join(root, "resource", "sample")];
+    } catch {
+      /* outside any checkout: no corpus folder to protect */
+    }
+    corpusCache = { cwd, dirs };
+  }
+  return corpusCache.dirs.map(canonical); // canonical each time: resource/data may become a symlink meanwhile
+}
+let corpusCache: { cwd: string; dirs: string[] } | undefined;
+
+/** The corpus folder `path` lies in (through symlinks), if any. */
+export function corpusFolderOf(path: string): string | undefined {
+  const c = canonical(path);
+  return corpusFolders().find((dir) => isInside(dir, c));
+}
+
+function assertNotCorpus(path: string, flag: string, allow?: boolean): void {
+  if (allow) return;
+  const dir = corpusFolderOf(path);
+  if (dir) throw new UserError(`${path}: inside the corpus folder ${dir}; only \`cci import\` writes there — choose another ${flag}`);
+}
+
+/** The descriptor a path names (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N): written through directly, whatever it is (a socket cannot be opened by path). */
+export function fdAlias(path: string): number | undefined {
+  const p = resolve(path);
+  if (p === "/dev/stdout") return 1;
+  if (p === "/dev/stderr") return 2;
+  const m = /^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(p);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** A path a stream is written through even when it resolves to a regular file (/dev/stdout redirected to a file). */
+function isDevPath(path: string): boolean {
+  return isInside("/dev", path) && !isInside("/dev/shm", path);
 }
 
 /** The single rule every output path passes (see the module comment). */
@@ -206,10 +257,23 @@ export function checkOutputFile(path: string, opts: GuardOptions = {}): OutputTa
     if (sameFile(path, input))
       throw new UserError(`${path}: refusing to write over the input file${resolve(input) === resolve(path) ? "" : ` ${input}`}; choose another ${flag}`);
   }
+  assertNotCorpus(path, flag, opts.allowCorpus);
   const k = kindOf(path);
+  if (fdAlias(path) !== undefined && k !== "missing" && k !== "broken-link") return { path, target: resolve(path), stream: true };
+  if (isDevPath(path) && (k === "file" || k === "missing")) {
+    // /dev/stdout redirected to a file is still a stream; a new name beside a device (/dev/null.probs.json) is refused.
+    if (k === "file") return { path, target: resolve(path), stream: true };
+    throw new UserError(`${path}: /dev holds devices, not files; ${flag} needs a regular file, or a device such as /dev/null alone (no files beside it)`);
+  }
   switch (k) {
-    case "file":
+    case "file": {
+      if (opts.mode !== undefined) {
+        const now = statSync(path).mode & 0o7777;
+        if (now !== opts.mode)
+          throw new UserError(`${path}: exists with mode ${now.toString(8)}; writing it would make it ${opts.mode.toString(8)} — remove it or choose another ${flag}`);
+      }
       return { path, target: realpathSync(path), stream: false };
+    }
     case "char-device":
     case "fifo":
       return { path, target: resolve(path), stream: true };
@@ -229,8 +293,9 @@ export function checkOutputFile(path: string, opts: GuardOptions = {}): OutputTa
  * The rule for an output folder: a folder or nothing yet, under a place that takes files. (It
  * may hold inputs: each file written into it is checked against them.)
  */
-export function checkOutputFolder(dir: string, opts: Pick<GuardOptions, "flag"> = {}): void {
+export function checkOutputFolder(dir: string, opts: Pick<GuardOptions, "flag" | "allowCorpus"> = {}): void {
   const flag = opts.flag ?? "--out";
+  assertNotCorpus(dir, flag, opts.allowCorpus);
   const k = kindOf(dir);
   if (k === "folder") return assertWritableFolder(resolve(dir), dir);
   if (k !== "missing") throw new UserError(`${dir}: is ${KIND_TEXT[k]}, not a folder; ${flag} needs a folder`);

@@ -6,20 +6,38 @@
  * or staged. On failure (`abort()`), SIGINT, SIGTERM or exit, the temp files and the folders
  * made for them are removed (`cleanup.ts`).
  *
+ * This module is the one door out (lib/util/SAFETY.md): no other module of lib/ writes with fs
+ * (test/output-door.test.ts). Text written here passes the redactor unless `verbatim` (corpus
+ * bytes); logs, locks, journals, removals and renames have their guarded forms below.
+ *
  *   const outputs = new OutputSet(inputs);          // or openOutputs(IO.command(…)) in lib/cli
  *   outputs.declare(out);                           // bad paths fail before any work
  *   await outputs.run(async () => {
  *     outputs.write(out, text);                     // or: stream into outputs.stage(out)
  *   });                                             // commit on success, abort on a throw
  */
-import { chmodSync, closeSync, constants, fstatSync, mkdtempSync, openSync, readSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { appendFileSync, chmodSync, closeSync, constants, copyFileSync, fstatSync, mkdtempSync, openSync, readSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "./errors";
-import { canonical, checkOutputFile, checkOutputFolder, fsError, makeDirs, type GuardOptions, type OutputTarget } from "./output-rule";
-import { STAGED_TEMP, settle, sweepStale, trackDirs, trackFolder, trackTemp, untrackDir, untrackFolder, untrackTemp, yieldToSignals } from "./cleanup";
+import { canonical, checkOutputFile, checkOutputFolder, corpusFolderOf, fdAlias, fsError, makeDirs, type GuardOptions, type OutputTarget } from "./output-rule";
+import { redactText } from "./redact";
+import { isStaged, STAGED_TEMP, settle, sweepStale, trackDirs, trackFolder, trackTemp, untrackDir, untrackFolder, untrackTemp, yieldToSignals } from "./cleanup";
 
-export { checkOutputFile, checkOutputFolder, fsError, makeDirs, sameFile, type GuardOptions, type OutputTarget } from "./output-rule";
+export { checkOutputFile, checkOutputFolder, corpusFolderOf, fsError, makeDirs, sameFile, type GuardOptions, type OutputTarget } from "./output-rule";
+
+/** How one file is written: the option that named it, its mode (a script's 0o755), and whether its text is written as it is. */
+export interface WriteOptions {
+  flag?: string;
+  /** Permission bits; an existing file with other bits is refused (never changed). */
+  mode?: number;
+  /** Corpus-derived data written byte for byte, never through the redactor. */
+  verbatim?: boolean;
+}
+
+/** A flag (as before) or WriteOptions. */
+export type WriteArg = string | WriteOptions | undefined;
+const writeOpts = (a: WriteArg): WriteOptions => (typeof a === "string" ? { flag: a } : (a ?? {}));
 export { yieldToSignals } from "./cleanup";
 
 /** A scratch folder (in `near`, default the system temp folder), removed by `dispose()`, on failure, signals and exit. */
@@ -45,6 +63,7 @@ export function tempFolder(near = tmpdir(), shown = near): { path: string; dispo
 
 interface Staged extends OutputTarget {
   temp: string;
+  mode?: number;
 }
 
 let serial = 0;
@@ -60,11 +79,21 @@ export class OutputSet {
   private readonly madeDirs: string[] = [];
   private readonly removals: string[] = [];
 
-  constructor(readonly inputs: readonly string[] = []) {}
+  /** `allowCorpus`: `cci import`'s set, the one writer of the corpus folder. */
+  constructor(
+    readonly inputs: readonly string[] = [],
+    private readonly opts: { allowCorpus?: boolean } = {},
+  ) {}
+
+  private check(path: string, a: WriteArg): OutputTarget {
+    const o = writeOpts(a);
+    return checkOutputFile(path, { inputs: this.inputs, flag: o.flag ?? "--out", mode: o.mode, allowCorpus: this.opts.allowCorpus });
+  }
 
   /** Check an output before any work (so a bad path fails first); two flags naming one file are refused. */
-  declare(path: string, flag = "--out"): OutputTarget {
-    const t = checkOutputFile(path, { inputs: this.inputs, flag });
+  declare(path: string, arg: WriteArg = "--out"): OutputTarget {
+    const flag = writeOpts(arg).flag ?? "--out";
+    const t = this.check(path, arg);
     const key = t.stream ? `stream:${t.target}` : canonical(t.target);
     const prior = this.declared.get(key);
     if (prior !== undefined && prior !== flag) throw new UserError(`${path}: ${prior} and ${flag} name the same file; give each its own`);
@@ -76,13 +105,13 @@ export class OutputSet {
 
   /** Check an output folder before any work. */
   declareFolder(dir: string, flag = "--out"): void {
-    checkOutputFolder(dir, { flag });
+    checkOutputFolder(dir, { flag, allowCorpus: this.opts.allowCorpus });
     this.folders.set(canonical(dir), flag);
   }
 
   /** A temp path to fill (e.g. with a stream); `commit()` moves it to `path`. */
-  stage(path: string, flag = "--out"): string {
-    const t = checkOutputFile(path, { inputs: this.inputs, flag });
+  stage(path: string, arg: WriteArg = "--out"): string {
+    const t = this.check(path, arg);
     const prior = this.staged.get(t.target);
     if (prior) return prior.temp;
     const dir = t.stream ? tmpdir() : dirname(t.target);
@@ -94,15 +123,29 @@ export class OutputSet {
     sweepStale(dir, STAGED_TEMP); // what a killed run (of any output in this folder) left behind
     const temp = join(dir, `.${basename(t.target)}.cci-${process.pid}-${++serial}.tmp`);
     trackTemp(temp);
-    this.staged.set(t.target, { ...t, temp });
+    this.staged.set(t.target, { ...t, temp, mode: writeOpts(arg).mode });
     return temp;
+  }
+
+  /**
+   * A companion file of `main` (its `.probs.json`, `.journal.jsonl`, `.config.json`): the path
+   * when `main` is a file, undefined when `main` is a stream (/dev/null, /dev/stdout, a FIFO),
+   * which gets no files beside it.
+   */
+  sidecar(main: string, companion: string): string | undefined {
+    return sidecar(main, companion);
+  }
+
+  /** Open a staged temp file of `path` for writing in pieces (a streamed corpus); `commit()` moves it into place. */
+  open(path: string, arg: WriteArg = "--out"): FileWriter {
+    return new FileWriter(this.stage(path, arg), path);
   }
 
   /**
    * Stage a file already written elsewhere (on the same file system as `path`'s folder) as the
    * content of `path`: `commit()` renames it into place.
    */
-  adopt(path: string, file: string, flag = "--out"): void {
+  adopt(path: string, file: string, flag: WriteArg = "--out"): void {
     const temp = this.stage(path, flag);
     try {
       renameSync(file, temp);
@@ -112,16 +155,16 @@ export class OutputSet {
   }
 
   /** Delete `path` at commit (a stale companion of an output, e.g. the sidecar of a vote that now has none). */
-  remove(path: string, flag = "--out"): void {
-    const t = checkOutputFile(path, { inputs: this.inputs, flag });
+  remove(path: string, flag: WriteArg = "--out"): void {
+    const t = this.check(path, flag);
     if (!t.stream) this.removals.push(t.target);
   }
 
-  /** Stage `data` for `path`. */
-  write(path: string, data: string | Uint8Array, flag = "--out"): void {
-    const temp = this.stage(path, flag);
+  /** Stage `data` for `path`; text passes the redactor unless `verbatim`. */
+  write(path: string, data: string | Uint8Array, arg: WriteArg = "--out"): void {
+    const temp = this.stage(path, arg);
     try {
-      writeFileSync(temp, data);
+      writeFileSync(temp, typeof data === "string" && !writeOpts(arg).verbatim ? redactText(data) : data);
     } catch (err) {
       throw fsError(err, path);
     }
@@ -139,7 +182,8 @@ export class OutputSet {
         if (s.stream) streamInto(s.temp, s.target, s.path);
         else {
           try {
-            keepMode(s.temp, s.target);
+            if (s.mode !== undefined) chmodSync(s.temp, s.mode);
+            else keepMode(s.temp, s.target);
             renameSync(s.temp, s.target);
           } catch (err) {
             throw fsError(err, s.path);
@@ -214,34 +258,173 @@ function keepMode(temp: string, target: string): void {
 function streamInto(temp: string, target: string, shown: string): void {
   let src: number | undefined;
   let dst: number | undefined;
+  let owned = true;
   try {
     src = openSync(temp, "r");
-    dst = openSync(target, constants.O_WRONLY | constants.O_APPEND);
+    const fd = fdAlias(target);
+    dst = fd ?? openSync(target, constants.O_WRONLY | constants.O_APPEND);
+    if (fd !== undefined) owned = false;
     const size = fstatSync(src).size;
     const buf = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(1, size)));
     for (let done = 0; done < size; ) {
       const n = readSync(src, buf, 0, buf.length, done);
       if (n === 0) break;
-      for (let off = 0; off < n; ) off += writeSync(dst, buf, off, n - off);
+      for (let off = 0; off < n; ) off += writeAll(dst, buf, off, n - off);
       done += n;
     }
   } catch (err) {
     throw fsError(err, shown);
   } finally {
     if (src !== undefined) closeSync(src);
-    if (dst !== undefined) closeSync(dst);
+    if (dst !== undefined && owned) closeSync(dst);
     rmSync(temp, { force: true });
   }
 }
 
+/** One write, waiting while a non-blocking descriptor (a pipe or socket on stdout) is full. */
+function writeAll(fd: number, buf: Buffer, off: number, len: number): number {
+  for (;;) {
+    try {
+      return writeSync(fd, buf, off, len);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // the reader drains it
+    }
+  }
+}
+
 /** Write one file all or nothing, through the rule (the single-output case of OutputSet). */
-export function writeOutput(path: string, data: string | Uint8Array, opts: GuardOptions = {}): void {
-  const set = new OutputSet(opts.inputs);
+export function writeOutput(path: string, data: string | Uint8Array, opts: GuardOptions & WriteOptions = {}): void {
+  const set = new OutputSet(opts.inputs, { allowCorpus: opts.allowCorpus });
   try {
-    set.write(path, data, opts.flag);
+    set.write(path, data, { flag: opts.flag, mode: opts.mode, verbatim: opts.verbatim });
     set.commit();
   } catch (err) {
     set.abort();
     throw err;
+  }
+}
+
+/** `companion` (a sidecar of `main`: its .probs.json, .journal.jsonl), or undefined when `main` is a stream, which gets none. */
+export function sidecar(main: string, companion: string): string | undefined {
+  return isStream(main) ? undefined : companion;
+}
+
+/** Whether `path` is written as a stream (a character device, a FIFO, /dev/stdout): such outputs get no sidecars. */
+export function isStream(path: string): boolean {
+  try {
+    return checkOutputFile(path).stream;
+  } catch {
+    return false; // the rule's own refusal comes when the path is declared
+  }
+}
+
+/**
+ * Open a file to fill in pieces (a streamed corpus): a temp staged by an OutputSet or inside a
+ * scratch folder (already checked), or else a path that passes the rule now.
+ */
+export function openStaged(path: string, opts: GuardOptions = {}): FileWriter {
+  if (!isStaged(path)) {
+    checkOutputFile(path, opts);
+    makeDirs(dirname(path), path);
+  }
+  return new FileWriter(path, path, "w");
+}
+
+/** A file written in pieces: a staged temp (`OutputSet.open`, `openStaged`), a log or a lock (`openRecord`). */
+export class FileWriter {
+  private fd: number | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly shown = path,
+    flags: "w" | "a" | "wx" = "w",
+  ) {
+    try {
+      this.fd = openSync(path, flags);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") throw err; // "wx": a lock someone holds, the caller's to handle
+      throw fsError(err, shown);
+    }
+  }
+
+  /** Write bytes as they are (corpus bytes; callers redact text they make themselves). */
+  write(data: string | Uint8Array): void {
+    if (this.fd === undefined) throw new Error(`${this.shown}: written after close`);
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    try {
+      for (let off = 0; off < bytes.length; ) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    } catch (err) {
+      throw fsError(err, this.shown);
+    }
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    closeSync(fd);
+  }
+}
+
+/**
+ * A file that grows while a command runs and is its record when it stops (a trainer's log, a
+ * scoring journal): checked by the rule once, then opened for appending ("a"), truncated ("w")
+ * or created only when absent ("wx": a lock; EEXIST is the caller's to handle). Text written
+ * through `writeText` passes the redactor.
+ */
+export function openRecord(path: string, flags: "w" | "a" | "wx", opts: GuardOptions = {}): FileWriter & { writeText: (text: string) => void } {
+  checkOutputFile(path, opts);
+  makeDirs(dirname(path), path);
+  const w = new FileWriter(path, path, flags);
+  return Object.assign(w, { writeText: (text: string) => w.write(redactText(text)) });
+}
+
+/** Append one text record to `path` (redacted), creating it and its folder when absent. */
+export function appendOutput(path: string, text: string, opts: GuardOptions = {}): void {
+  checkOutputFile(path, opts);
+  makeDirs(dirname(path), path);
+  try {
+    appendFileSync(path, redactText(text));
+  } catch (err) {
+    throw fsError(err, path);
+  }
+}
+
+/**
+ * Remove a file or folder the command made or owns (a stale journal, a scratch tree, a replaced
+ * bundle, a failed venv): never inside the corpus folder, never one of `inputs`.
+ */
+export function removeOutput(path: string, opts: GuardOptions = {}): void {
+  if (!opts.allowCorpus) {
+    const corpus = corpusFolderOf(path);
+    if (corpus) throw new UserError(`${path}: inside the corpus folder ${corpus}; refusing to delete it`);
+  }
+  for (const input of opts.inputs ?? []) if (canonical(input) === canonical(path)) throw new UserError(`${path}: refusing to delete the input ${input}`);
+  rmSync(path, { recursive: true, force: true });
+}
+
+/** Rename a file or folder the command staged (a bundle's temp folder) into place; the target passes the corpus rule. */
+export function renameOutput(from: string, to: string, opts: GuardOptions = {}): void {
+  if (!opts.allowCorpus) {
+    const corpus = corpusFolderOf(to) ?? corpusFolderOf(from);
+    if (corpus) throw new UserError(`${to}: inside the corpus folder ${corpus}; choose another ${opts.flag ?? "--out"}`);
+  }
+  renameSync(from, to);
+}
+
+/** Copy a file into a folder the command is staging (a bundle's carried files); the target passes the rule. */
+export function copyOutput(from: string, to: string, opts: GuardOptions = {}): void {
+  checkOutputFile(to, { ...opts, inputs: [...(opts.inputs ?? []), from] });
+  makeDirs(dirname(to), to);
+  copyFileSync(from, to);
+}
+
+/** Remove an empty folder the command made (ENOTEMPTY and ENOENT are ignored: something else is there, or nothing). */
+export function removeEmptyFolder(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* not empty or gone */
   }
 }

@@ -7,7 +7,7 @@ import { CHARTS, chartEntry, isSplit, withoutTitle, type ChartContext, type Char
 import type { Figure } from "../../charts/figure";
 import { COLUMN_NAMES, printFigure, printPixels, resolvePrint, PRINT_FONT_PT, COLUMNS, type PrintOptions, type PrintSpec } from "../../charts/print";
 import { OutputSet } from "../../util/outputs";
-import { isInside } from "../../util/output-rule";
+import { canonical, isInside } from "../../util/output-rule";
 import { hangulFontPath } from "../../charts/svg";
 import { assertNotInput, writeFileAtomic } from "../../util/atomic";
 import { UserError } from "../../util/errors";
@@ -149,7 +149,7 @@ async function exportAll(ws: Workspace, opts: ChartOpts, printOpts: PrintOptions
   info(opts.data ? `corpus: ${relative(process.cwd(), ws.data) || "."} (--data)` : describeWorkspace(ws));
   // Not into the corpus: charts beside train.json would be taken for corpus files by the next glob.
   for (const corpus of [ws.data, ws.refined]) {
-    if (isInside(corpus, dir)) throw new UserError(`chart: --out ${dir}: is inside the corpus folder ${relative(process.cwd(), corpus) || corpus}; write the charts elsewhere`);
+    if (isInside(canonical(corpus), canonical(dir))) throw new UserError(`chart: --out ${dir}: is inside the corpus folder ${relative(process.cwd(), corpus) || corpus}; write the charts elsewhere`);
   }
   const outputs = new OutputSet(inputs);
   outputs.declareFolder(dir);

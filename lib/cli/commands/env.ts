@@ -39,10 +39,10 @@ export function register(program: Command): void {
     .option("--python <path>", "interpreter the venv is made from (default python3; faithful wants 3.10 or 3.11)")
     .option("--force", "make it again over an existing one")
     .option("--pip-arg <arg...>", "extra pip arguments, e.g. --pip-arg=--index-url --pip-arg=https://…")
-    .action((opts: { engine: string; python?: string; force?: boolean; pipArg?: string[] }) => {
+    .action(async (opts: { engine: string; python?: string; force?: boolean; pipArg?: string[] }) => {
       const engine = engineOf(opts.engine);
       const root = repoRoot();
-      const { python, probe: p } = createEnv({ engine, root, python: opts.python, force: opts.force, pipArgs: opts.pipArg });
+      const { python, probe: p } = await createEnv({ engine, root, python: opts.python, force: opts.force, pipArgs: opts.pipArg });
       for (const l of describe(p)) info(`env: ${l}`);
       info(`env: ready; commands for the ${engine} engine now use ${relative(process.cwd(), python) || python}`);
       console.log(python);

@@ -6,7 +6,7 @@ import { DEFAULT_EOS, toJsonl } from "../../prompts";
 import { answerTokenIds } from "../../tokenize/answer-ids";
 import { legacyTemplate, type LegacyTemplateName } from "../../tokenize/legacy-templates";
 import { sftExamples, textExamples } from "../../tokenize/sft";
-import type { OutputSet } from "../../util/outputs";
+import { isStream, type OutputSet } from "../../util/outputs";
 import { assertReadableInput } from "../../util/output-rule";
 import { compileChatTemplate } from "../../tokenize/template";
 import type { Mode, VariantName } from "../../prompts";
@@ -88,18 +88,23 @@ export function register(program: Command): void {
       const { variant, mode, refine } = promptAndVariant(opts.variant, opts);
       if (!file) throw new UserError("export-sft needs a corpus FILE");
       if (!opts.out) throw new UserError("export-sft needs --out OUT.jsonl");
-      const paths = exportPaths(opts.out);
+      // A stream (/dev/null, /dev/stdout) takes the main file alone: no .text.jsonl or .config.json beside a device.
+      const paths: OutPaths = isStream(opts.out) ? (opts.tokenizer ? { tokens: opts.out } : { text: opts.out }) : exportPaths(opts.out);
       // The corpus file and a --template file are inputs; all three outputs are staged and land together at the end.
       const outputs = openOutputs(IO.exportSft(file, opts.tokenizer ? paths : { text: paths.text, config: paths.config }, opts.tokenizer ? { tokenizer: opts.tokenizer } : { template: opts.template }));
       await outputs.run(() => exportSft(file, paths, opts, variant, mode, outputs, refine));
     });
 }
 
-async function exportSft(file: string, paths: ReturnType<typeof exportPaths>, opts: ExportOpts, variant: VariantName, mode: Mode, outputs: OutputSet, refine: Variant): Promise<void> {
+/** The files of one export; a stream output has only its main one. */
+type OutPaths = { tokens?: string; text?: string; config?: string };
+
+async function exportSft(file: string, paths: OutPaths, opts: ExportOpts, variant: VariantName, mode: Mode, outputs: OutputSet, refine: Variant): Promise<void> {
   const maxLength = parseMaxLength(opts.maxLength);
   const src = promptExamples(file, refine, opts, loadCorpus);
   const examples = src.examples;
-  const rel = (p: string) => relative(process.cwd(), p);
+  const rel = (p: string | undefined) => (p === undefined ? null : relative(process.cwd(), p));
+  const put = (p: string | undefined, data: string) => p !== undefined && outputs.write(p, data);
   // OUT.config.json records the refinement variant and the input's sha256 (provenance).
   const config: Record<string, unknown> = { input: rel(file), variant, mode, examples: examples.length, refinement: { variant: src.recorded, refined_here: src.refinedHere, corpus: src.corpus } };
 
@@ -113,8 +118,8 @@ async function exportSft(file: string, paths: ReturnType<typeof exportPaths>, op
     const bar = progress("export-sft", examples.length);
     const result = sftExamples(tok, examples, variant, { mode, eos: opts.eos, lengthRule: opts.lengthRule, maxLength }, () => bar.tick());
     bar.done();
-    outputs.write(paths.tokens, toJsonl(result.rows));
-    outputs.write(paths.text, toJsonl(result.texts));
+    put(paths.tokens, toJsonl(result.rows));
+    put(paths.text, toJsonl(result.texts));
     Object.assign(config, {
       eos: opts.eos ?? tok.eosToken,
       tokenizer: { dir: rel(tok.dir), class: tok.tokenizerClass ?? null, model_max_length: Number.isFinite(tok.modelMaxLength) ? tok.modelMaxLength : null, answer_token_ids: answerIds },
@@ -131,7 +136,7 @@ async function exportSft(file: string, paths: ReturnType<typeof exportPaths>, op
     const { name, template } = templateFromOption(value);
     const eos = opts.eos ?? DEFAULT_EOS;
     const texts = textExamples(examples, variant, template, { bos_token: opts.bos, eos_token: eos }, { mode, eos }, name === value ? name : `--template ${value}`);
-    outputs.write(paths.text, toJsonl(texts));
+    put(paths.text, toJsonl(texts));
     Object.assign(config, {
       eos,
       tokenizer: null,
@@ -143,6 +148,6 @@ async function exportSft(file: string, paths: ReturnType<typeof exportPaths>, op
     });
     info(`export-sft: no --tokenizer, so no token ids; text form only`);
   }
-  outputs.write(paths.config, `${JSON.stringify(config, null, 2)}\n`);
-  info(`export-sft: ${rel(paths.text)}, ${rel(paths.config)}`);
+  put(paths.config, `${JSON.stringify(config, null, 2)}\n`);
+  info(`export-sft: ${[paths.text, paths.config].filter((p) => p !== undefined).map(rel).join(", ")}`);
 }

@@ -15,6 +15,8 @@ import { checkPredictionName, predictionInputs } from "../../infer/inputs";
 import { loadMember, probsPath } from "../../ensemble/predictions";
 import { shellLine } from "../../util/shell";
 import { assertNotInput, writeFileAtomic } from "../../util/atomic";
+import { sidecar } from "../../util/outputs";
+import { filesUnder } from "../../util/protect";
 import { UserError } from "../../util/errors";
 import { info, progress } from "../../util/progress";
 import { repoRoot } from "../../corpus/locate";
@@ -136,7 +138,7 @@ async function predictMany(recipes: string[], splits: string[], opts: PredictOpt
   if (failed.length) throw new UserError(`${failed.length} of ${results.length} prediction job(s) failed: ${failed.map((r) => `${r.recipe} ${r.split}`).join(", ")}`, 1);
 }
 
-function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
+async function runFaithfulBackend(job: PredictJob, opts: PredictOpts): Promise<void> {
   if (!job.bundle) throw new Error("faithful without a bundle: checked before the job was prepared");
   const inputs = faithfulInputsPath(job.bundle, job.split);
   if (opts.tokenizeInPython) writeFaithfulMessages(inputs, job.raw, job.spec);
@@ -152,15 +154,17 @@ function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
     console.log(shellLine([python, ...argv]));
     return;
   }
-  runFaithful(python, argv, { checkOnly: true });
-  runFaithful(python, argv);
+  await runFaithful(python, argv, { checkOnly: true });
+  await runFaithful(python, argv);
 }
 
 /** `{name}.provenance.json` beside the prediction: the variant and the corpus file it answers. */
 function writeJobProvenance(job: PredictJob, backend: string): void {
   const corpus = corpusRecord(dirname(job.baseFile), [job.baseFile]);
   const prov = { variant: variantRecord(job.refineVariant), corpus, recipe: job.bundle ? job.name : null, prompt_variant: job.spec.variant, data: job.spec.data, mode: job.spec.mode, backend };
-  writeFileAtomic(provenancePath(job.out), provenanceText(prov));
+  // A stream output (/dev/null, /dev/stdout) gets no sidecar.
+  const path = sidecar(job.out, provenancePath(job.out));
+  if (path) writeFileAtomic(path, provenanceText(prov));
 }
 
 function report(job: PredictJob, answers: readonly Answer[], extra = ""): void {
@@ -268,10 +272,13 @@ export function register(program: Command): void {
         runsDir: opts.runs ?? defaultRunsDir(),
         template: templateOpt(opts.template),
       });
-      for (const out of [job.out, probsPath(job.out)]) assertNotInput(out, predictionInputs(job));
+      // The exported model (--model-dir) is read too: no output may land on its files.
+      const reads = [...predictionInputs(job), ...filesUnder(opts.modelDir)];
+      for (const out of [job.out, sidecar(job.out, probsPath(job.out))]) if (out) assertNotInput(out, reads);
       info(`predict: ${job.name}: ${job.spec.variant} (${job.spec.mode}, ${job.spec.data} data) on ${rel(job.baseFile)}, tokenizer ${rel(job.tokenizerDir)}, A/B/C = ${job.answerIds.join("/")}`);
       info(`predict: variant ${describeVariant(job.refineVariant)}${job.spec.data === "raw" ? " (raw data: its rules are not applied)" : ""}`);
-      assertNotInput(provenancePath(job.out), predictionInputs(job));
+      const prov = sidecar(job.out, provenancePath(job.out));
+      if (prov) assertNotInput(prov, reads);
       if (job.checkedAgainstTraining)
         info(
           job.checkedSplit === split
@@ -279,7 +286,7 @@ export function register(program: Command): void {
             : `predict: ${job.checkedAgainstTraining} ${job.checkedSplit} prompts rendered by this tokenizer identical to the bundle's training data (data/${job.checkedSplit}.tokens.jsonl)`,
         );
       if (backend === "faithful") {
-        runFaithfulBackend(job, opts);
+        await runFaithfulBackend(job, opts);
         if (!opts.dryRun) {
           writeJobProvenance(job, "faithful");
           report(job, loadMember(job.out).examples.map((e) => e.output as Answer), " (faithful)");

@@ -2,13 +2,13 @@ import type { Command } from "commander";
 import { INFER_RESULTS } from "../../bench/infer-case";
 import { checkOutputFile } from "../../util/output-rule";
 import { cpus, loadavg } from "node:os";
-import { chmodSync, lstatSync } from "node:fs";
 import { join, relative } from "node:path";
 import { defaultRunsDir } from "../../infer/bundle";
 import { LOGPROBS_VIA, type LogprobsVia } from "../../infer/openai";
 import { mergedGroups, serveGroups, servePlanScript } from "../../infer/serve-plan";
 import { RECIPES, type Recipe } from "../../train/recipes";
 import { writeFileAtomic } from "../../util/atomic";
+import { writeOutput } from "../../util/outputs";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 import { repoRoot } from "../../corpus/locate";
@@ -84,11 +84,8 @@ export function register(program: Command): void {
       const bases = new Set(groups.map((g) => g.model_id)).size;
       info(`serve plan: ${recipes.length} recipes on ${bases} base model${bases > 1 ? "s" : ""}, ${groups.length} server${groups.length > 1 ? "s" : ""} (ports ${port}–${port + groups.length - 1})`);
       if (opts.out) {
-        writeFileAtomic(opts.out, script);
-        // Executable only when what is there now is the regular file just written (never a
-        // device, FIFO or someone's private file the output was streamed into).
-        const st = lstatSync(opts.out);
-        if (st.isFile() && st.nlink === 1) chmodSync(opts.out, (st.mode & 0o777) | 0o755);
+        // Executable: a new file gets 0755; an existing one with other bits (a private 0600 file) is refused, not changed; a device is streamed into.
+        writeOutput(opts.out, script, { mode: 0o755 });
         info(`serve plan: wrote ${relative(process.cwd(), opts.out)}`);
       } else {
         process.stdout.write(script);

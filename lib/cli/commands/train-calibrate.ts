@@ -4,14 +4,14 @@
  */
 import type { Command } from "commander";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
 import { resolvePython } from "../../env/python";
 import { defaultRunsDir, readRunJson, selectRecipes, shown } from "../../train/bundle";
 import { mergeCalibrations, readCalibration } from "../../train/calibrate";
-import { writeFileAtomic } from "../../util/atomic";
+import { checkOutputFile, tempFolder, writeOutput } from "../../util/outputs";
+import { filesUnder } from "../../util/protect";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -62,7 +62,11 @@ export function registerCalibrate(train: Command): void {
         const run = readRunJson(d);
         if (!byBase.has(run.model_id)) byBase.set(run.model_id, d);
       }
-      const scratch = mkdtempSync(join(tmpdir(), "cci-calibrate-"));
+      // Every file of the bundles it reads (run.json, data, the tokenizer folder) is an input: refused as --out before the timing.
+      const inputs = dirs.flatMap((d) => [...filesUnder(d), ...tokenizerFiles(d)]);
+      checkOutputFile(out, { inputs });
+      const scratchFolder = tempFolder();
+      const scratch = scratchFolder.path;
       try {
         const parts = [...byBase].map(([modelId, dir], k) => {
           const run = readRunJson(dir);
@@ -70,18 +74,26 @@ export function registerCalibrate(train: Command): void {
           const file = join(scratch, `${k}.json`);
           const argv = ["train.py", "--benchmark", "--out", file, ...(opts.tiny ? ["--tiny"] : []), ...(opts.lengths ? ["--lengths", opts.lengths] : []), ...(opts.repeats ? ["--repeats", opts.repeats] : []), ...(opts.device ? ["--device", opts.device] : [])];
           info(`train calibrate: [${k + 1}/${byBase.size}] ${modelId} in ${shown(dir)}`);
-          const r = spawnSync(python, argv, { cwd: dir, stdio: ["ignore", 2, 2] });
+          // Its output is relayed through the redactor (stderr is patched), not inherited: no secret reaches the terminal.
+          const r = spawnSync(python, argv, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+          for (const s of [r.stdout, r.stderr]) if (s?.length) process.stderr.write(s.toString("utf8"));
           if (r.error) throw new UserError(`train calibrate: cannot run ${python}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message} (give --python, or make the environment with \`cci env create\`)`);
           if (r.status !== 0) throw new UserError(`train calibrate: ${modelId}: train.py --benchmark exited with ${r.status ?? r.signal}`, r.status === 2 ? 2 : 1);
           return readCalibration(file);
         });
         const merged = mergeCalibrations(parts);
-        writeFileAtomic(out, `${JSON.stringify(merged, null, 1)}\n`);
+        writeOutput(out, `${JSON.stringify(merged, null, 1)}\n`, { inputs });
         for (const [id, e] of Object.entries(merged.shapes))
           info(`  ${id}${e.tiny ? " (tiny)" : ""}: ${Object.entries(e.train).map(([L, p]) => `L ${L} ${p.micro_s.toFixed(3)} s`).join(", ")}`);
         info(`train calibrate: ${merged.device}, ${byBase.size} base(s) → ${shown(out)}; use it with: npx cci train plan --recipe ${opts.recipe} --calibration ${shown(out)}`);
       } finally {
-        rmSync(scratch, { recursive: true, force: true });
+        scratchFolder.dispose();
       }
     });
+}
+
+/** The tokenizer folder a bundle's run.json names, file by file (relative to the bundle). */
+function tokenizerFiles(dir: string): string[] {
+  const tok = readRunJson(dir).tokenizer?.dir;
+  return tok ? filesUnder(resolve(dir, tok)) : [];
 }

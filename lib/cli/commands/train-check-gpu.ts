@@ -4,8 +4,10 @@
  * through lib/train/gpu-check.ts, which refuses any ratio the record does not hold.
  */
 import type { Command } from "commander";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { relayRedacted } from "../../util/redact";
+import { checkOutputFile } from "../../util/outputs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
 import { gpuCheckShapes, gpuCheckSummary, parseGpuCheckRecord } from "../../train/gpu-check";
@@ -55,7 +57,7 @@ export function registerCheckGpu(train: Command): void {
     .option("--work <dir>", "keep the models, bundles and predictions in this folder (default: a temp folder, removed)")
     .option("--layers <n>", "decoder layers of each random model (default 2)", whole("--layers", 1))
     .option("--rounds <n>", "alternated training rounds per engine (default 2)", whole("--rounds", 1))
-    .action((opts: Opts) => {
+    .action(async (opts: Opts) => {
       const python = opts.python.includes("/") ? resolve(opts.python) : opts.python;
       if (python.includes("/") && !existsSync(python)) throw new UserError(`--python ${opts.python}: no such file (give a venv's bin/python)`);
       const script = join(repoRoot(), "lib", "train", "python", "gpu_check.py");
@@ -70,8 +72,10 @@ export function registerCheckGpu(train: Command): void {
         ...(opts.layers ? ["--layers", String(opts.layers)] : []),
         ...(opts.rounds ? ["--rounds", String(opts.rounds)] : []),
       ];
-      // stderr is the script's progress (a line per stage), shown as it comes
-      const r = spawnSync(python, args, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...MALLOC } });
+      checkOutputFile(opts.out); // gpu_check.py writes it: the rule decides before it starts
+      // stderr is the script's progress (a line per stage), relayed live through the redactor.
+      const end = await relayRedacted(spawn(python, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...MALLOC } }));
+      const r = { error: end.error, status: end.code ?? end.signal };
       if (r.error) throw new UserError(`--python ${opts.python}: cannot start (${r.error.message})`);
       if (!existsSync(out)) throw new UserError(`train check-gpu: gpu_check.py exited ${r.status} without writing ${opts.out}`, 1);
       let lines: string[];

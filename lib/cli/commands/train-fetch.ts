@@ -5,8 +5,10 @@
  * before anything is downloaded. HF_HOME and HF_TOKEN are read from the environment only.
  */
 import type { Command } from "commander";
-import { spawnSync } from "node:child_process";
-import { mkdirSync, statfsSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { relayRedacted } from "../../util/redact";
+import { statfsSync } from "node:fs";
+import { makeDirs } from "../../util/outputs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
@@ -67,7 +69,7 @@ export function registerFetch(train: Command): void {
     .option("--out <dir>", "with --tokenizers-only: where the tokenizer folders go", "resource/tokenizers")
     .option("--engine <engine>", "whose environment runs huggingface_hub (.venv-<engine>)", "modern")
     .option("--python <path>", "Python with huggingface_hub (default: .venv-<engine>/bin/python, else python3)")
-    .action((opts: FetchOpts) => {
+    .action(async (opts: FetchOpts) => {
       const root = repoRoot();
       const { python } = resolvePython(opts.python, opts.engine, root);
       const models = [...new Set(selectRecipes(opts.recipe).map((s) => s.recipe.model_id))];
@@ -87,8 +89,10 @@ export function registerFetch(train: Command): void {
       info(`fetch: ${(total / GB).toFixed(2)} GB in all → ${dest} (${Number.isFinite(free) ? `${(free / GB).toFixed(1)} GB free` : "free space unknown"})`);
       // Files already in the cache are not downloaded again, so this is an upper bound.
       if (total > free) throw new UserError(`fetch: ${(total / GB).toFixed(1)} GB needed but ${(free / GB).toFixed(1)} GB free on ${dest}; set HF_HOME to a larger disk`);
-      if (opts.tokenizersOnly) mkdirSync(dest, { recursive: true });
-      const get = spawnSync(python, [script, "get", ...flags, ...(opts.tokenizersOnly ? ["--local-dir", dest] : []), ...models], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+      if (opts.tokenizersOnly) makeDirs(dest, opts.out);
+      // The download's progress is relayed live through the redactor (an HF_ENDPOINT with credentials never shows).
+      const got = await relayRedacted(spawn(python, [script, "get", ...flags, ...(opts.tokenizersOnly ? ["--local-dir", dest] : []), ...models], { stdio: ["ignore", "pipe", "pipe"] }), { keepStdout: true });
+      const get = { status: got.error ? null : got.code, signal: got.signal, stdout: got.stdout };
       if (get.status !== 0) throw new UserError(`fetch: download failed (${get.signal ? `killed by ${get.signal}` : `exit code ${get.status}`}); run it again to resume`, 1);
       for (const l of get.stdout.trim().split("\n").filter(Boolean)) {
         const { model, path } = JSON.parse(l) as { model: string; path: string };

@@ -4,7 +4,8 @@
  * since a server that cannot apply the recipes' lm_head LoRA would serve the base's answers.
  */
 import type { Command } from "commander";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { relayRedacted } from "../../util/redact";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
@@ -30,7 +31,7 @@ export function registerMerge(train: Command): void {
     .option("--python <path>", "Python with the engine's stack (default: .venv-<engine>/bin/python, else python3); relative to the current folder")
     .option("--device <device>", "where the merge runs: cpu (needs the base's size in RAM, ~28 GB for POLAR) or cuda:0", "cpu")
     .option("--force", "merge again over an existing merged/")
-    .action((opts: MergeOpts) => {
+    .action(async (opts: MergeOpts) => {
       const runsDir = resolve(opts.runs ?? defaultRunsDir());
       const dirs = selectRecipes(opts.recipe).map((s) => join(runsDir, s.recipe.name));
       const missing = dirs.filter((d) => !existsSync(join(d, "run.json")));
@@ -46,7 +47,9 @@ export function registerMerge(train: Command): void {
         }
         const { python } = resolvePython(opts.python, run.engine, repoRoot());
         info(`train merge: [${k + 1}/${dirs.length}] ${run.name} → ${shown(join(dir, "merged"))}`);
-        const r = spawnSync(python, [join(dir, "merge.py"), "--bundle", dir, "--device", opts.device, ...(opts.force ? ["--force"] : [])], { stdio: ["ignore", "inherit", "inherit"] });
+        // merge.py's output is relayed live through the redactor.
+        const end = await relayRedacted(spawn(python, [join(dir, "merge.py"), "--bundle", dir, "--device", opts.device, ...(opts.force ? ["--force"] : [])], { stdio: ["ignore", "pipe", "pipe"] }));
+        const r = { error: end.error, signal: end.signal, status: end.code };
         if (r.error || r.status !== 0) {
           info(`train merge: ${run.name}: failed (${r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`})`);
           failed.push(run.name);
