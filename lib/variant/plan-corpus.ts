@@ -10,6 +10,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import type { Example } from "../corpus/schema";
 import { refineCorpus } from "../refine/refine";
 import { UserError } from "../util/errors";
+import { checkOutputFolder } from "../util/output-rule";
 import { loadRunCorpus, type Corpus } from "../train/data";
 import type { Selected } from "../train/bundle";
 import { runFolders } from "../train/status";
@@ -95,6 +96,7 @@ export function bundleVariant(dir: string): VariantRecord {
  * plan replaces excepted), naming the folder to use instead.
  */
 export function checkRunsFolderVariant(runsDir: string, variant: Variant, replaced: readonly string[], suggestion: string): void {
+  checkOutputFolder(runsDir); // a bad --out is named as planning names it, before its bundles are read
   const mine = variantContentDigest(variant);
   const others = runFolders(runsDir)
     .filter((r) => !replaced.includes(r.name))
