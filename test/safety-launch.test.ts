@@ -143,7 +143,7 @@ describe("cci train launch: many GPUs, signals, locks, interpreters", () => {
     expect(alive(trainer)).toBe(true);
     child.kill("SIGTERM");
     const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
-    expect(code).toBe(130);
+    expect(code).toBe(143); // 128 + SIGTERM (issue 29: exit 130/143 on an interrupt)
     expect(alive(trainer)).toBe(false);
     expect(stderr.trim().split("\n").pop()).toMatch(/^cci: train: .*: interrupted by SIGTERM; the trainer was stopped/);
     expect(readJson(join(bundle(5), "status.json"))).toMatchObject({ state: "failed", interrupted: "SIGTERM" });

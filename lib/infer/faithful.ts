@@ -4,12 +4,12 @@
  * prompts it scores, builds its command line, and runs it; predict.py writes the prediction
  * file and the sidecar itself.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../util/package-root";
 import { toJsonl } from "../prompts/jsonl";
 import { writeFileAtomic } from "../util/atomic";
+import { ChildStartError, describeExit, runChild } from "../util/child";
 import { UserError } from "../util/errors";
 import type { RunBundle } from "./bundle";
 import type { Example } from "../corpus/schema";
@@ -62,9 +62,16 @@ export function faithfulArgv(a: FaithfulArgs): string[] {
 }
 
 /** Run the entrypoint with the given python; its progress goes straight to our stderr. */
-export function runFaithful(python: string, argv: readonly string[], opts: { checkOnly?: boolean } = {}): void {
+export async function runFaithful(python: string, argv: readonly string[], opts: { checkOnly?: boolean } = {}): Promise<void> {
   const args = opts.checkOnly ? [...argv, "--check"] : [...argv];
-  const r = spawnSync(python, args, { stdio: ["ignore", "inherit", "inherit"], env: process.env });
-  if (r.error) throw new UserError(`${python}: cannot run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); pass --python PATH`);
-  if (r.status !== 0) throw new UserError(`${argv[0]}${opts.checkOnly ? " --check" : ""} failed (exit ${r.status}; its message is above)`);
+  const what = `${argv[0]}${opts.checkOnly ? " --check" : ""}`;
+  let r;
+  try {
+    r = await runChild(python, args, what);
+  } catch (err) {
+    if (err instanceof ChildStartError) throw new UserError(`${python}: cannot run (${err.code}); pass --python PATH`);
+    throw err;
+  }
+  // Its own refusals exit 2 (input); a crash or a kill (the OOM killer's SIGKILL) is a failure, exit 1.
+  if (r.code !== 0) throw new UserError(`${what} failed (${describeExit(r)}${r.signal ? "" : "; its message is above"})`, r.code === 2 ? 2 : 1);
 }

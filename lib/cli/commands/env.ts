@@ -6,6 +6,7 @@ import { createEnv, probe, type Probe } from "../../env/create";
 import { ENGINE_ENVS } from "../../env/engines";
 import { resolvePython, venvDir } from "../../env/python";
 import { ENGINES, type Engine } from "../../train/bundle";
+import { ChildInterrupted } from "../../util/child";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -39,10 +40,10 @@ export function register(program: Command): void {
     .option("--python <path>", "interpreter the venv is made from (default python3; faithful wants 3.10 or 3.11)")
     .option("--force", "make it again over an existing one")
     .option("--pip-arg <arg...>", "extra pip arguments, e.g. --pip-arg=--index-url --pip-arg=https://…")
-    .action((opts: { engine: string; python?: string; force?: boolean; pipArg?: string[] }) => {
+    .action(async (opts: { engine: string; python?: string; force?: boolean; pipArg?: string[] }) => {
       const engine = engineOf(opts.engine);
       const root = repoRoot();
-      const { python, probe: p } = createEnv({ engine, root, python: opts.python, force: opts.force, pipArgs: opts.pipArg });
+      const { python, probe: p } = await createEnv({ engine, root, python: opts.python, force: opts.force, pipArgs: opts.pipArg });
       for (const l of describe(p)) info(`env: ${l}`);
       info(`env: ready; commands for the ${engine} engine now use ${relative(process.cwd(), python) || python}`);
       console.log(python);
@@ -50,7 +51,7 @@ export function register(program: Command): void {
   env
     .command("show")
     .summary("which Python each engine's commands would use, and what it holds")
-    .action(() => {
+    .action(async () => {
       const root = repoRoot();
       for (const e of ENGINES) {
         const { python, source } = resolvePython(undefined, e, root);
@@ -59,9 +60,11 @@ export function register(program: Command): void {
           continue;
         }
         try {
-          for (const l of describe(probe(python, root))) info(`env: ${e}: ${l}`);
+          // Bounded (CCI_PROBE_TIMEOUT_S, default 120 s): a hung probe is named, then the next engine.
+          for (const l of describe(await probe(python, root))) info(`env: ${e}: ${l}`);
         } catch (err) {
-          info(`env: ${e}: ${(err as Error).message}`);
+          if (!(err instanceof UserError) || err instanceof ChildInterrupted) throw err;
+          info(`env: ${e}: ${err.message}`);
         }
       }
     });

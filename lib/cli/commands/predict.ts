@@ -133,7 +133,7 @@ async function predictMany(recipes: string[], splits: string[], opts: PredictOpt
   if (failed.length) throw new UserError(`${failed.length} of ${results.length} prediction job(s) failed: ${failed.map((r) => `${r.recipe} ${r.split}`).join(", ")}`, 1);
 }
 
-function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
+async function runFaithfulBackend(job: PredictJob, opts: PredictOpts): Promise<void> {
   if (!job.bundle) throw new Error("faithful without a bundle: checked before the job was prepared");
   const inputs = faithfulInputsPath(job.bundle, job.split);
   if (opts.tokenizeInPython) writeFaithfulMessages(inputs, job.raw, job.spec);
@@ -149,8 +149,8 @@ function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
     console.log(shellLine([python, ...argv]));
     return;
   }
-  runFaithful(python, argv, { checkOnly: true });
-  runFaithful(python, argv);
+  await runFaithful(python, argv, { checkOnly: true });
+  await runFaithful(python, argv);
 }
 
 function report(job: PredictJob, answers: readonly Answer[], extra = ""): void {
@@ -263,7 +263,7 @@ export function register(program: Command): void {
             : `predict: ${job.checkedAgainstTraining} ${job.checkedSplit} prompts rendered by this tokenizer identical to the bundle's training data (data/${job.checkedSplit}.tokens.jsonl)`,
         );
       if (backend === "faithful") {
-        runFaithfulBackend(job, opts);
+        await runFaithfulBackend(job, opts);
         if (!opts.dryRun) report(job, loadMember(job.out).examples.map((e) => e.output as Answer), " (faithful)");
         return;
       }

@@ -3,7 +3,6 @@
  * one calibration file that `cci train plan --calibration FILE` reads.
  */
 import type { Command } from "commander";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,6 +11,8 @@ import { resolvePython } from "../../env/python";
 import { defaultRunsDir, readRunJson, selectRecipes, shown } from "../../train/bundle";
 import { mergeCalibrations, readCalibration } from "../../train/calibrate";
 import { writeFileAtomic } from "../../util/atomic";
+import { ChildStartError, describeExit, runChild } from "../../util/child";
+import { trackFolder, untrackFolder } from "../../util/cleanup";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -49,7 +50,7 @@ export function registerCalibrate(train: Command): void {
     .option("--lengths <list>", "sequence lengths to time, comma-separated (default: each recipe's length quantiles)")
     .option("--repeats <n>", "timed micro-steps per length")
     .option("--device <device>", "cuda, cuda:N or cpu (default cuda when available)")
-    .action((opts: CalibrateOpts) => {
+    .action(async (opts: CalibrateOpts) => {
       const runsDir = resolve(opts.runs ?? defaultRunsDir());
       const out = resolve(opts.out ?? join(runsDir, "calibration.json"));
       if (opts.repeats !== undefined && !/^[1-9]\d*$/.test(opts.repeats)) throw new UserError(`--repeats: expected a whole number ≥ 1, got "${opts.repeats}"`);
@@ -63,18 +64,25 @@ export function registerCalibrate(train: Command): void {
         if (!byBase.has(run.model_id)) byBase.set(run.model_id, d);
       }
       const scratch = mkdtempSync(join(tmpdir(), "cci-calibrate-"));
+      trackFolder(scratch);
       try {
-        const parts = [...byBase].map(([modelId, dir], k) => {
+        const parts = [];
+        for (const [k, [modelId, dir]] of [...byBase].entries()) {
           const run = readRunJson(dir);
           const { python } = resolvePython(opts.python, run.engine, repoRoot());
           const file = join(scratch, `${k}.json`);
           const argv = ["train.py", "--benchmark", "--out", file, ...(opts.tiny ? ["--tiny"] : []), ...(opts.lengths ? ["--lengths", opts.lengths] : []), ...(opts.repeats ? ["--repeats", opts.repeats] : []), ...(opts.device ? ["--device", opts.device] : [])];
           info(`train calibrate: [${k + 1}/${byBase.size}] ${modelId} in ${shown(dir)}`);
-          const r = spawnSync(python, argv, { cwd: dir, stdio: ["ignore", 2, 2] });
-          if (r.error) throw new UserError(`train calibrate: cannot run ${python}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message} (give --python, or make the environment with \`cci env create\`)`);
-          if (r.status !== 0) throw new UserError(`train calibrate: ${modelId}: train.py --benchmark exited with ${r.status ?? r.signal}`, r.status === 2 ? 2 : 1);
-          return readCalibration(file);
-        });
+          let r;
+          try {
+            r = await runChild(python, argv, `train calibrate: ${modelId}`, { cwd: dir, stdout: 2, stderr: 2 });
+          } catch (err) {
+            if (err instanceof ChildStartError) throw new UserError(`train calibrate: cannot run ${python}: ${err.code} (give --python, or make the environment with \`cci env create\`)`);
+            throw err;
+          }
+          if (r.code !== 0) throw new UserError(`train calibrate: ${modelId}: train.py --benchmark failed (${describeExit(r)})`, r.code === 2 ? 2 : 1);
+          parts.push(readCalibration(file));
+        }
         const merged = mergeCalibrations(parts);
         writeFileAtomic(out, `${JSON.stringify(merged, null, 1)}\n`);
         for (const [id, e] of Object.entries(merged.shapes))
@@ -82,6 +90,7 @@ export function registerCalibrate(train: Command): void {
         info(`train calibrate: ${merged.device}, ${byBase.size} base(s) → ${shown(out)}; use it with: npx cci train plan --recipe ${opts.recipe} --calibration ${shown(out)}`);
       } finally {
         rmSync(scratch, { recursive: true, force: true });
+        untrackFolder(scratch);
       }
     });
 }

@@ -3,10 +3,10 @@
  * compare, time) under the given Python and says where the JSON result went.
  */
 import type { Command } from "commander";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
+import { ChildStartError, describeExit, runChild } from "../../util/child";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -32,14 +32,19 @@ export function registerCheckGpu(train: Command): void {
     .option("--out <file>", "result JSON", "gpu-check.json")
     .option("--device <device>", "cuda or cpu (default: cuda when available)")
     .option("--tiny", "toy shapes and 8/4 examples (the CPU rehearsal)")
-    .action((opts: { python: string; out: string; device?: string; tiny?: boolean }) => {
+    .action(async (opts: { python: string; out: string; device?: string; tiny?: boolean }) => {
       const python = opts.python.includes("/") ? resolve(opts.python) : opts.python;
       if (python.includes("/") && !existsSync(python)) throw new UserError(`--python ${opts.python}: no such file (give a venv's bin/python)`);
       const script = join(repoRoot(), "lib", "train", "python", "gpu_check.py");
       const args = [script, "--out", resolve(opts.out), ...(opts.device ? ["--device", opts.device] : []), ...(opts.tiny ? ["--tiny"] : [])];
-      const r = spawnSync(python, args, { stdio: "inherit", env: { ...process.env, ...MALLOC } });
-      if (r.error) throw new UserError(`--python ${opts.python}: cannot start (${r.error.message})`);
-      if (r.status !== 0) throw new UserError(`train check-gpu: failed (exit ${r.status}); see ${opts.out}`, 1);
+      let r;
+      try {
+        r = await runChild(python, args, "train check-gpu", { env: { ...process.env, ...MALLOC } });
+      } catch (err) {
+        if (err instanceof ChildStartError) throw new UserError(`--python ${opts.python}: ${err.message}`);
+        throw err;
+      }
+      if (r.code !== 0) throw new UserError(`train check-gpu: failed (${describeExit(r)}); see ${opts.out}`, 1);
       info(`train check-gpu: passed; result in ${opts.out}`);
     });
 }

@@ -4,12 +4,12 @@
  * since a server that cannot apply the recipes' lm_head LoRA would serve the base's answers.
  */
 import type { Command } from "commander";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
 import { resolvePython } from "../../env/python";
 import { defaultRunsDir, readRunJson, selectRecipes, shown } from "../../train/bundle";
+import { ChildStartError, describeExit, runChild } from "../../util/child";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -30,7 +30,7 @@ export function registerMerge(train: Command): void {
     .option("--python <path>", "Python with the engine's stack (default: .venv-<engine>/bin/python, else python3); relative to the current folder")
     .option("--device <device>", "where the merge runs: cpu (needs the base's size in RAM, ~28 GB for POLAR) or cuda:0", "cpu")
     .option("--force", "merge again over an existing merged/")
-    .action((opts: MergeOpts) => {
+    .action(async (opts: MergeOpts) => {
       const runsDir = resolve(opts.runs ?? defaultRunsDir());
       const dirs = selectRecipes(opts.recipe).map((s) => join(runsDir, s.recipe.name));
       const missing = dirs.filter((d) => !existsSync(join(d, "run.json")));
@@ -46,9 +46,18 @@ export function registerMerge(train: Command): void {
         }
         const { python } = resolvePython(opts.python, run.engine, repoRoot());
         info(`train merge: [${k + 1}/${dirs.length}] ${run.name} → ${shown(join(dir, "merged"))}`);
-        const r = spawnSync(python, [join(dir, "merge.py"), "--bundle", dir, "--device", opts.device, ...(opts.force ? ["--force"] : [])], { stdio: ["ignore", "inherit", "inherit"] });
-        if (r.error || r.status !== 0) {
-          info(`train merge: ${run.name}: failed (${r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`})`);
+        // merge.py in its own process group: an interrupt stops it (it never writes merged/ later)
+        // and ends the queue (exit 130/143).
+        let why: string | null;
+        try {
+          const r = await runChild(python, [join(dir, "merge.py"), "--bundle", dir, "--device", opts.device, ...(opts.force ? ["--force"] : [])], `train merge: ${run.name}`);
+          why = r.code === 0 ? null : describeExit(r);
+        } catch (err) {
+          if (!(err instanceof ChildStartError)) throw err;
+          why = err.message;
+        }
+        if (why) {
+          info(`train merge: ${run.name}: failed (${why})`);
           failed.push(run.name);
         }
       }
