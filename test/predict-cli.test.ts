@@ -407,7 +407,7 @@ describe("cci serve plan", () => {
     const modules = serves.flatMap((l) => l.split(" --lora-modules ")[1].split(" --")[0].split(" "));
     expect(modules.map((m) => m.split("=")[0]).sort()).toEqual(RECIPES.map((x) => x.name).sort());
     expect(serves.filter((l) => l.includes("--quantization bitsandbytes"))).toHaveLength(3);
-    expect(r.stdout.split("\n").filter((l) => l.startsWith("npx cci predict"))).toHaveLength(22);
+    expect(r.stdout.split("\n").filter((l) => l.startsWith('"$CCI" predict'))).toHaveLength(22);
   });
 
   it("by default serves each recipe's merged model, and compares its dev run with the faithful one before test", () => {
@@ -416,12 +416,13 @@ describe("cci serve plan", () => {
     expect(r.stderr).toMatch(/11 recipes on 4 base models, 11 servers \(ports 8000–8010\)/);
     const serves = r.stdout.split("\n").filter((l) => l.startsWith("vllm serve"));
     expect(serves).toHaveLength(11);
-    expect(serves[0]).toMatch(new RegExp(`^vllm serve 'my runs/${RECIPES[0].name}/merged' --served-model-name ${RECIPES[0].name} `));
+    // Absolute paths: the script runs from any folder.
+    expect(serves[0]).toMatch(new RegExp(`^vllm serve '${join(ROOT, "my runs")}/${RECIPES[0].name}/merged' --served-model-name ${RECIPES[0].name} `));
     expect(serves.filter((l) => l.includes("--enable-lora"))).toHaveLength(0);
-    const predicts = r.stdout.split("\n").filter((l) => l.startsWith("npx cci predict"));
+    const predicts = r.stdout.split("\n").filter((l) => l.startsWith('"$CCI" predict'));
     expect(predicts).toHaveLength(22);
-    for (const l of predicts) expect(l).toContain("--runs 'my runs'");
-    expect(r.stdout.split("\n").filter((l) => l.includes("cci predict --compare"))).toHaveLength(11);
+    for (const l of predicts) expect(l).toContain(`--runs '${join(ROOT, "my runs")}'`);
+    expect(r.stdout.split("\n").filter((l) => l.includes('"$CCI" predict --compare'))).toHaveLength(11);
     const bad = [["--port", "65530"], ["--host", "0.0.0.0; rm -rf ~"], ["--ready-timeout", "Infinity"]];
     for (const b of bad) {
       const x = cci("serve", "plan", ...b);

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../lib/env/create";
 import { runFaithful } from "../lib/infer/faithful";
 import { RECIPES } from "../lib/train/recipes";
+import { skypilotTask, slurmJob } from "../lib/train/targets";
+import { parse as parseYaml } from "yaml";
 import { UserError } from "../lib/util/errors";
 import { CCI, cci, cleanTemp, readJson, ROOT, SAMPLE, tempDir } from "./helpers/train";
 
@@ -305,5 +307,40 @@ exit 5
     expect(r.status, r.stderr).toBe(0); // before: waited for ever
     expect(r.stderr).toMatch(/^env: modern: .*the environment probe timed out \(stopped after 1 s\)$/m);
     expect(r.stderr).toMatch(/^env: trl: no \.venv-trl/m);
+  });
+});
+
+describe("files written for schedulers: values validated, YAML by the YAML library", () => {
+  const run = { name: "r1", argv: ["python", "train.py", "--x"], engine: "modern", model_id: "a/b" } as unknown as Parameters<typeof slurmJob>[1][number];
+
+  it("a line break in --accelerator or in the runs path adds no SkyPilot key; the task parses to the planned keys", () => {
+    for (const [dir, opts, msg] of [
+      ["/tmp/runs", { accelerator: "H100:1\nnum_nodes: 99" }, /^--accelerator: expected one word without spaces or control characters, got "H100:1\\nnum_nodes: 99"$/],
+      ["/tmp/runs", { accelerator: "H100:1 x" }, /^--accelerator: expected one word/],
+      ["/tmp/ru\nfile_mounts: /root/.ssh\nns", {}, /^--runs: a line break or control character in/],
+    ] as const) {
+      expect(() => skypilotTask(dir, [run], opts)).toThrow(msg);
+    }
+    const task = parseYaml(skypilotTask("/tmp/runs with space", [run], { accelerator: "H100:1" }).text);
+    expect(Object.keys(task)).toEqual(["name", "resources", "workdir", "envs", "setup", "run"]);
+    expect(task.resources).toEqual({ accelerators: "H100:1" });
+    expect(task.workdir).toBe("/tmp/runs with space");
+  });
+
+  it("sbatch: spaces in --partition/--account/--time are refused, --time must be a SLURM time; SLURM's formats pass", () => {
+    for (const [opts, msg] of [
+      [{ partition: "gpu --wrap=id" }, /^--partition: expected one word/],
+      [{ account: "a b" }, /^--account: expected one word/],
+      [{ partition: "" }, /^--partition: expected one word/],
+      [{ time: "1 day" }, /^--time: expected a SLURM time limit/],
+      [{ time: "24:00:00 --exclusive" }, /^--time: expected a SLURM time limit/],
+      [{ time: "tomorrow" }, /^--time: expected a SLURM time limit/],
+    ] as const) {
+      expect(() => slurmJob("/tmp/runs", [run], opts)).toThrow(msg);
+    }
+    for (const time of ["90", "90:30", "24:00:00", "2-12", "2-12:30", "2-12:30:00", "UNLIMITED"]) {
+      const text = slurmJob("/tmp/runs", [run], { time, partition: "gpu", account: "proj-1" }).text;
+      expect(text.split("\n").filter((l) => l.startsWith("#SBATCH --time=") || l.startsWith("#SBATCH --partition=") || l.startsWith("#SBATCH --account="))).toEqual([`#SBATCH --time=${time}`, "#SBATCH --partition=gpu", "#SBATCH --account=proj-1"]);
+    }
   });
 });

@@ -30,6 +30,9 @@ const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((
 
 /** The rule table the options ask for: faithful, minus --disable, with --alt swaps. */
 export function rulesFromOptions(disable: string[] = [], alt: string[] = []): RefineRule[] {
+  // One rule cannot be both switched off and swapped: say so, not "unknown rule".
+  const both = alt.filter((n) => disable.includes(n));
+  if (both.length) throw new UserError(`--disable and --alt both name ${both.join(", ")}: a rule is either switched off or swapped for its alternative`);
   try {
     let rules: RefineRule[] = withoutRules(FAITHFUL_RULES, disable);
     for (const name of alt) {

@@ -53,6 +53,8 @@ export function registerCalibrate(train: Command): void {
     .action(async (opts: CalibrateOpts) => {
       const runsDir = resolve(opts.runs ?? defaultRunsDir());
       const out = resolve(opts.out ?? join(runsDir, "calibration.json"));
+      // The full shape on a CPU is an 11–14B model in RAM (~22 GB and more): only --tiny there.
+      if (opts.device === "cpu" && !opts.tiny) throw new UserError("train calibrate --device cpu: only with --tiny (the full shape would be built in RAM, ~22 GB for an 11B base); calibrate on the GPU machine");
       if (opts.repeats !== undefined && !/^[1-9]\d*$/.test(opts.repeats)) throw new UserError(`--repeats: expected a whole number ≥ 1, got "${opts.repeats}"`);
       const dirs = selectRecipes(opts.recipe).map((s) => join(runsDir, s.recipe.name));
       const missing = dirs.filter((d) => !existsSync(join(d, "run.json")));
