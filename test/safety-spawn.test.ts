@@ -14,6 +14,15 @@ import { runFaithful } from "../lib/infer/faithful";
 import { RECIPES } from "../lib/train/recipes";
 import { skypilotTask, slurmJob } from "../lib/train/targets";
 import { parse as parseYaml } from "yaml";
+import { createServer } from "node:http";
+import { retryDelayMs, scoreOne, serverUrl } from "../lib/infer/openai";
+import { gpusOption } from "../lib/train/queue";
+import { selectRecipes as serveRecipes } from "../lib/cli/commands/serve";
+import { bindHost, mergedGroups, vllmMergedArgv } from "../lib/infer/serve-plan";
+import { rulesFromOptions } from "../lib/cli/commands/refine";
+import { ALTERNATIVE_RULES } from "../lib/refine/rules";
+import { chooseEntry, type Calibration } from "../lib/train/steptime";
+import { H200_MEASUREMENT } from "../lib/train/steptime-h200";
 import { UserError } from "../lib/util/errors";
 import { CCI, cci, cleanTemp, readJson, ROOT, SAMPLE, tempDir } from "./helpers/train";
 
@@ -36,8 +45,11 @@ async function waitFile(f: string): Promise<void> {
   expect(existsSync(f), `${f} never appeared`).toBe(true);
 }
 
-function started(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; node?: string[] } = {}): { child: ChildProcess; out: () => string; err: () => string; done: Promise<number | null> } {
-  const child = spawn(process.execPath, [...(opts.node ?? [CCI]), ...args], { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+function started(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; node?: string[]; direct?: boolean } = {}): { child: ChildProcess; out: () => string; err: () => string; done: Promise<number | null> } {
+  // direct: the checkout's own cci as its own executable (lib/cli/cci.mjs, as PROCESSES.md says to run it), no node argv, no npx.
+  const child = opts.direct
+    ? spawn(CCI, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] })
+    : spawn(process.execPath, [...(opts.node ?? [CCI]), ...args], { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout!.on("data", (d) => (out += d));
@@ -167,11 +179,11 @@ exit 5
     expect(existsSync(join(bundle(), "adapter", "adapter_config.json"))).toBe(true);
   });
 
-  it("train merge: SIGTERM stops merge.py and its children (no merged/ later), exit 143, one line naming SIGTERM", async () => {
+  it("train merge run as lib/cli/cci.mjs directly: SIGTERM to that one pid stops merge.py and its children (no merged/ later), exit 143, one line", async () => {
     const d = tempDir("cci-spawn-");
     mkdirSync(join(bundle(), "adapter"), { recursive: true });
     writeFileSync(join(bundle(), "adapter", "adapter_config.json"), "{}");
-    const p = started(["train", "merge", "--recipe", "5", "--runs", runs, "--python", standin], { env: { ...process.env, STANDIN_DIR: d, STANDIN_HOW: "sleep" } });
+    const p = started(["train", "merge", "--recipe", "5", "--runs", runs, "--python", standin], { env: { ...process.env, STANDIN_DIR: d, STANDIN_HOW: "sleep" }, direct: true });
     await waitFile(join(d, "gc.pid"));
     const [py, gc] = [pidIn(join(d, "py.pid")), pidIn(join(d, "gc.pid"))];
     p.child.kill("SIGTERM");
@@ -197,6 +209,25 @@ exit 5
     expect(alive(py) || alive(gc)).toBe(false);
     expect(readdirSync(tmp).filter((f) => f.startsWith("cci-nb-"))).toEqual([]); // before: left behind
     expect(p.err().trim().split("\n").pop()).toMatch(/^cci: notebooks: 01-eda\.ipynb: interrupted by SIGTERM/);
+  });
+
+  it("batch predict: --backend bogus is refused once (exit 2, no job); --recipe all runs the bundles that exist and --split dev,dev is one job", () => {
+    const bogus = cci(["predict", "--recipe", "all", "--split", "dev,test", "--runs", runs, "--backend", "bogus"]);
+    expect(bogus.status).toBe(2); // before: 22 child failures, exit 1
+    expect(bogus.stderr.trim().split("\n")).toEqual(['cci: --backend: expected faithful, openai, onnx, got "bogus"']);
+    const named = cci(["predict", "--recipe", "4,5", "--split", "dev", "--runs", runs, "--backend", "openai", "--url", "http://127.0.0.1:9/v1"]);
+    expect(named.status).toBe(2);
+    expect(named.stderr.trim().split("\n").pop()).toMatch(new RegExp(`^cci: no run bundle in .* for: ${RECIPES[3].name} \\(`));
+    const r = cci(["predict", "--recipe", "all", "--split", "dev,dev", "--runs", runs, "--backend", "openai", "--url", "http://127.0.0.1:9/v1", "--attempts", "1", "--data", SAMPLE]);
+    expect(r.stderr).toMatch(/^predict: 10 of 11 recipes have no bundle in .*, skipped: /m);
+    expect(r.stderr).toMatch(/^predict: 1 job\(s\): 1 recipe\(s\) × dev, one after another$/m); // before: 33 jobs
+    expect(r.stderr.match(/: started$/gm)).toHaveLength(1);
+  });
+
+  it("train calibrate --device cpu without --tiny is refused in one line", () => {
+    const r = cci(["train", "calibrate", "--recipe", "5", "--runs", runs, "--device", "cpu", "--python", standin]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toEqual(["cci: train calibrate --device cpu: only with --tiny (the full shape would be built in RAM, ~22 GB for an 11B base); calibrate on the GPU machine"]);
   });
 
   it("train fetch: --out a file, or fetch.py printing no JSON, is one line (no stack trace)", () => {
@@ -342,5 +373,62 @@ describe("files written for schedulers: values validated, YAML by the YAML libra
       const text = slurmJob("/tmp/runs", [run], { time, partition: "gpu", account: "proj-1" }).text;
       expect(text.split("\n").filter((l) => l.startsWith("#SBATCH --time=") || l.startsWith("#SBATCH --partition=") || l.startsWith("#SBATCH --account="))).toEqual([`#SBATCH --time=${time}`, "#SBATCH --partition=gpu", "#SBATCH --account=proj-1"]);
     }
+  });
+});
+
+describe("the rest of §5: one line instead of a stack trace, caps and cosmetics", () => {
+  it("Retry-After: 86400 is capped by the backoff ceiling and --timeout", async () => {
+    expect(retryDelayMs(1, 500, 86_400_000, 120_000)).toBe(30_000);
+    expect(retryDelayMs(1, 500, 86_400_000, 2_000)).toBe(2_000);
+    expect(retryDelayMs(1, 500, 1_000, 120_000)).toBe(1_000);
+    // Against a server that always says 429 Retry-After: 86400: two attempts end at once (before: a day's wait).
+    const server = createServer((_req, res) => {
+      res.writeHead(429, { "retry-after": "86400" });
+      res.end("busy");
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const err = await scoreOne(`http://127.0.0.1:${port}/v1/completions`, { id: "x1", inputIds: [1, 2, 3] } as never, { url: "", model: "m", answerIds: [1, 2, 3], maxAttempts: 2, timeoutMs: 200 } as never).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/x1: gave up after 2 attempts \(last: HTTP 429\)/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("--url with a bad %-escape in its credentials is one line, without them", () => {
+    expect(() => serverUrl("http://u:%zz@h/v1")).toThrow(UserError);
+    expect(() => serverUrl("http://u:%zz@h/v1")).toThrow(/^--url http:\/\/\*\*\*@h\/v1: a bad %-escape in its user name or password$/);
+  });
+
+  it("--gpus 0,,1 is refused; serve plan --recipes '' is refused and --host [::1] reaches vllm without brackets", () => {
+    expect(() => gpusOption("0,,1")).toThrow(/^--gpus 0,,1: an empty entry/);
+    expect(() => serveRecipes("")).toThrow(/^--recipes: no recipe named in ""/);
+    expect(() => serveRecipes(" , ")).toThrow(UserError);
+    expect(bindHost("[::1]")).toBe("::1");
+    const [g] = mergedGroups(serveRecipes("3"), 8000);
+    const argv = vllmMergedArgv(g, { runsDir: "/r", host: "[::1]" });
+    expect(argv[argv.indexOf("--host") + 1]).toBe("::1");
+  });
+
+  it("refine --disable X --alt X names the conflict, not an unknown rule", () => {
+    const [name] = Object.keys(ALTERNATIVE_RULES);
+    expect(() => rulesFromOptions([name], [name])).toThrow(`--disable and --alt both name ${name}: a rule is either switched off or swapped for its alternative`);
+  });
+
+  it("a --tiny calibration is not scaled to another base (like with unlike)", () => {
+    const solar = H200_MEASUREMENT.shapes["beomi/Solar-Ko-Recovery-11B"];
+    const tiny: Calibration = { device: "cpu", shapes: { "beomi/Solar-Ko-Recovery-11B": { ...solar, params: 1e6, tiny: true } } };
+    expect(() => chooseEntry(tiny, "x2bee/POLAR-14B-v0.5")).toThrow(/x2bee\/POLAR-14B-v0\.5 was not measured, and beomi\/Solar-Ko-Recovery-11B's entry is a --tiny stand-in/);
+    expect(chooseEntry(tiny, "beomi/Solar-Ko-Recovery-11B").scale).toBe(1); // its own base: as before (the plan says TINY)
+  });
+
+  it("chart: a size Plotly cannot lay out is one line, exit 2", () => {
+    const d = tempDir("cci-spawn-");
+    const r = cci(["chart", "refine_steps", "--column", "single", "--font-pt", "20", "--out", join(d, "x.png")]);
+    if (/Chromium/.test(r.stderr) && r.status !== 0 && !/Plotly/.test(r.stderr)) return; // no browser here: nothing to lay out
+    expect(r.status).toBe(2); // before: page.evaluate's stack trace
+    expect(r.stderr.trim().split("\n").pop()).toMatch(/^cci: chart: .*x\.png: Plotly cannot lay it out at this size \(Something went wrong with axis scaling\); lower --font-pt/);
+    expect(existsSync(join(d, "x.png"))).toBe(false);
   });
 });
