@@ -203,10 +203,18 @@ describe("cci predict", () => {
     expect(cmds).toHaveLength(2);
     expect(cmds[0]).toMatch(/dev\.inputs\.jsonl/);
     expect(cmds[1]).toMatch(/test\.inputs\.jsonl/);
+    // A named recipe without a bundle is refused before any job starts (issue 29: validate once).
     const bad = cci("predict", "--recipe", "9,10", "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run");
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(new RegExp(`predict: ${RECIPES[8].name} dev: ok`));
-    expect(bad.stderr.trim().split("\n").pop()).toBe(`cci: 1 of 2 prediction job(s) failed: ${RECIPES[9].name} dev`);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toEqual([expect.stringMatching(new RegExp(`^cci: no run bundle in .* for: ${RECIPES[9].name} \\(`))]);
+    // A job that fails is listed at the end: recipe 9's test split on a --data folder without test.json.
+    const noTest = join(lm.root, "dev-only");
+    mkdirSync(noTest, { recursive: true });
+    cpSync(join(SAMPLE, "dev.json"), join(noTest, "dev.json"));
+    const failing = cci("predict", "--recipe", "9", "--runs", runs, "--split", "dev,test", "--data", noTest, "--results", results, "--dry-run");
+    expect(failing.status).toBe(1);
+    expect(failing.stderr).toMatch(new RegExp(`predict: ${RECIPES[8].name} dev: ok`));
+    expect(failing.stderr.trim().split("\n").pop()).toBe(`cci: 1 of 2 prediction job(s) failed: ${RECIPES[8].name} test`);
     const badSplit = cci("predict", "--recipe", "all", "--runs", runs, "--split", "dev,train", "--data", SAMPLE, "--results", results, "--dry-run");
     expect(badSplit.status).toBe(2);
     expect(badSplit.stderr.trim().split("\n")).toHaveLength(1);

@@ -72,6 +72,8 @@ export async function runFaithful(python: string, argv: readonly string[], opts:
     if (err instanceof ChildStartError) throw new UserError(`${python}: cannot run (${err.code}); pass --python PATH`);
     throw err;
   }
-  // Its own refusals exit 2 (input); a crash or a kill (the OOM killer's SIGKILL) is a failure, exit 1.
-  if (r.code !== 0) throw new UserError(`${what} failed (${describeExit(r)}${r.signal ? "" : "; its message is above"})`, r.code === 2 ? 2 : 1);
+  // A kill (the OOM killer's SIGKILL) is named and is a failure, exit 1; its own refusals (a
+  // missing stack, bad inputs) say why above and stay exit 2.
+  if (r.signal) throw new UserError(`${what} failed (${describeExit(r)})`, 1);
+  if (r.code !== 0) throw new UserError(`${what} failed (exit ${r.code}; its message is above)`);
 }

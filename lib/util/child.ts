@@ -100,14 +100,17 @@ function onSignal(sig: NodeJS.Signals): void {
   for (const c of live) c.stop(second ? "SIGKILL" : sig);
 }
 
+/** Children being started or running (several at once in a batch over GPUs). */
+let users = 0;
+
 function hook(): void {
-  if (live.size > 0) return;
+  if (users++ > 0) return;
   holdSignals(); // lib/util/cleanup.ts waits: its temp files go once the child is gone
   for (const s of SIGNALS) process.on(s, onSignal);
 }
 
 function unhook(): void {
-  if (live.size > 0) return;
+  if (--users > 0) return;
   for (const s of SIGNALS) process.off(s, onSignal);
   releaseSignals();
 }
