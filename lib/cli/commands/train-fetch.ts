@@ -101,7 +101,7 @@ export function registerFetch(train: Command): void {
         if (err instanceof ChildStartError) throw new UserError(`${python}: ${err.message}; \`cci env create --engine ${opts.engine}\` makes an environment with huggingface_hub`);
         throw err;
       }
-      if (plan.code !== 0) throw new UserError(`fetch: cannot read the models' sizes from the Hub (${describeExit(plan)}): ${plan.stderr.trim().split("\n").pop() ?? ""}`, 1);
+      if (plan.code !== 0) throw new UserError(`fetch: cannot read the models' sizes from the Hub: ${(plan.signal ? "" : plan.stderr.trim().split("\n").pop()) || describeExit(plan)}`, 1);
       const sizes = fetchJson<Record<string, { bytes: number; files: number }>>(plan.stdout.trim().split("\n").pop() ?? "", "plan");
       const bad = models.find((m) => !sizes || typeof sizes !== "object" || typeof sizes[m]?.bytes !== "number" || typeof sizes[m]?.files !== "number");
       if (bad) throw new UserError(`fetch: fetch.py plan gave no size for ${bad}`, 1);
