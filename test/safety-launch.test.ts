@@ -176,11 +176,11 @@ describe("cci train launch --target slurm|skypilot", () => {
     const sbatch = join(bin, "sbatch");
     writeFileSync(sbatch, `#!/bin/bash\nf="\${@: -1}"\nn=$(sed -n 's/^#SBATCH --array=0-\\([0-9]*\\)$/\\1/p' "$f")\nfor i in $(seq 0 "$n"); do SLURM_ARRAY_TASK_ID=$i bash "$f" || exit 9; done\necho "Submitted batch job 1"\n`);
     chmodSync(sbatch, 0o755);
-    const r = cci(["train", "launch", "--recipe", "2,3", "--runs", runs, "--target", "slurm", "--python", relative(ROOT, py), "--partition", "gpu-h100", "--account", "nlp lab", "--time", "12:00:00", "--setup", "module load cuda/12.4 || true", "--hf-home", join(root, "hf cache")]);
+    const r = cci(["train", "launch", "--recipe", "2,3", "--runs", runs, "--target", "slurm", "--python", relative(ROOT, py), "--partition", "gpu-h100", "--account", "nlp-lab", "--time", "12:00:00", "--setup", "module load cuda/12.4 || true", "--hf-home", join(root, "hf cache")]);
     expect(r.status, r.stderr).toBe(0);
     const file = join(runs, "slurm", "train.sbatch");
     const text = readFileSync(file, "utf8");
-    for (const l of ["#SBATCH --partition=gpu-h100", "#SBATCH --account=nlp lab", "#SBATCH --time=12:00:00", "module load cuda/12.4 || true", `PYTHON="\${PYTHON:-${py}}"`]) expect(text).toContain(l);
+    for (const l of ["#SBATCH --partition=gpu-h100", "#SBATCH --account=nlp-lab", "#SBATCH --time=12:00:00", "module load cuda/12.4 || true", `PYTHON="\${PYTHON:-${py}}"`]) expect(text).toContain(l);
     expect(text).toMatch(/^#SBATCH --output=".*%x-%A_%a\.out"$/m);
     expect(spawnSync("bash", ["-n", file]).status).toBe(0);
     const submit = spawnSync("bash", ["-c", r.stdout.trim()], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8" });
