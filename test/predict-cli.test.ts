@@ -220,10 +220,18 @@ describe("cci predict", () => {
     expect(cmds).toHaveLength(2);
     expect(cmds[0]).toMatch(/dev\.inputs\.jsonl/);
     expect(cmds[1]).toMatch(/test\.inputs\.jsonl/);
+    // A named recipe without a bundle is refused before any job starts (issue 29: validate once).
     const bad = cci("predict", "--recipe", "9,10", "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run");
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(new RegExp(`predict: ${RECIPES[8].name} dev: ok`));
-    expect(bad.stderr.trim().split("\n").pop()).toBe(`cci: 1 of 2 prediction job(s) failed: ${RECIPES[9].name} dev`);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toEqual([expect.stringMatching(new RegExp(`^cci: no run bundle in .* for: ${RECIPES[9].name} \\(`))]);
+    // A job that fails is listed at the end: recipe 9's test split on a --data folder without test.json.
+    const noTest = join(lm.root, "dev-only");
+    mkdirSync(noTest, { recursive: true });
+    cpSync(join(SAMPLE, "dev.json"), join(noTest, "dev.json"));
+    const failing = cci("predict", "--recipe", "9", "--runs", runs, "--split", "dev,test", "--data", noTest, "--results", results, "--dry-run");
+    expect(failing.status).toBe(1);
+    expect(failing.stderr).toMatch(new RegExp(`predict: ${RECIPES[8].name} dev: ok`));
+    expect(failing.stderr.trim().split("\n").pop()).toBe(`cci: 1 of 2 prediction job(s) failed: ${RECIPES[8].name} test`);
     const badSplit = cci("predict", "--recipe", "all", "--runs", runs, "--split", "dev,train", "--data", SAMPLE, "--results", results, "--dry-run");
     expect(badSplit.status).toBe(2);
     expect(badSplit.stderr.trim().split("\n")).toHaveLength(1);
@@ -424,7 +432,7 @@ describe("cci serve plan", () => {
     const modules = serves.flatMap((l) => l.split(" --lora-modules ")[1].split(" --")[0].split(" "));
     expect(modules.map((m) => m.split("=")[0]).sort()).toEqual(RECIPES.map((x) => x.name).sort());
     expect(serves.filter((l) => l.includes("--quantization bitsandbytes"))).toHaveLength(3);
-    expect(r.stdout.split("\n").filter((l) => l.startsWith("npx cci predict"))).toHaveLength(22);
+    expect(r.stdout.split("\n").filter((l) => l.startsWith('"$CCI" predict'))).toHaveLength(22);
   });
 
   it("by default serves each recipe's merged model, and compares its dev run with the faithful one before test", () => {
@@ -433,12 +441,13 @@ describe("cci serve plan", () => {
     expect(r.stderr).toMatch(/11 recipes on 4 base models, 11 servers \(ports 8000–8010\)/);
     const serves = r.stdout.split("\n").filter((l) => l.startsWith("vllm serve"));
     expect(serves).toHaveLength(11);
-    expect(serves[0]).toMatch(new RegExp(`^vllm serve 'my runs/${RECIPES[0].name}/merged' --served-model-name ${RECIPES[0].name} `));
+    // Absolute paths: the script runs from any folder.
+    expect(serves[0]).toMatch(new RegExp(`^vllm serve '${join(ROOT, "my runs")}/${RECIPES[0].name}/merged' --served-model-name ${RECIPES[0].name} `));
     expect(serves.filter((l) => l.includes("--enable-lora"))).toHaveLength(0);
-    const predicts = r.stdout.split("\n").filter((l) => l.startsWith("npx cci predict"));
+    const predicts = r.stdout.split("\n").filter((l) => l.startsWith('"$CCI" predict'));
     expect(predicts).toHaveLength(22);
-    for (const l of predicts) expect(l).toContain("--runs 'my runs'");
-    expect(r.stdout.split("\n").filter((l) => l.includes("cci predict --compare"))).toHaveLength(11);
+    for (const l of predicts) expect(l).toContain(`--runs '${join(ROOT, "my runs")}'`);
+    expect(r.stdout.split("\n").filter((l) => l.includes('"$CCI" predict --compare'))).toHaveLength(11);
     const bad = [["--port", "65530"], ["--host", "0.0.0.0; rm -rf ~"], ["--ready-timeout", "Infinity"]];
     for (const b of bad) {
       const x = cci("serve", "plan", ...b);

@@ -143,7 +143,7 @@ describe("cci train launch: many GPUs, signals, locks, interpreters", () => {
     expect(alive(trainer)).toBe(true);
     child.kill("SIGTERM");
     const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
-    expect(code).toBe(130);
+    expect(code).toBe(143); // 128 + SIGTERM (issue 29: exit 130/143 on an interrupt)
     expect(alive(trainer)).toBe(false);
     expect(stderr.trim().split("\n").pop()).toMatch(/^cci: train: .*: interrupted by SIGTERM; the trainer was stopped/);
     expect(readJson(join(bundle(5), "status.json"))).toMatchObject({ state: "failed", interrupted: "SIGTERM" });
@@ -176,11 +176,11 @@ describe("cci train launch --target slurm|skypilot", () => {
     const sbatch = join(bin, "sbatch");
     writeFileSync(sbatch, `#!/bin/bash\nf="\${@: -1}"\nn=$(sed -n 's/^#SBATCH --array=0-\\([0-9]*\\)$/\\1/p' "$f")\nfor i in $(seq 0 "$n"); do SLURM_ARRAY_TASK_ID=$i bash "$f" || exit 9; done\necho "Submitted batch job 1"\n`);
     chmodSync(sbatch, 0o755);
-    const r = cci(["train", "launch", "--recipe", "2,3", "--runs", runs, "--target", "slurm", "--python", relative(ROOT, py), "--partition", "gpu-h100", "--account", "nlp lab", "--time", "12:00:00", "--setup", "module load cuda/12.4 || true", "--hf-home", join(root, "hf cache")]);
+    const r = cci(["train", "launch", "--recipe", "2,3", "--runs", runs, "--target", "slurm", "--python", relative(ROOT, py), "--partition", "gpu-h100", "--account", "nlp-lab", "--time", "12:00:00", "--setup", "module load cuda/12.4 || true", "--hf-home", join(root, "hf cache")]);
     expect(r.status, r.stderr).toBe(0);
     const file = join(runs, "slurm", "train.sbatch");
     const text = readFileSync(file, "utf8");
-    for (const l of ["#SBATCH --partition=gpu-h100", "#SBATCH --account=nlp lab", "#SBATCH --time=12:00:00", "module load cuda/12.4 || true", `PYTHON="\${PYTHON:-${py}}"`]) expect(text).toContain(l);
+    for (const l of ["#SBATCH --partition=gpu-h100", "#SBATCH --account=nlp-lab", "#SBATCH --time=12:00:00", "module load cuda/12.4 || true", `PYTHON="\${PYTHON:-${py}}"`]) expect(text).toContain(l);
     expect(text).toMatch(/^#SBATCH --output=".*%x-%A_%a\.out"$/m);
     expect(spawnSync("bash", ["-n", file]).status).toBe(0);
     const submit = spawnSync("bash", ["-c", r.stdout.trim()], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8" });
@@ -208,8 +208,13 @@ describe("cci train launch --target slurm|skypilot", () => {
 });
 
 describe("the serve script with stand-in vllm, curl and cci", () => {
-  /** Write the plan for recipes 3,4 and run it with stand-ins; returns the trace and the exit code. */
-  function runPlan(how: { vllm: "ok" | "dies" | "silent"; predict?: "ok" | "fails" }) {
+  /**
+   * Write the plan for recipes 3,4 and run it with stand-ins from another folder; returns the
+   * trace and the exit code. vllm: "ok" serves its --served-model-name, "silent" never answers,
+   * "dies" exits at once, "wrong" answers with another model's name, "stubborn" ignores TERM and
+   * has a worker; curl hangs unless given --max-time; "stale": something answers on the port first.
+   */
+  function runPlan(how: { vllm: "ok" | "dies" | "silent" | "wrong" | "stubborn"; predict?: "ok" | "fails"; stale?: boolean }) {
     const root = tempDir("cci-serve-");
     const bin = join(root, "bin");
     mkdirSync(bin);
@@ -221,14 +226,33 @@ describe("the serve script with stand-in vllm, curl and cci", () => {
       writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
       chmodSync(join(bin, name), 0o755);
     };
-    // vllm: records its pid; "ok" and "silent" stay up (silent never answers), "dies" exits at once.
-    sh("vllm", `echo "vllm $$ $*" >> ${JSON.stringify(trace)}\n${how.vllm === "dies" ? "exit 1" : "touch " + JSON.stringify(join(root, "up")) + "; exec sleep 300"}`);
-    sh("curl", how.vllm === "ok" ? `[ -f ${JSON.stringify(join(root, "up"))} ]` : "exit 7");
-    sh("npx", `echo "npx $*" >> ${JSON.stringify(trace)}\n${how.predict === "fails" ? 'case "$*" in *--split\\ dev*) exit 3;; esac' : ""}\nexit 0`);
-    const r = spawnSync("bash", [script], { cwd: root, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8", timeout: 60_000 });
+    const up = JSON.stringify(join(root, "up"));
+    const serving = how.vllm === "wrong" ? 'name=someone-else' : 'name=""; prev=""; for a in "$@"; do [ "$prev" = --served-model-name ] && name=$a; prev=$a; done';
+    const body = {
+      ok: `${serving}; echo "$$ $name" > ${up}; exec sleep 300`,
+      wrong: `${serving}; echo "$$ $name" > ${up}; exec sleep 300`,
+      silent: "exec sleep 300",
+      dies: "exit 1",
+      stubborn: `${serving}; echo "$$ $name" > ${up}; trap '' TERM; sleep 300 & echo "worker $!" >> ${JSON.stringify(trace)}; wait`,
+    }[how.vllm];
+    sh("vllm", `echo "vllm $$ $*" >> ${JSON.stringify(trace)}\n${body}`);
+    // curl: bounded only by --max-time (without it, it hangs as a real curl on a silent server does).
+    sh(
+      "curl",
+      [
+        'mt=""; prev=""; for a in "$@"; do [ "$prev" = --max-time ] && mt=$a; prev=$a; done',
+        how.stale ? "echo '{\"data\": []}'; exit 0" : "",
+        `if [ -f ${up} ]; then read pid name < ${up}; if kill -0 "$pid" 2>/dev/null; then echo "{\\"data\\": [{\\"id\\": \\"$name\\"}]}"; exit 0; fi; fi`,
+        '[ -n "$mt" ] || exec sleep 300',
+        "exit 7",
+      ].join("\n"),
+    );
+    const standinCci = join(bin, "standin-cci");
+    sh("standin-cci", `echo "cci $*" >> ${JSON.stringify(trace)}\n${how.predict === "fails" ? 'case "$*" in *--split\\ dev*) exit 3;; esac' : ""}\nexit 0`);
+    const r = spawnSync("bash", [script], { cwd: root, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CCI: standinCci, STOP_GRACE: "1" }, encoding: "utf8", timeout: 60_000 });
     const lines = existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n") : [];
-    const pids = lines.filter((l) => l.startsWith("vllm ")).map((l) => Number(l.split(" ")[1]));
-    return { r, lines, pids };
+    const pids = lines.filter((l) => l.startsWith("vllm ") || l.startsWith("worker ")).map((l) => Number(l.split(" ")[1]));
+    return { r, lines, pids, text: readFileSync(script, "utf8") };
   }
 
   it("scores dev, compares, scores test and stops each server", () => {
@@ -236,7 +260,7 @@ describe("the serve script with stand-in vllm, curl and cci", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(pids).toHaveLength(2);
     for (const pid of pids) expect(alive(pid)).toBe(false);
-    expect(lines.filter((l) => l.startsWith("npx cci predict --recipe"))).toHaveLength(4);
+    expect(lines.filter((l) => l.startsWith("cci predict --recipe"))).toHaveLength(4);
   });
 
   it("a server that dies is noticed at once, and the script fails", () => {
@@ -246,9 +270,9 @@ describe("the serve script with stand-in vllm, curl and cci", () => {
     expect(pids).toHaveLength(1);
   });
 
-  it("a server that never answers hits the deadline and is stopped", () => {
+  it("a server that never answers hits the deadline (every curl bounded by --max-time) and is stopped", () => {
     const { r, pids } = runPlan({ vllm: "silent" });
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(1); // before: the readiness curl had no --max-time and hung
     expect(r.stderr).toMatch(/did not answer within 6s/);
     for (const pid of pids) expect(alive(pid)).toBe(false);
   });
@@ -258,5 +282,32 @@ describe("the serve script with stand-in vllm, curl and cci", () => {
     expect(r.status).toBe(3);
     expect(pids).toHaveLength(1);
     for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+
+  it("a server already answering on the port is refused, not scored; nothing is started", () => {
+    const { r, lines } = runPlan({ vllm: "ok", stale: true });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^serve: something already answers at http:\/\/127\.0\.0\.1:8000\/v1 \(a server left running\?\); stop it first$/);
+    expect(lines.filter((l) => l.startsWith("vllm ") || l.startsWith("cci "))).toEqual([]);
+  });
+
+  it("an answer without the planned model names is not the server started: refused, and it is stopped", () => {
+    const { r, lines, pids } = runPlan({ vllm: "wrong" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/answers without .*: not the server started for/);
+    expect(lines.filter((l) => l.startsWith("cci "))).toEqual([]);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+
+  it("a server that ignores TERM is KILLed with its worker after STOP_GRACE; paths absolute, the checkout's own cci", () => {
+    const { r, lines, pids, text } = runPlan({ vllm: "stubborn" });
+    expect(r.status, r.stderr).toBe(0); // before: stop_server waited for ever
+    expect(pids).toHaveLength(4); // two servers, a worker each
+    // A SIGKILLed worker is gone once its new parent has reaped it: bounded wait.
+    for (let i = 0; i < 50 && pids.some(alive); i++) spawnSync("sleep", ["0.1"]);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    for (const l of lines.filter((x) => x.startsWith("vllm "))) expect(l.split(" ")[3]).toMatch(/^\//);
+    expect(text).toContain(`CCI="\${CCI:-${join(ROOT, "lib", "cli", "cci.mjs")}}"`);
+    expect(text).not.toMatch(/npx/);
   });
 });

@@ -10,14 +10,14 @@ export const BASELINE_CASE_NAME = "baseline";
 
 export const baselineCase: BenchCase = {
   name: BASELINE_CASE_NAME,
-  run: (ctx) => {
+  run: async (ctx) => {
     const data = join(ctx.work, "x1-data");
     const results = join(ctx.work, "baseline-results");
     const devPredictions = BASELINE_MEMBER_NAMES.map((n) => join(results, "predictions", "dev", `${n}.json`));
     return [
-      ctx.cci(BASELINE_CASE_NAME, "baseline train", ["baseline", "train", "--data", data, "--results", results]),
-      ctx.cci(BASELINE_CASE_NAME, "baseline predict", ["baseline", "predict", "--data", data, "--results", results]),
-      ctx.cci(BASELINE_CASE_NAME, "vote (dev)", ["vote", "--gold", join(data, "dev.json"), "--out", join(results, "dev-vote.json"), ...devPredictions]),
+      await ctx.cci(BASELINE_CASE_NAME, "baseline train", ["baseline", "train", "--data", data, "--results", results]),
+      await ctx.cci(BASELINE_CASE_NAME, "baseline predict", ["baseline", "predict", "--data", data, "--results", results]),
+      await ctx.cci(BASELINE_CASE_NAME, "vote (dev)", ["vote", "--gold", join(data, "dev.json"), "--out", join(results, "dev-vote.json"), ...devPredictions]),
     ];
   },
 };

@@ -3,11 +3,11 @@
  * own `cci` child process (what a user runs), on the real corpus and on scaled copies of it.
  * Benchmarks measure; they never assert.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { makeDirs, removeOutput } from "../util/outputs";
 import { join } from "node:path";
 import { holdsCorpus } from "../corpus/locate";
+import { describeExit, runChild } from "../util/child";
 import { UserError } from "../util/errors";
 import { info } from "../util/progress";
 import { promptsCase } from "./prompts";
@@ -33,21 +33,21 @@ export interface BenchContext {
   /** The competition zip or an imported corpus folder. */
   source: string;
   /** Run `cci ARGS` as a child process and measure it. */
-  cci: (caseName: string, step: string, args: string[]) => StepResult;
+  cci: (caseName: string, step: string, args: string[]) => Promise<StepResult>;
 }
 
 export interface BenchCase {
   name: string;
-  run: (ctx: BenchContext) => StepResult[];
+  run: (ctx: BenchContext) => Promise<StepResult[]>;
 }
 
 /** The benchmark cases; later stages add theirs. */
 export const BENCH_CASES: BenchCase[] = [
   {
     name: "import-refine-x1",
-    run: (ctx) => [
-      ctx.cci("import-refine-x1", "import", ["import", ctx.source, "--out", join(ctx.work, "x1-data")]),
-      ctx.cci("import-refine-x1", "refine", ["refine", "--in", join(ctx.work, "x1-data"), "--out", join(ctx.work, "x1-refined")]),
+    run: async (ctx) => [
+      await ctx.cci("import-refine-x1", "import", ["import", ctx.source, "--out", join(ctx.work, "x1-data")]),
+      await ctx.cci("import-refine-x1", "refine", ["refine", "--in", join(ctx.work, "x1-data"), "--out", join(ctx.work, "x1-refined")]),
     ],
   },
   startupCase,
@@ -59,17 +59,18 @@ export const BENCH_CASES: BenchCase[] = [
   inferCase,
 ];
 
-function runCci(root: string, caseName: string, step: string, args: string[]): StepResult {
+async function runCci(root: string, caseName: string, step: string, args: string[]): Promise<StepResult> {
   info(`bench: ${caseName}: cci ${args.join(" ")}`);
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(root, "lib", "cli", "cci.mjs"), ...args], {
+  const r = await runChild(process.execPath, [join(root, "lib", "cli", "cci.mjs"), ...args], `bench: ${caseName}`, {
     cwd: root,
     env: { ...process.env, CCI_REPORT_RESOURCES: "1" },
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
+    stdout: "pipe",
+    stderr: "pipe",
+    maxCapture: 256 * 1024 * 1024,
   });
   const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new UserError(`bench: cci ${args.join(" ")} failed: ${r.stderr.trim().split("\n").at(-1)}`);
+  if (r.code !== 0) throw new UserError(`bench: cci ${args.join(" ")} failed (${describeExit(r)}): ${r.stderr.trim().split("\n").at(-1)}`);
   const line = r.stderr.split("\n").find((l) => l.startsWith("CCI_RESOURCES "));
   const usage = line ? (JSON.parse(line.slice("CCI_RESOURCES ".length)) as NodeJS.ResourceUsage) : undefined;
   return {
@@ -104,7 +105,7 @@ export function selectCases(only?: readonly string[]): BenchCase[] {
 }
 
 /** The compiled start-up build is what users run; build it first when it is missing or stale. */
-function ensureBuild(root: string): void {
+async function ensureBuild(root: string): Promise<void> {
   try {
     const { builtAt, inputs } = JSON.parse(readFileSync(join(root, "dist", "build.json"), "utf8")) as { builtAt: number; inputs: string[] };
     if (inputs.every((p) => statSync(join(root, p)).mtimeMs <= builtAt)) return;
@@ -112,17 +113,20 @@ function ensureBuild(root: string): void {
     /* no build */
   }
   info("bench: building dist/ first (the start-up build users run)");
-  spawnSync(process.execPath, [join(root, "lib", "cli", "build.mjs")], { stdio: "inherit" });
+  const r = await runChild(process.execPath, [join(root, "lib", "cli", "build.mjs")], "bench: build");
+  if (r.code !== 0) throw new UserError(`bench: the build failed (${describeExit(r)})`, 1);
 }
 
-export function runBench(root: string, source: string, only?: string[]): StepResult[] {
+export async function runBench(root: string, source: string, only?: string[]): Promise<StepResult[]> {
   const cases = selectCases(only);
-  ensureBuild(root);
+  await ensureBuild(root);
   const work = join(root, ".bench");
   removeOutput(join(work, "x1-data"));
   makeDirs(work);
   const ctx: BenchContext = { root, work, source, cci: (c, s, a) => runCci(root, c, s, a) };
   // Cases after the first reuse its imported corpus.
-  if (!cases.includes(BENCH_CASES[0])) BENCH_CASES[0].run(ctx);
-  return cases.flatMap((c) => c.run(ctx));
+  if (!cases.includes(BENCH_CASES[0])) await BENCH_CASES[0].run(ctx);
+  const results: StepResult[] = [];
+  for (const c of cases) results.push(...(await c.run(ctx)));
+  return results;
 }

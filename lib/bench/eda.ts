@@ -11,10 +11,10 @@ export const EDA_CASE_NAME = "eda";
 
 export const edaCase: BenchCase = {
   name: EDA_CASE_NAME,
-  run: (ctx) => {
+  run: async (ctx) => {
     const out = join(ctx.work, "x1-eda");
     removeOutput(out);
     // x1-data and x1-refined come from the first case (run before any other).
-    return [ctx.cci(EDA_CASE_NAME, "eda", ["eda", "--data", join(ctx.work, "x1-data"), "--refined", join(ctx.work, "x1-refined"), "--out", out])];
+    return [await ctx.cci(EDA_CASE_NAME, "eda", ["eda", "--data", join(ctx.work, "x1-data"), "--refined", join(ctx.work, "x1-refined"), "--out", out])];
   },
 };

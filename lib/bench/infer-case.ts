@@ -14,5 +14,5 @@ export const INFER_RESULTS = ["reports", "bench-infer.json"] as const;
 /** The `npm run bench` case: one `cci serve bench` process (wall time and peak memory measured by the harness). */
 export const inferCase: BenchCase = {
   name: INFER_CASE_NAME,
-  run: (ctx) => [ctx.cci(INFER_CASE_NAME, "scoring throughput", ["serve", "bench", "--out", join(ctx.root, ...INFER_RESULTS)])],
+  run: async (ctx) => [await ctx.cci(INFER_CASE_NAME, "scoring throughput", ["serve", "bench", "--out", join(ctx.root, ...INFER_RESULTS)])],
 };

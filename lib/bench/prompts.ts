@@ -14,7 +14,7 @@ export const PROMPTS_CASE_NAME = "prompts";
 
 export const promptsCase: BenchCase = {
   name: PROMPTS_CASE_NAME,
-  run: (ctx) => {
+  run: async (ctx) => {
     const dir = join(ctx.work, "prompts");
     const input = join(dir, "train+dev+test.json");
     const tokenizer = join(dir, "tokenizer");
@@ -23,11 +23,11 @@ export const promptsCase: BenchCase = {
       writeCorpus(input, examples);
       writeCorpusTinyTokenizer(tokenizer, examples);
     }
-    return [
-      ...VARIANT_NAMES.map((v) => ctx.cci(PROMPTS_CASE_NAME, `prompts ${v}`, ["prompts", "--variant", v, input, "--out", join(dir, `${v}.jsonl`)])),
-      ...VARIANT_NAMES.map((v) =>
-        ctx.cci(PROMPTS_CASE_NAME, `export-sft ${v}`, ["export-sft", "--variant", v, "--tokenizer", tokenizer, input, "--out", join(dir, "sft", `${v}.jsonl`)]),
-      ),
-    ];
+    // One after another: each step is timed alone.
+    const steps = [];
+    for (const v of VARIANT_NAMES) steps.push(await ctx.cci(PROMPTS_CASE_NAME, `prompts ${v}`, ["prompts", "--variant", v, input, "--out", join(dir, `${v}.jsonl`)]));
+    for (const v of VARIANT_NAMES)
+      steps.push(await ctx.cci(PROMPTS_CASE_NAME, `export-sft ${v}`, ["export-sft", "--variant", v, "--tokenizer", tokenizer, input, "--out", join(dir, "sft", `${v}.jsonl`)]));
+    return steps;
   },
 };

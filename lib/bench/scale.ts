@@ -51,13 +51,13 @@ export function scaledCase(times: number): BenchCase {
   const name = `import-refine-x${times}`;
   return {
     name,
-    run: (ctx) => {
+    run: async (ctx) => {
       const [source, data, refined] = ["source", "data", "refined"].map((d) => join(ctx.work, `x${times}-${d}`));
       try {
         info(`bench: writing the ×${times} corpus …`);
         writeScaledCorpus(join(ctx.work, "x1-data"), source, times);
-        const imported = ctx.cci(name, "import", ["import", source, "--out", data]);
-        const refine = ctx.cci(name, "refine", ["refine", "--in", data, "--out", refined]);
+        const imported = await ctx.cci(name, "import", ["import", source, "--out", data]);
+        const refine = await ctx.cci(name, "refine", ["refine", "--in", data, "--out", refined]);
         return [
           { ...imported, inputMiB: folderMiB(source) },
           { ...refine, inputMiB: folderMiB(data) },
@@ -72,8 +72,9 @@ export function scaledCase(times: number): BenchCase {
 /** `startup`: `cci --help`, five times — what every command pays before its work. */
 export const startupCase: BenchCase = {
   name: "startup",
-  run: (ctx) => {
-    const runs: StepResult[] = Array.from({ length: 5 }, () => ctx.cci("startup", "cci --help", ["--help"]));
+  run: async (ctx) => {
+    const runs: StepResult[] = [];
+    for (let i = 0; i < 5; i++) runs.push(await ctx.cci("startup", "cci --help", ["--help"]));
     const mid = [...runs].sort((a, b) => a.seconds - b.seconds)[2];
     return [{ ...mid, step: "cci --help (median of 5)" }];
   },

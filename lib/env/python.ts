@@ -3,7 +3,7 @@
  * predict --backend faithful, env/fetch/merge): an explicit `--python` wins and a relative path
  * means the same file from the current folder in every command (launch spawns inside the bundle,
  * so it is made absolute here); otherwise the engine's environment made by `cci env create`
- * (`.venv-<engine>/bin/python` in the repository root) when it exists; otherwise `python3`.
+ * (`.venv-<engine>/bin/python` in the repository root) once complete (its cci-env.json); otherwise `python3`.
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
@@ -11,6 +11,9 @@ import { UserError } from "../util/errors";
 
 /** The folder `cci env create --engine E` makes, relative to the repository root. */
 export const venvDir = (engine: string): string => `.venv-${engine}`;
+
+/** Written last by `cci env create`: a venv without it (half made, interrupted) is not used. */
+export const ENV_MARKER = "cci-env.json";
 
 export interface ResolvedPython {
   /** What to spawn: an absolute path, or a bare command name looked up on PATH. */
@@ -28,6 +31,6 @@ export function resolvePython(opt: string | undefined, engine: string, root: str
     return { python: abs, source: "--python" };
   }
   const venv = join(root, venvDir(engine), "bin", "python");
-  if (existsSync(venv)) return { python: venv, source: "env" };
+  if (existsSync(venv) && existsSync(join(root, venvDir(engine), ENV_MARKER))) return { python: venv, source: "env" };
   return { python: "python3", source: "PATH" };
 }

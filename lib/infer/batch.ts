@@ -3,8 +3,10 @@
  * child `cci predict` processes, one job per GPU at a time (CUDA_VISIBLE_DEVICES), the rest
  * queued; a failure is reported at the end without stopping the others. Each child is the
  * ordinary single-recipe command, so resuming (journals) and refusals behave exactly as there.
+ * Ctrl-C or SIGTERM stops the running jobs (each in its own process group, lib/util/child.ts)
+ * and the queue: no job starts after it, and the batch ends with exit 130/143.
  */
-import { spawn } from "node:child_process";
+import { ChildInterrupted, ChildStartError, interrupted, runChild } from "../util/child";
 import { info } from "../util/progress";
 
 export interface PredictJob {
@@ -35,34 +37,40 @@ export function stripOptions(argv: readonly string[], names: readonly string[]):
 export async function runPredictJobs(cli: string, baseArgs: readonly string[], jobs: readonly PredictJob[], gpus: readonly string[] | null): Promise<PredictJobResult[]> {
   const results: PredictJobResult[] = [];
   let next = 0;
-  const children = new Set<ReturnType<typeof spawn>>();
-  const stop = (sig: NodeJS.Signals) => () => {
-    for (const c of children) c.kill(sig);
-  };
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, stop(s)] as const);
-  for (const [s, h] of handlers) process.on(s, h);
   const worker = async (gpu: string | null) => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !interrupted()) {
       const job = jobs[next++];
       const tag = `${gpu === null ? "" : `[gpu ${gpu}] `}${job.recipe} ${job.split}`;
       info(`predict: ${tag}: started`);
       const env = gpu === null ? process.env : { ...process.env, CUDA_VISIBLE_DEVICES: gpu };
-      const child = spawn(process.execPath, [cli, "predict", ...baseArgs, "--recipe", job.recipe, "--split", job.split], { env, stdio: ["ignore", "inherit", "pipe"] });
-      children.add(child);
-      let err = "";
-      child.stderr!.on("data", (d: Buffer) => {
-        const text = d.toString("utf8");
-        err = (err + text).slice(-4000);
+      let pending = "";
+      const onStderr = (d: Buffer) => {
         // one line per child line, tagged, so parallel jobs stay readable
-        for (const l of text.split("\n").filter(Boolean)) process.stderr.write(`${gpu === null ? "" : `[gpu ${gpu}] `}${l}\n`);
-      });
-      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on("close", (c, s) => r([c, s])));
-      children.delete(child);
-      const last = err.trim().split("\n").pop() ?? "";
-      results.push({ ...job, ok: code === 0, code, signal, last });
+        const text = pending + d.toString("utf8");
+        const cut = text.lastIndexOf("\n") + 1;
+        pending = text.slice(cut);
+        for (const l of text.slice(0, cut).split("\n").filter(Boolean)) process.stderr.write(`${gpu === null ? "" : `[gpu ${gpu}] `}${l}\n`);
+      };
+      try {
+        const r = await runChild(process.execPath, [cli, "predict", ...baseArgs, "--recipe", job.recipe, "--split", job.split], `predict: ${tag}`, {
+          env,
+          stdout: "inherit",
+          stderr: "pipe",
+          maxCapture: 4000,
+          onStderr,
+          onInterrupt: "return",
+        });
+        if (pending) process.stderr.write(`${gpu === null ? "" : `[gpu ${gpu}] `}${pending}\n`);
+        const last = r.stderr.trim().split("\n").pop() ?? "";
+        results.push({ ...job, ok: r.code === 0, code: r.code, signal: r.signal, last });
+      } catch (err) {
+        if (!(err instanceof ChildStartError)) throw err;
+        results.push({ ...job, ok: false, code: null, signal: null, last: err.message });
+      }
     }
   };
   await Promise.allSettled((gpus ?? [null]).map((g) => worker(g)));
-  for (const [s, h] of handlers) process.off(s, h);
+  const sig = interrupted();
+  if (sig) throw new ChildInterrupted(sig, `predict: ${results.length} of ${jobs.length} job(s) ran; the queue`);
   return results.sort((a, b) => jobs.findIndex((j) => j.recipe === a.recipe && j.split === a.split) - jobs.findIndex((j) => j.recipe === b.recipe && j.split === b.split));
 }

@@ -4,13 +4,12 @@
  * prompts it scores, builds its command line, and runs it; predict.py writes the prediction
  * file and the sidecar itself.
  */
-import { spawn } from "node:child_process";
-import { relayRedacted } from "../util/redact";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../util/package-root";
 import { toJsonl } from "../prompts/jsonl";
 import { writeFileAtomic } from "../util/atomic";
+import { ChildStartError, describeExit, runChild } from "../util/child";
 import { UserError } from "../util/errors";
 import type { RunBundle } from "./bundle";
 import type { Example } from "../corpus/schema";
@@ -65,9 +64,16 @@ export function faithfulArgv(a: FaithfulArgs): string[] {
 /** Run the entrypoint with the given python; its progress goes straight to our stderr. */
 export async function runFaithful(python: string, argv: readonly string[], opts: { checkOnly?: boolean } = {}): Promise<void> {
   const args = opts.checkOnly ? [...argv, "--check"] : [...argv];
-  // Its progress is relayed live through the redactor.
-  const end = await relayRedacted(spawn(python, args, { stdio: ["ignore", "pipe", "pipe"], env: process.env }));
-  const r = { error: end.error, status: end.code ?? end.signal };
-  if (r.error) throw new UserError(`${python}: cannot run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); pass --python PATH`);
-  if (r.status !== 0) throw new UserError(`${argv[0]}${opts.checkOnly ? " --check" : ""} failed (exit ${r.status}; its message is above)`);
+  const what = `${argv[0]}${opts.checkOnly ? " --check" : ""}`;
+  let r;
+  try {
+    r = await runChild(python, args, what);
+  } catch (err) {
+    if (err instanceof ChildStartError) throw new UserError(`${python}: cannot run (${err.code}); pass --python PATH`);
+    throw err;
+  }
+  // A kill (the OOM killer's SIGKILL) is named and is a failure, exit 1; its own refusals (a
+  // missing stack, bad inputs) say why above and stay exit 2.
+  if (r.signal) throw new UserError(`${what} failed (${describeExit(r)})`, 1);
+  if (r.code !== 0) throw new UserError(`${what} failed (exit ${r.code}; its message is above)`);
 }

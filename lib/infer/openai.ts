@@ -124,6 +124,20 @@ async function requestOnce(endpoint: string, body: Record<string, unknown>, opts
   }
 }
 
+/** The documented backoff's ceiling (ms). */
+export const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * How long to wait before retry `attempt`: the backoff (doubling from `first`, with jitter), or
+ * the server's Retry-After — capped by the backoff's ceiling and by --timeout, so a server saying
+ * `Retry-After: 86400` does not park the run for a day.
+ */
+export function retryDelayMs(attempt: number, first: number, retryAfterMs: number | undefined, timeoutMs: number): number {
+  const cap = Math.min(MAX_BACKOFF_MS, timeoutMs);
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, cap);
+  return Math.min(MAX_BACKOFF_MS, first * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+}
+
 /** One prompt → its three log-probs, retrying what can be retried. */
 export async function scoreOne(endpoint: string, x: ScoreInput, opts: OpenAIOptions): Promise<[number, number, number]> {
   const body = completionBody(opts.model, x.inputIds, opts.answerIds, opts.via ?? "logprob_token_ids");
@@ -142,8 +156,7 @@ export async function scoreOne(endpoint: string, x: ScoreInput, opts: OpenAIOpti
       if (!(err instanceof Retryable)) throw err;
       if (attempt >= maxAttempts) throw new UserError(`${endpoint}: example ${x.id}: gave up after ${attempt} attempts (last: ${err.message})`);
       opts.onRetry?.(x.id, attempt, err.message);
-      const backoff = Math.min(30_000, first * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-      await sleep(err.retryAfterMs ?? backoff);
+      await sleep(retryDelayMs(attempt, first, err.retryAfterMs, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS));
     }
   }
 }
@@ -167,7 +180,14 @@ export function serverUrl(url: string): { url: string; basic?: string } {
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") throw new UserError(`--url ${redactUrl(url)}: expected an http:// or https:// URL`);
   if (!u.username && !u.password) return { url };
-  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64");
+  let user: string;
+  let pass: string;
+  try {
+    [user, pass] = [decodeURIComponent(u.username), decodeURIComponent(u.password)];
+  } catch {
+    throw new UserError(`--url ${redactUrl(url)}: a bad %-escape in its user name or password`);
+  }
+  const basic = Buffer.from(`${user}:${pass}`).toString("base64");
   u.username = "";
   u.password = "";
   return { url: u.toString(), basic };

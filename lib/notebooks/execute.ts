@@ -3,13 +3,12 @@
  * kernel spec (notebooks/jupyter/kernels/tslab), then volatile metadata stripped so a re-run
  * changes only what the notebook shows.
  */
-import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { tempFolder } from "../util/outputs";
-import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { writeFileAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
+import { describeExit, runChild } from "../util/child";
 import { commandWorks, missingTool } from "../util/system";
 
 export function notebookFiles(root: string): string[] {
@@ -83,8 +82,8 @@ export function firstNotebookDifference(a: string, b: string): string | undefine
  * Execute notebooks headless. In place (their outputs are the committed report) unless
  * `check`, which runs them into a temp folder and leaves the files untouched.
  */
-export function executeNotebooks(root: string, notebooks: string[], opts: { check?: boolean; timeout?: number } = {}): ExecuteResult[] | null {
-  if (!commandWorks("jupyter", ["nbconvert", "--version"])) {
+export async function executeNotebooks(root: string, notebooks: string[], opts: { check?: boolean; timeout?: number } = {}): Promise<ExecuteResult[] | null> {
+  if (!(await commandWorks("jupyter", ["nbconvert", "--version"]))) {
     missingTool("jupyter nbconvert", "install Debian's jupyter-nbconvert and python3-nbclient (apt-get install jupyter-nbconvert python3-nbclient) to execute notebooks headless");
     return null;
   }
@@ -92,24 +91,32 @@ export function executeNotebooks(root: string, notebooks: string[], opts: { chec
   const outDir = scratchFolder.path;
   const scratch = opts.check ? join(outDir, "scratch") : undefined;
   try {
-    return notebooks.map((nb) => {
+    const results: ExecuteResult[] = [];
+    for (const nb of notebooks) {
       const t0 = performance.now();
-      const r = spawnSync(
+      // nbconvert and its tslab kernel in one process group: an interrupt stops both.
+      const r = await runChild(
         "jupyter",
         ["nbconvert", "--to", "notebook", "--execute", `--ExecutePreprocessor.timeout=${opts.timeout ?? 1800}`, "--ExecutePreprocessor.kernel_name=tslab", "--output-dir", outDir, globLiteral(nb)],
-        { env: { ...process.env, JUPYTER_PATH: join(root, "notebooks", "jupyter"), ...(scratch ? { [SCRATCH_ENV]: scratch } : {}) }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+        `notebooks: ${basename(nb)}`,
+        { env: { ...process.env, JUPYTER_PATH: join(root, "notebooks", "jupyter"), ...(scratch ? { [SCRATCH_ENV]: scratch } : {}) }, stdout: "pipe", stderr: "pipe", maxCapture: 64 * 1024 * 1024 },
       );
       const seconds = (performance.now() - t0) / 1000;
-      if (r.status !== 0) return { notebook: nb, ok: false, seconds, error: lastError(r.stderr ?? String(r.error)) };
+      if (r.code !== 0) {
+        results.push({ notebook: nb, ok: false, seconds, error: r.stderr.trim() ? lastError(r.stderr) : describeExit(r) });
+        continue;
+      }
       const executed = `${JSON.stringify(stripVolatile(JSON.parse(readFileSync(join(outDir, basename(nb)), "utf8"))), null, 1)}\n`;
       if (!opts.check) {
         writeFileAtomic(nb, executed);
-        return { notebook: nb, ok: true, seconds };
+        results.push({ notebook: nb, ok: true, seconds });
+        continue;
       }
       // A check also says whether a re-run reproduces the committed bytes (it does on the corpus they were executed on).
       const firstDifference = firstNotebookDifference(executed, readFileSync(nb, "utf8"));
-      return { notebook: nb, ok: true, seconds, identical: firstDifference === undefined, firstDifference };
-    });
+      results.push({ notebook: nb, ok: true, seconds, identical: firstDifference === undefined, firstDifference });
+    }
+    return results;
   } finally {
     scratchFolder.dispose();
   }

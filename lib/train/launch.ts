@@ -3,7 +3,6 @@
  * shell string) under the given Python, its output kept in `train.log` (secrets redacted),
  * `metrics.jsonl` followed into a progress display, the outcome in `status.json`.
  */
-import { spawn } from "node:child_process";
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { delimiter, join } from "node:path";
@@ -15,6 +14,7 @@ import { parseMetrics, runState, type MetricsLine } from "./status";
 import { redactText, secretValues } from "../util/redact";
 import { openRecord, removeOutput } from "../util/outputs";
 import { alive } from "../util/cleanup";
+import { assertNotInterrupted, ChildStartError, interrupted as interruptedSignal, runChild, signalExitCode } from "../util/child";
 
 export const LOG = "train.log";
 
@@ -206,6 +206,8 @@ export async function launchRun(dir: string, opts: LaunchOptions): Promise<Launc
 }
 
 async function runLocked(dir: string, run: ReturnType<typeof readRunJson>, opts: LaunchOptions, env: NodeJS.ProcessEnv): Promise<LaunchResult> {
+  // After an interrupt no run starts (and none of a previous run's outputs is deleted).
+  assertNotInterrupted(`train: ${run.name}`);
   for (const f of RUN_OUTPUTS) removeOutput(join(dir, f));
 
   const secrets = secretValues(env);
@@ -224,18 +226,6 @@ async function runLocked(dir: string, run: ReturnType<typeof readRunJson>, opts:
     }
   };
 
-  const child = spawn(opts.python, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], shell: false });
-  writeStatus(dir, { state: "running", pid: child.pid ?? null, python: opts.python });
-  // Ctrl-C or a scheduler's SIGTERM to the launcher reaches the trainer too, and the launcher
-  // waits for it to end before saying "failed": no trainer is left running behind a dead launcher.
-  let interrupted: NodeJS.Signals | null = null;
-  const forward = (sig: NodeJS.Signals) => () => {
-    interrupted = sig;
-    logWrite(`# cci train launch: ${sig} received, stopping the trainer\n`);
-    child.kill(sig);
-  };
-  const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((sig) => [sig, forward(sig)] as const);
-  for (const [sig, h] of handlers) process.on(sig, h);
   // Whole lines only, so a secret split across two chunks is still found.
   const buffers = { out: "", err: "" };
   const onData = (key: "out" | "err") => (chunk: Buffer) => {
@@ -244,33 +234,55 @@ async function runLocked(dir: string, run: ReturnType<typeof readRunJson>, opts:
     buffers[key] = text.slice(cut);
     if (cut) logWrite(text.slice(0, cut));
   };
-  child.stdout!.on("data", onData("out"));
-  child.stderr!.on("data", onData("err"));
   const timer = setInterval(pump, opts.pollMs ?? 250);
-  const [exitCode, signal]: [number | null, NodeJS.Signals | null] = await new Promise((resolveExit) => {
-    child.on("error", (err) => {
-      logWrite(`cci: cannot start ${opts.python}: ${err.message}\n`);
-      resolveExit([127, null]);
+  // The trainer in its own process group (lib/util/child.ts): Ctrl-C or a scheduler's SIGTERM to
+  // the launcher reaches the trainer and its workers, and the launcher waits for it to end. The
+  // run is over when the trainer exits, not when its pipes close (a grandchild may hold them).
+  let exitCode: number | null;
+  let signal: NodeJS.Signals | null;
+  let interrupted: NodeJS.Signals | null = null;
+  try {
+    const r = await runChild(opts.python, args, `train: ${run.name}`, {
+      cwd: dir,
+      env,
+      stdout: "pipe",
+      stderr: "pipe",
+      capture: false,
+      onStdout: onData("out"),
+      onStderr: onData("err"),
+      onStart: (pid) => writeStatus(dir, { state: "running", pid, python: opts.python }),
+      onInterrupt: "return",
     });
-    child.on("close", (code, sig) => resolveExit([code ?? (sig ? null : 1), sig]));
-  });
+    [exitCode, signal, interrupted] = [r.code, r.signal, r.interrupted];
+    if (interrupted) logWrite(`# cci train launch: ${interrupted} received, the trainer was stopped\n`);
+  } catch (err) {
+    if (!(err instanceof ChildStartError)) throw err;
+    logWrite(`cci: cannot start ${opts.python}: ${err.code}\n`);
+    [exitCode, signal, interrupted] = [127, null, interruptedSignal()];
+  }
   clearInterval(timer);
-  for (const [sig, h] of handlers) process.off(sig, h);
   for (const k of ["out", "err"] as const) if (buffers[k]) logWrite(`${buffers[k]}\n`);
   pump();
   progress.done();
   logWrite(`# ${exitDescription({ exitCode, signal })}\n`);
   log.close();
-  const ok = exitCode === 0 && !interrupted;
+  // Decided by the trainer's exit: one that finished (exit 0) as the signal came is done, and
+  // its adapter is kept — a relaunch would otherwise delete it.
+  const ok = exitCode === 0;
   writeStatus(dir, { state: ok ? "done" : "failed", exit_code: exitCode, ...(signal ? { signal } : {}), ...(interrupted ? { interrupted } : {}), python: opts.python });
   const tail = ok ? [] : readFileSync(join(dir, LOG), "utf8").trimEnd().split("\n").slice(-(opts.tailLines ?? 20));
-  if (interrupted) throw new InterruptedError(run.name, interrupted);
+  if (interrupted) throw new InterruptedError(run.name, interrupted, ok);
   return { name: run.name, outcome: ok ? "done" : "failed", exitCode, steps, tail, signal };
 }
 
 /** The launcher itself was told to stop: the trainer has ended and status.json says failed. */
 export class InterruptedError extends UserError {
-  constructor(name: string, readonly sig: NodeJS.Signals) {
-    super(`train: ${name}: interrupted by ${sig}; the trainer was stopped and status.json says failed (relaunch to start it again)`, 130);
+  constructor(name: string, readonly sig: NodeJS.Signals, finished = false) {
+    super(
+      finished
+        ? `train: ${name}: interrupted by ${sig} as the trainer finished (exit code 0); status.json says done`
+        : `train: ${name}: interrupted by ${sig}; the trainer was stopped and status.json says failed (relaunch to start it again)`,
+      signalExitCode(sig),
+    );
   }
 }

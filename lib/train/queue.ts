@@ -17,8 +17,9 @@ export interface QueuedResult extends LaunchResult {
 
 /** `--gpus 0,1,3` → ["0","1","3"]; refuses duplicates and anything but GPU indices or UUIDs. */
 export function parseGpus(spec: string): string[] {
-  const gpus = spec.split(",").map((s) => s.trim()).filter(Boolean);
-  if (gpus.length === 0) throw new Error("empty");
+  const gpus = spec.split(",").map((s) => s.trim());
+  if (gpus.every((g) => g === "")) throw new Error("empty");
+  if (gpus.includes("")) throw new Error("an empty entry (two commas, or one at an end)");
   for (const g of gpus) if (!/^(\d+|GPU-[0-9a-fA-F-]+|MIG-[0-9a-zA-Z/-]+)$/.test(g)) throw new Error(`"${g}" is not a GPU index or UUID`);
   if (new Set(gpus).size !== gpus.length) throw new Error("a GPU is listed twice");
   return gpus;

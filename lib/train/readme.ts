@@ -36,7 +36,7 @@ export function bundleReadme(sel: Selected, engine: Engine, plan: ComputePlan, t
     "",
     engine === "trl"
       ? "`cci train launch` drives train.py only; run the command above in this folder. The adapter and the tokenizer are saved to `adapter/` (run.json's save_dir). `trl sft` writes no metrics.jsonl or status.json: its loss lines are in its console output (kept above in train.log), and `cci train status` shows the run as done once `adapter/adapter_config.json` exists."
-      : `or from the workspace: \`npx cci train launch --recipe ${sel.index} --python .venv/bin/python\`. The adapter and the tokenizer are saved to \`adapter/\`; one JSON line per optimizer step and per evaluation goes to \`metrics.jsonl\`, and \`stack.json\` records the engine and the library versions that ran.`,
+      : `or from the checkout: \`./lib/cli/cci.mjs train launch --recipe ${sel.index} --python .venv/bin/python\` (the checkout's own cci, which a SIGTERM stops with its trainer; lib/util/PROCESSES.md). The adapter and the tokenizer are saved to \`adapter/\`; one JSON line per optimizer step and per evaluation goes to \`metrics.jsonl\`, and \`stack.json\` records the engine and the library versions that ran.`,
     "",
     "## Compute",
     "",

@@ -6,6 +6,7 @@
  * Batch-1 LoRA at these shapes is overhead-bound (the H200 figures are flat from 256 to 1536
  * tokens), so the fixed part dominates; the fit keeps whatever slope a calibration shows.
  */
+import { UserError } from "../util/errors";
 import type { ModelShape } from "./models";
 import { MODEL_SHAPES, modelShape, parameterCounts } from "./models";
 
@@ -135,6 +136,9 @@ export function chooseEntry(cal: Calibration, modelId: string): EntryChoice {
   const keys = Object.keys(cal.shapes);
   if (keys.length === 0) throw new RangeError(`calibration from ${cal.device} has no shapes`);
   const nearest = keys.reduce((a, b) => (Math.abs(Math.log(cal.shapes[b].params / n)) < Math.abs(Math.log(cal.shapes[a].params / n)) ? b : a));
+  // A --tiny stand-in's times say nothing about a real base: scaling them by the parameter
+  // ratio (×12,000) is like with unlike.
+  if (cal.shapes[nearest].tiny) throw new UserError(`calibration: ${modelId} was not measured, and ${nearest}'s entry is a --tiny stand-in (not scaled to another base); calibrate ${modelId} itself, or plan without --calibration`);
   const scale = n / cal.shapes[nearest].params;
   return { key: nearest, entry: cal.shapes[nearest], scale, how: `not measured: ${nearest}'s times × ${scale.toFixed(2)} (parameter ratio)` };
 }

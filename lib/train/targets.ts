@@ -4,7 +4,7 @@
  * a secret: HF_TOKEN is passed from the submitting shell's environment at submit time.
  */
 import { join, resolve } from "node:path";
-import { stringify } from "yaml";
+import { Document } from "yaml";
 import { REQUIREMENTS, type Engine, type RunJson } from "./bundle";
 import { shellQuote } from "../util/shell";
 import { UserError } from "../util/errors";
@@ -52,12 +52,40 @@ function prefetchLine(r: RunJson, lock: string): string {
 
 /** `#SBATCH` values: one line, no shell expansion (sbatch reads them, no shell does). */
 function sbatchValue(flag: string, v: string): string {
-  if (/[\n\r\0]/.test(v)) throw new UserError(`${flag}: a line break or NUL in "${v.replace(/[\n\r]/g, "\\n")}" cannot go into an #SBATCH line`);
+  if (/[\n\r\0]/.test(v)) throw new UserError(`${flag}: a line break or NUL in "${shownValue(v)}" cannot go into an #SBATCH line`);
   return v;
 }
 
+/** A value as it can be shown on one line. */
+const shownValue = (v: string) => v.replace(/[\x00-\x1f\x7f]/g, (c) => (c === "\n" ? "\\n" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
+
+/**
+ * A scheduler setting (partition, account, accelerator): one word. A space would make the rest
+ * another sbatch option; a line break another YAML key or #SBATCH line.
+ */
+export function clusterWord(flag: string, v: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (v === "" || /[\s\x00-\x1f\x7f]/.test(v)) throw new UserError(`${flag}: expected one word without spaces or control characters, got "${shownValue(v)}"`);
+  return v;
+}
+
+/** SLURM's --time formats: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S, or UNLIMITED/INFINITE. */
+const SLURM_TIME = /^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d{1,2}|\d+-\d{1,2}:\d{1,2}|\d+-\d{1,2}:\d{1,2}:\d{1,2}|unlimited|infinite)$/i;
+
+export function slurmTime(v: string): string {
+  if (!SLURM_TIME.test(v)) throw new UserError(`--time: expected a SLURM time limit (minutes, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS; e.g. 24:00:00), got "${shownValue(v)}"`);
+  return v;
+}
+
+/** The runs folder goes into YAML comments, #SBATCH lines and scripts: no control characters. */
+function runsPath(abs: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(abs)) throw new UserError(`--runs: a line break or control character in "${shownValue(abs)}" cannot go into a job file`);
+  return abs;
+}
+
 export function slurmJob(runsDir: string, runs: readonly RunJson[], opts: ClusterOptions = {}): JobFile {
-  const abs = resolve(runsDir);
+  const abs = runsPath(resolve(runsDir));
   const python = opts.python ?? "python3";
   const out = join(abs, "slurm", "%x-%A_%a.out");
   const lock = join(abs, "slurm", "prefetch.lock");
@@ -74,9 +102,9 @@ export function slurmJob(runsDir: string, runs: readonly RunJson[], opts: Cluste
     "#SBATCH --gres=gpu:1",
     "#SBATCH --cpus-per-task=8",
     "#SBATCH --mem=64G",
-    `#SBATCH --time=${sbatchValue("--time", opts.time ?? "24:00:00")}`,
-    ...(opts.partition ? [`#SBATCH --partition=${sbatchValue("--partition", opts.partition)}`] : []),
-    ...(opts.account ? [`#SBATCH --account=${sbatchValue("--account", opts.account)}`] : []),
+    `#SBATCH --time=${slurmTime(sbatchValue("--time", opts.time ?? "24:00:00"))}`,
+    ...(opts.partition !== undefined ? [`#SBATCH --partition=${clusterWord("--partition", sbatchValue("--partition", opts.partition))}`] : []),
+    ...(opts.account !== undefined ? [`#SBATCH --account=${clusterWord("--account", sbatchValue("--account", opts.account))}`] : []),
     // sbatch reads this line itself (no shell): quoted so a path with spaces stays one value.
     `#SBATCH --output=${JSON.stringify(sbatchValue("--output", out))}`,
     "set -euo pipefail",
@@ -101,27 +129,30 @@ function skySetup(runs: readonly RunJson[]): string {
 }
 
 export function skypilotTask(runsDir: string, runs: readonly RunJson[], opts: ClusterOptions = {}): JobFile {
-  const abs = resolve(runsDir);
+  const abs = runsPath(resolve(runsDir));
+  const accelerator = clusterWord("--accelerator", opts.accelerator ?? "A100:1");
   const run = runs
     .map((r) => `cd ~/sky_workdir/${shellQuote(r.name)} && { [ "$(python3 -c 'import json;print(json.load(open("status.json"))["state"])' 2>/dev/null)" = done ] || python ${entryArgs(r).map(shellQuote).join(" ")} > train.log 2>&1; }`)
     .join("\n");
   const task = {
     name: "cci-train",
-    resources: { accelerators: opts.accelerator ?? "A100:1" },
+    resources: { accelerators: accelerator },
     workdir: abs,
     envs: { HF_TOKEN: null },
     setup: skySetup(runs),
     run: `set -e\n${run}\n`,
   };
   const back = runs.map((r) => `rsync -a cci-train:sky_workdir/${shellQuote(r.name)}/{adapter,metrics.jsonl,train.log,status.json} ${shellQuote(join(abs, r.name))}/`);
-  const text = [
-    `# Written by \`cci train plan|launch --target skypilot\`: the chosen bundles, one after another on one ${opts.accelerator ?? "A100:1"}.`,
-    "# HF_TOKEN is read from your shell at launch (--env HF_TOKEN); it is never written here.",
-    "# The adapters stay on the cluster until you copy them back (SkyPilot adds the host `cci-train` to ~/.ssh/config):",
-    ...back.map((l) => `#   ${l}`),
-    "# then `sky down cci-train`.",
-    stringify(task, { lineWidth: 0, blockQuote: "literal" }),
+  // The whole file by the YAML library, comments included: no value can start a line of its own.
+  const doc = new Document(task, { version: "1.2" });
+  doc.commentBefore = [
+    ` Written by \`cci train plan|launch --target skypilot\`: the chosen bundles, one after another on one ${accelerator}.`,
+    " HF_TOKEN is read from your shell at launch (--env HF_TOKEN); it is never written here.",
+    " The adapters stay on the cluster until you copy them back (SkyPilot adds the host `cci-train` to ~/.ssh/config):",
+    ...back.map((l) => `   ${l}`),
+    " then `sky down cci-train`.",
   ].join("\n");
+  const text = doc.toString({ lineWidth: 0, blockQuote: "literal" });
   const path = join(runsDir, "skypilot", "train.yaml");
   return { path, text, submit: ["sky", "launch", "-c", "cci-train", "--env", "HF_TOKEN", path] };
 }

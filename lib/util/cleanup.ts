@@ -26,7 +26,19 @@ function removeLive(): void {
   }
 }
 
+/** While a child runs (lib/util/child.ts) it owns the signal: it stops the child, then the command ends and the exit hook removes what is staged. */
+let held = 0;
+
+export function holdSignals(): void {
+  held++;
+}
+
+export function releaseSignals(): void {
+  held = Math.max(0, held - 1);
+}
+
 function onSignal(signal: NodeJS.Signals): void {
+  if (held > 0) return;
   removeLive();
   process.stderr.write(`cci: interrupted (${signal}); no output written\n`);
   unhookSignals();

@@ -3,7 +3,6 @@
  * Where one is missing, features degrade with one clear message; CI sets
  * CCI_REQUIRE_SYSTEM=1 so that a missing tool fails there instead.
  */
-import { spawnSync } from "node:child_process";
 import { UserError } from "./errors";
 import { info } from "./progress";
 
@@ -23,8 +22,5 @@ export function missingTool(tool: string, howToGet: string): void {
   warned.add(tool);
 }
 
-/** Whether a command runs (exit 0) with the given arguments. */
-export function commandWorks(cmd: string, args: string[]): boolean {
-  const r = spawnSync(cmd, args, { stdio: "ignore" });
-  return r.status === 0;
-}
+/** Whether a command runs (exit 0), bounded: through the one child helper. */
+export { commandWorks } from "./child";

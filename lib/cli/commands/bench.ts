@@ -18,9 +18,9 @@ export function register(program: Command): void {
     )
     .option("--source <path>", "competition zip or imported corpus folder (default: ../shared/corpus zip, else resource/data)")
     .option("--only <names...>", "run only these cases (whole names)")
-    .action((opts: { source?: string; only?: string[] }) => {
+    .action(async (opts: { source?: string; only?: string[] }) => {
       const root = repoRoot();
-      const results = runBench(root, benchSource(root, opts.source), opts.only);
+      const results = await runBench(root, benchSource(root, opts.source), opts.only);
       printTable(results);
       writeFileAtomic(join(root, ".bench", "results.json"), `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`);
       info("bench: wrote .bench/results.json");

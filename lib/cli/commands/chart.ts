@@ -125,8 +125,22 @@ async function openRenderer(format: ChartFormat): Promise<ChartRenderer> {
   return renderer;
 }
 
-/** Draw one prepared chart; returns its bytes and the line saying what was written. */
+/**
+ * Draw one prepared chart; returns its bytes and the line saying what was written. Plotly's own
+ * refusal (in the page: "Something went wrong with axis scaling" when the fonts leave no plot
+ * area) is the user's size choice, one line.
+ */
 async function draw(renderer: ChartRenderer, fig: Figure, size: ChartSize, format: ChartFormat, rel: string): Promise<{ data: string | Uint8Array; line: string }> {
+  try {
+    return await drawUnchecked(renderer, fig, size, format, rel);
+  } catch (err) {
+    const m = /^page\.evaluate: (?:Error: )?(.*)/.exec(String((err as Error).message ?? ""));
+    if (!m) throw err;
+    throw new UserError(`chart: ${rel}: Plotly cannot lay it out at this size (${m[1].split("\n")[0]}); lower --font-pt or make it larger (--column double, --width-in)`);
+  }
+}
+
+async function drawUnchecked(renderer: ChartRenderer, fig: Figure, size: ChartSize, format: ChartFormat, rel: string): Promise<{ data: string | Uint8Array; line: string }> {
   const { width, height, scale } = size;
   const at = size.print ? `, ${size.print.widthIn} × ${size.print.heightIn} in, ${size.print.fontPt} pt` : "";
   if (format === "png") {
@@ -158,6 +172,7 @@ async function exportAll(ws: Workspace, opts: ChartOpts, printOpts: PrintOptions
   const renderer = await openRenderer(format);
   let written = 0;
   const skipped: string[] = [];
+  const undrawable: string[] = [];
   try {
     await outputs.run(async () => {
       for (const [i, entry] of CHARTS.entries()) {
@@ -175,19 +190,29 @@ async function exportAll(ws: Workspace, opts: ChartOpts, printOpts: PrintOptions
         }
         const { fig, size } = prepared;
         if (format === "png") checkPngSize(size);
-        const { data, line } = await draw(renderer, fig, size, format, rel);
+        let drawn: { data: string | Uint8Array; line: string };
+        try {
+          drawn = await draw(renderer, fig, size, format, rel);
+        } catch (err) {
+          // One chart that cannot be drawn at this size is skipped, not the whole export.
+          if (!(err instanceof UserError)) throw err;
+          undrawable.push(entry.name);
+          info(`chart [${i + 1}/${CHARTS.length}] ${entry.name}: skipped — ${err.message.replace(/^chart: /, "")}`);
+          continue;
+        }
+        const { data, line } = drawn;
         outputs.write(path, data);
         written++;
         info(`chart [${i + 1}/${CHARTS.length}] ${line.replace(/^chart: /, "")} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       }
-      if (written === 0) throw new UserError(`chart: --all: no chart could be drawn (${skipped.length} skipped for missing data)`);
+      if (written === 0) throw new UserError(`chart: --all: no chart could be drawn (${skipped.length} skipped for missing data, ${undrawable.length} could not be drawn)`);
       outputs.write(join(dir, `charts${PROVENANCE_SUFFIX}`), provenance);
     });
   } finally {
     await renderer.close();
   }
   const rel = relative(process.cwd(), dir) || dir;
-  info(`chart: ${written} charts in ${rel}/ (${format.toUpperCase()}), one browser, ${((Date.now() - started) / 1000).toFixed(1)} s${skipped.length ? `; skipped for missing data: ${skipped.join(", ")}` : ""}`);
+  info(`chart: ${written} charts in ${rel}/ (${format.toUpperCase()}), one browser, ${((Date.now() - started) / 1000).toFixed(1)} s${skipped.length ? `; skipped for missing data: ${skipped.join(", ")}` : ""}${undrawable.length ? `; could not be drawn at this size: ${undrawable.join(", ")}` : ""}`);
 }
 
 /** The workspace with --data, the variant's rules for the refinement charts, and the provenance text every chart records. */

@@ -6,6 +6,7 @@ import { createEnv, probe, type Probe } from "../../env/create";
 import { ENGINE_ENVS } from "../../env/engines";
 import { resolvePython, venvDir } from "../../env/python";
 import { ENGINES, type Engine } from "../../train/bundle";
+import { ChildInterrupted } from "../../util/child";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -50,7 +51,7 @@ export function register(program: Command): void {
   env
     .command("show")
     .summary("which Python each engine's commands would use, and what it holds")
-    .action(() => {
+    .action(async () => {
       const root = repoRoot();
       for (const e of ENGINES) {
         const { python, source } = resolvePython(undefined, e, root);
@@ -59,9 +60,11 @@ export function register(program: Command): void {
           continue;
         }
         try {
-          for (const l of describe(probe(python, root))) info(`env: ${e}: ${l}`);
+          // Bounded (CCI_PROBE_TIMEOUT_S, default 120 s): a hung probe is named, then the next engine.
+          for (const l of describe(await probe(python, root))) info(`env: ${e}: ${l}`);
         } catch (err) {
-          info(`env: ${e}: ${(err as Error).message}`);
+          if (!(err instanceof UserError) || err instanceof ChildInterrupted) throw err;
+          info(`env: ${e}: ${err.message}`);
         }
       }
     });

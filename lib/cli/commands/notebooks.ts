@@ -21,11 +21,11 @@ export function register(program: Command): void {
     .option("--check", "execute with all outputs in a temp folder; leave the repo unchanged")
     .option("--timeout <seconds>", "per-cell timeout", parseTimeout, 1800)
     .option("--identical", "with --check: fail unless every re-executed notebook equals its committed bytes (true on the corpus they were executed on)")
-    .action((names: string[], opts: { check?: boolean; identical?: boolean; timeout: number }) => {
+    .action(async (names: string[], opts: { check?: boolean; identical?: boolean; timeout: number }) => {
       if (opts.identical && !opts.check) throw new UserError("notebooks --identical: only with --check (an in-place run rewrites the notebooks)");
       const root = repoRoot();
       const files = names.length > 0 ? names.map((n) => notebookPath(n)) : notebookFiles(root);
-      const results = executeNotebooks(root, files, opts);
+      const results = await executeNotebooks(root, files, opts);
       if (!results) return;
       for (const r of results) {
         const same = r.identical === undefined ? "" : r.identical ? ", identical to the committed copy" : `, differs from the committed copy from ${r.firstDifference}`;

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { dirname, relative } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { loadCorpus } from "../../corpus/load";
 import { ANSWERS, type Answer } from "../../corpus/schema";
 import { isMode, isVariantName, MODES, VARIANT_NAMES } from "../../prompts/variants";
@@ -123,6 +124,37 @@ export function templateOpt(v: string | undefined): "legacy" | undefined {
   return "legacy";
 }
 
+/** The options every job shares, checked before any work (and once for a batch). */
+async function checkOptions(opts: PredictOpts): Promise<void> {
+  if (!(BACKENDS as readonly string[]).includes(opts.backend)) throw new UserError(`--backend: expected ${BACKENDS.join(", ")}, got "${opts.backend}"`);
+  if (!(LOGPROBS_VIA as readonly string[]).includes(opts.logprobsVia)) throw new UserError(`--logprobs-via: expected ${LOGPROBS_VIA.join(" or ")}, got "${opts.logprobsVia}"`);
+  if (opts.variant !== undefined && !isVariantName(opts.variant)) throw new UserError(`--variant: unknown variant "${opts.variant}" (one of: ${VARIANT_NAMES.join(", ")})`);
+  // --mode/--prompt-mode are checked by variantFromOptions (lib/variant), with the other variant flags.
+  checkPredictionName(opts.name);
+  if (!(Number(opts.timeout) > 0 && Number(opts.timeout) <= MAX_TIMEOUT_S)) throw new UserError(`--timeout: expected a positive number of seconds up to ${MAX_TIMEOUT_S}, got "${opts.timeout}"`);
+  const backend = opts.backend as BackendName;
+  // What each backend needs, refused before seconds of prompt rendering.
+  if (backend === "openai" && !opts.url) throw new UserError("--backend openai needs --url (e.g. http://localhost:8000/v1; `cci serve plan` prints the servers)");
+  if (backend === "openai") (await import("../../infer/openai")).serverUrl(opts.url!); // a bad --url is one line now, not after the prompts
+  if (backend === "onnx" && !opts.modelDir) throw new UserError("--backend onnx needs --model-dir DIR (an exported model: config.json + onnx/model.onnx)");
+  if (backend === "faithful" && !opts.recipe) throw new UserError("--backend faithful scores a trained run bundle: pass --recipe NAME");
+  if (opts.gpus !== undefined) gpusOption(opts.gpus);
+}
+
+/**
+ * The recipes whose bundle exists in --runs. `--recipe all` runs those and names the missing in
+ * one line; recipes named one by one must all exist (one line, exit 2, before any job starts).
+ */
+function planned(names: string[], opts: PredictOpts): string[] {
+  const runsDir = opts.runs ?? defaultRunsDir();
+  const missing = names.filter((n) => !existsSync(join(runsDir, n, "run.json")));
+  if (missing.length === 0) return names;
+  const all = opts.recipe!.split(",").some((p) => p.trim() === "all");
+  if (!all || missing.length === names.length) throw new UserError(`no run bundle in ${rel(runsDir)} for: ${missing.join(", ")} (\`cci train plan\` makes them)`);
+  info(`predict: ${missing.length} of ${names.length} recipes have no bundle in ${rel(runsDir)}, skipped: ${missing.join(", ")}`);
+  return names.filter((n) => !missing.includes(n));
+}
+
 /** Several (recipe, split) jobs: each one an ordinary `cci predict`, queued over --gpus. */
 async function predictMany(recipes: string[], splits: string[], opts: PredictOpts): Promise<void> {
   if (opts.out || opts.name) throw new UserError("--out and --name name one prediction file: give a single --recipe and --split with them");
@@ -235,28 +267,24 @@ export function register(program: Command): void {
       if (opts.compare) return printCompare(opts.compare, opts);
       if (opts.recipe !== undefined) {
         const picked = selectRecipes(opts.recipe);
-        const splits = opts.split.split(",").map((x) => x.trim()).filter(Boolean);
+        // Each split once: `--split dev,dev` is one job, not two writers of one file.
+        const splits = [...new Set(opts.split.split(",").map((x) => x.trim()).filter(Boolean))];
         const badSplit = splits.find((x) => !(PREDICT_SPLITS as readonly string[]).includes(x));
         if (badSplit !== undefined || splits.length === 0) throw new UserError(`--split: expected ${PREDICT_SPLITS.join(" or ")} (comma-separated for several), got "${opts.split}"`);
-        if (picked.length > 1 || splits.length > 1 || opts.gpus !== undefined) return predictMany(picked.map((p) => p.recipe.name), splits, opts);
+        if (picked.length > 1 || splits.length > 1 || opts.gpus !== undefined) {
+          // Checked once here (exit 2), not as one failure per child job.
+          await checkOptions(opts);
+          return predictMany(planned(picked.map((p) => p.recipe.name), opts), splits, opts);
+        }
         opts.recipe = picked[0].recipe.name; // a number names its recipe
       }
-      if (!(BACKENDS as readonly string[]).includes(opts.backend)) throw new UserError(`--backend: expected ${BACKENDS.join(", ")}, got "${opts.backend}"`);
       if (!(PREDICT_SPLITS as readonly string[]).includes(opts.split)) throw new UserError(`--split: expected ${PREDICT_SPLITS.join(" or ")}, got "${opts.split}"`);
-      if (!(LOGPROBS_VIA as readonly string[]).includes(opts.logprobsVia)) throw new UserError(`--logprobs-via: expected ${LOGPROBS_VIA.join(" or ")}, got "${opts.logprobsVia}"`);
-      if (opts.variant !== undefined && !isVariantName(opts.variant)) throw new UserError(`--variant: unknown variant "${opts.variant}" (one of: ${VARIANT_NAMES.join(", ")})`);
+      await checkOptions(opts);
       // Variant flags: without a recipe they choose the rules (--refined) and prompt mode; with one they must match its bundle's.
       const anyVariantFlag = flagsTweakRules(opts) || opts.promptMode !== undefined || opts.mode !== undefined;
       const refine = anyVariantFlag ? variantFromOptions(opts) : undefined;
-      checkPredictionName(opts.name);
-      if (!(Number(opts.timeout) > 0 && Number(opts.timeout) <= MAX_TIMEOUT_S)) throw new UserError(`--timeout: expected a positive number of seconds up to ${MAX_TIMEOUT_S}, got "${opts.timeout}"`);
       const backend = opts.backend as BackendName;
       const split = opts.split as PredictSplit;
-      // What each backend needs, refused before seconds of prompt rendering.
-      if (backend === "openai" && !opts.url) throw new UserError("--backend openai needs --url (e.g. http://localhost:8000/v1; `cci serve plan` prints the servers)");
-      if (backend === "openai") (await import("../../infer/openai")).serverUrl(opts.url!); // a bad --url is one line now, not after the prompts
-      if (backend === "onnx" && !opts.modelDir) throw new UserError("--backend onnx needs --model-dir DIR (an exported model: config.json + onnx/model.onnx)");
-      if (backend === "faithful" && !opts.recipe) throw new UserError("--backend faithful scores a trained run bundle: pass --recipe NAME");
       const job = await prepareJob({
         recipe: opts.recipe,
         variant: opts.variant as never,

@@ -39,6 +39,7 @@ export function selectRecipes(text: string): Recipe[] {
     if (!r) throw new UserError(`--recipes: unknown recipe "${w}" (names of SPEC §6, or 1–${RECIPES.length}, or all)`);
     picked.add(r);
   }
+  if (picked.size === 0) throw new UserError(`--recipes: no recipe named in "${text}" (names of SPEC §6, or 1–${RECIPES.length}, or all)`);
   return RECIPES.filter((r) => picked.has(r));
 }
 

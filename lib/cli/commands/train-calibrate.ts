@@ -3,7 +3,6 @@
  * one calibration file that `cci train plan --calibration FILE` reads.
  */
 import type { Command } from "commander";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
@@ -12,6 +11,7 @@ import { defaultRunsDir, readRunJson, selectRecipes, shown } from "../../train/b
 import { mergeCalibrations, readCalibration } from "../../train/calibrate";
 import { checkOutputFile, tempFolder, writeOutput } from "../../util/outputs";
 import { filesUnder } from "../../util/protect";
+import { ChildStartError, describeExit, runChild } from "../../util/child";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -49,9 +49,11 @@ export function registerCalibrate(train: Command): void {
     .option("--lengths <list>", "sequence lengths to time, comma-separated (default: each recipe's length quantiles)")
     .option("--repeats <n>", "timed micro-steps per length")
     .option("--device <device>", "cuda, cuda:N or cpu (default cuda when available)")
-    .action((opts: CalibrateOpts) => {
+    .action(async (opts: CalibrateOpts) => {
       const runsDir = resolve(opts.runs ?? defaultRunsDir());
       const out = resolve(opts.out ?? join(runsDir, "calibration.json"));
+      // The full shape on a CPU is an 11–14B model in RAM (~22 GB and more): only --tiny there.
+      if (opts.device === "cpu" && !opts.tiny) throw new UserError("train calibrate --device cpu: only with --tiny (the full shape would be built in RAM, ~22 GB for an 11B base); calibrate on the GPU machine");
       if (opts.repeats !== undefined && !/^[1-9]\d*$/.test(opts.repeats)) throw new UserError(`--repeats: expected a whole number ≥ 1, got "${opts.repeats}"`);
       const dirs = selectRecipes(opts.recipe).map((s) => join(runsDir, s.recipe.name));
       const missing = dirs.filter((d) => !existsSync(join(d, "run.json")));
@@ -68,19 +70,24 @@ export function registerCalibrate(train: Command): void {
       const scratchFolder = tempFolder();
       const scratch = scratchFolder.path;
       try {
-        const parts = [...byBase].map(([modelId, dir], k) => {
+        const parts = [];
+        for (const [k, [modelId, dir]] of [...byBase].entries()) {
           const run = readRunJson(dir);
           const { python } = resolvePython(opts.python, run.engine, repoRoot());
           const file = join(scratch, `${k}.json`);
           const argv = ["train.py", "--benchmark", "--out", file, ...(opts.tiny ? ["--tiny"] : []), ...(opts.lengths ? ["--lengths", opts.lengths] : []), ...(opts.repeats ? ["--repeats", opts.repeats] : []), ...(opts.device ? ["--device", opts.device] : [])];
           info(`train calibrate: [${k + 1}/${byBase.size}] ${modelId} in ${shown(dir)}`);
-          // Its output is relayed through the redactor (stderr is patched), not inherited: no secret reaches the terminal.
-          const r = spawnSync(python, argv, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
-          for (const s of [r.stdout, r.stderr]) if (s?.length) process.stderr.write(s.toString("utf8"));
-          if (r.error) throw new UserError(`train calibrate: cannot run ${python}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message} (give --python, or make the environment with \`cci env create\`)`);
-          if (r.status !== 0) throw new UserError(`train calibrate: ${modelId}: train.py --benchmark exited with ${r.status ?? r.signal}`, r.status === 2 ? 2 : 1);
-          return readCalibration(file);
-        });
+          let r;
+          try {
+            // Its output reaches stderr through the redactor (runChild relays it).
+            r = await runChild(python, argv, `train calibrate: ${modelId}`, { cwd: dir, stdout: 2, stderr: 2 });
+          } catch (err) {
+            if (err instanceof ChildStartError) throw new UserError(`train calibrate: cannot run ${python}: ${err.code} (give --python, or make the environment with \`cci env create\`)`);
+            throw err;
+          }
+          if (r.code !== 0) throw new UserError(`train calibrate: ${modelId}: train.py --benchmark failed (${describeExit(r)})`, r.code === 2 ? 2 : 1);
+          parts.push(readCalibration(file));
+        }
         const merged = mergeCalibrations(parts);
         writeOutput(out, `${JSON.stringify(merged, null, 1)}\n`, { inputs });
         for (const [id, e] of Object.entries(merged.shapes))

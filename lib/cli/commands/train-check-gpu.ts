@@ -4,13 +4,12 @@
  * through lib/train/gpu-check.ts, which refuses any ratio the record does not hold.
  */
 import type { Command } from "commander";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { relayRedacted } from "../../util/redact";
-import { checkOutputFile } from "../../util/outputs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
 import { gpuCheckShapes, gpuCheckSummary, parseGpuCheckRecord } from "../../train/gpu-check";
+import { ChildStartError, describeExit, runChild } from "../../util/child";
+import { checkOutputFile } from "../../util/outputs";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -73,11 +72,15 @@ export function registerCheckGpu(train: Command): void {
         ...(opts.rounds ? ["--rounds", String(opts.rounds)] : []),
       ];
       checkOutputFile(opts.out); // gpu_check.py writes it: the rule decides before it starts
-      // stderr is the script's progress (a line per stage), relayed live through the redactor.
-      const end = await relayRedacted(spawn(python, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...MALLOC } }));
-      const r = { error: end.error, status: end.code ?? end.signal };
-      if (r.error) throw new UserError(`--python ${opts.python}: cannot start (${r.error.message})`);
-      if (!existsSync(out)) throw new UserError(`train check-gpu: gpu_check.py exited ${r.status} without writing ${opts.out}`, 1);
+      // stderr is the script's progress (a line per stage), relayed live through the redactor (runChild).
+      let r;
+      try {
+        r = await runChild(python, args, "train check-gpu", { env: { ...process.env, ...MALLOC } });
+      } catch (err) {
+        if (err instanceof ChildStartError) throw new UserError(`--python ${opts.python}: ${err.message}`);
+        throw err;
+      }
+      if (!existsSync(out)) throw new UserError(`train check-gpu: gpu_check.py ended (${describeExit(r)}) without writing ${opts.out}`, 1);
       let lines: string[];
       try {
         lines = gpuCheckSummary(parseGpuCheckRecord(readFileSync(out, "utf8"), opts.out));
@@ -85,7 +88,7 @@ export function registerCheckGpu(train: Command): void {
         throw new UserError(`train check-gpu: ${(e as Error).message}`, 1);
       }
       for (const l of lines) info(`  ${l}`);
-      if (r.status !== 0) throw new UserError(`train check-gpu: failed (exit ${r.status}); the failed checks are listed above and in ${opts.out}`, 1);
+      if (r.code !== 0) throw new UserError(`train check-gpu: failed (${describeExit(r)}); the failed checks are listed above and in ${opts.out}`, 1);
       info(`train check-gpu: passed; record in ${opts.out}`);
     });
 }

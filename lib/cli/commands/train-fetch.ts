@@ -5,15 +5,14 @@
  * before anything is downloaded. HF_HOME and HF_TOKEN are read from the environment only.
  */
 import type { Command } from "commander";
-import { spawn, spawnSync } from "node:child_process";
-import { relayRedacted } from "../../util/redact";
-import { statfsSync } from "node:fs";
+import { existsSync, statfsSync, statSync } from "node:fs";
 import { makeDirs } from "../../util/outputs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
 import { resolvePython } from "../../env/python";
 import { selectRecipes } from "../../train/bundle";
+import { ChildStartError, describeExit, runChild } from "../../util/child";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -49,6 +48,23 @@ function freeBytes(dir: string): number {
   }
 }
 
+/** A line of fetch.py's JSON output, or one line naming what it printed instead. */
+function fetchJson<T>(line: string, step: string): T {
+  try {
+    return JSON.parse(line) as T;
+  } catch {
+    throw new UserError(`fetch: fetch.py ${step} printed no JSON line (got ${JSON.stringify(line.slice(0, 120))})`, 1);
+  }
+}
+
+/** --out must be a folder: a file there (or above it) is refused in one line; folders are made through the output rule. */
+function makeFolder(dest: string, given: string): void {
+  let cur = resolve(dest);
+  while (!existsSync(cur) && dirname(cur) !== cur) cur = dirname(cur);
+  if (!statSync(cur).isDirectory()) throw new UserError(`--out ${given}: a file is in the way (expected a folder)`);
+  makeDirs(dest, `--out ${given}`);
+}
+
 export function registerFetch(train: Command): void {
   train
     .command("fetch")
@@ -75,10 +91,18 @@ export function registerFetch(train: Command): void {
       const models = [...new Set(selectRecipes(opts.recipe).map((s) => s.recipe.model_id))];
       const script = join(root, "lib", "env", "python", "fetch.py");
       const flags = opts.tokenizersOnly ? ["--tokenizers-only"] : [];
-      const plan = spawnSync(python, [script, "plan", ...flags, ...models], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-      if (plan.error) throw new UserError(`${python}: cannot start (${plan.error.message}); \`cci env create --engine ${opts.engine}\` makes an environment with huggingface_hub`);
-      if (plan.status !== 0) throw new UserError(`fetch: cannot read the models' sizes from the Hub: ${(plan.stderr || "").trim().split("\n").pop()}`, 1);
-      const sizes = JSON.parse(plan.stdout.trim().split("\n").pop()!) as Record<string, { bytes: number; files: number }>;
+      const what = (step: string) => `fetch: ${step}`;
+      let plan;
+      try {
+        plan = await runChild(python, [script, "plan", ...flags, ...models], what("reading the models' sizes"), { stdout: "pipe", stderr: "pipe" });
+      } catch (err) {
+        if (err instanceof ChildStartError) throw new UserError(`${python}: ${err.message}; \`cci env create --engine ${opts.engine}\` makes an environment with huggingface_hub`);
+        throw err;
+      }
+      if (plan.code !== 0) throw new UserError(`fetch: cannot read the models' sizes from the Hub: ${(plan.signal ? "" : plan.stderr.trim().split("\n").pop()) || describeExit(plan)}`, 1);
+      const sizes = fetchJson<Record<string, { bytes: number; files: number }>>(plan.stdout.trim().split("\n").pop() ?? "", "plan");
+      const bad = models.find((m) => !sizes || typeof sizes !== "object" || typeof sizes[m]?.bytes !== "number" || typeof sizes[m]?.files !== "number");
+      if (bad) throw new UserError(`fetch: fetch.py plan gave no size for ${bad}`, 1);
       let total = 0;
       for (const m of models) {
         total += sizes[m].bytes;
@@ -89,13 +113,11 @@ export function registerFetch(train: Command): void {
       info(`fetch: ${(total / GB).toFixed(2)} GB in all → ${dest} (${Number.isFinite(free) ? `${(free / GB).toFixed(1)} GB free` : "free space unknown"})`);
       // Files already in the cache are not downloaded again, so this is an upper bound.
       if (total > free) throw new UserError(`fetch: ${(total / GB).toFixed(1)} GB needed but ${(free / GB).toFixed(1)} GB free on ${dest}; set HF_HOME to a larger disk`);
-      if (opts.tokenizersOnly) makeDirs(dest, opts.out);
-      // The download's progress is relayed live through the redactor (an HF_ENDPOINT with credentials never shows).
-      const got = await relayRedacted(spawn(python, [script, "get", ...flags, ...(opts.tokenizersOnly ? ["--local-dir", dest] : []), ...models], { stdio: ["ignore", "pipe", "pipe"] }), { keepStdout: true });
-      const get = { status: got.error ? null : got.code, signal: got.signal, stdout: got.stdout };
-      if (get.status !== 0) throw new UserError(`fetch: download failed (${get.signal ? `killed by ${get.signal}` : `exit code ${get.status}`}); run it again to resume`, 1);
+      if (opts.tokenizersOnly) makeFolder(dest, opts.out);
+      const get = await runChild(python, [script, "get", ...flags, ...(opts.tokenizersOnly ? ["--local-dir", dest] : []), ...models], what("download"), { stdout: "pipe", stderr: "inherit" });
+      if (get.code !== 0) throw new UserError(`fetch: download failed (${describeExit(get)}); run it again to resume`, 1);
       for (const l of get.stdout.trim().split("\n").filter(Boolean)) {
-        const { model, path } = JSON.parse(l) as { model: string; path: string };
+        const { model, path } = fetchJson<{ model: string; path: string }>(l, "get");
         info(`fetch: ${model} → ${path}`);
       }
       if (opts.tokenizersOnly) info(`next: npx cci train plan --recipe ${opts.recipe} --tokenizer ${opts.out}`);

@@ -4,13 +4,12 @@
  * since a server that cannot apply the recipes' lm_head LoRA would serve the base's answers.
  */
 import type { Command } from "commander";
-import { spawn } from "node:child_process";
-import { relayRedacted } from "../../util/redact";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
 import { resolvePython } from "../../env/python";
 import { defaultRunsDir, readRunJson, selectRecipes, shown } from "../../train/bundle";
+import { ChildStartError, describeExit, runChild } from "../../util/child";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -47,11 +46,18 @@ export function registerMerge(train: Command): void {
         }
         const { python } = resolvePython(opts.python, run.engine, repoRoot());
         info(`train merge: [${k + 1}/${dirs.length}] ${run.name} → ${shown(join(dir, "merged"))}`);
-        // merge.py's output is relayed live through the redactor.
-        const end = await relayRedacted(spawn(python, [join(dir, "merge.py"), "--bundle", dir, "--device", opts.device, ...(opts.force ? ["--force"] : [])], { stdio: ["ignore", "pipe", "pipe"] }));
-        const r = { error: end.error, signal: end.signal, status: end.code };
-        if (r.error || r.status !== 0) {
-          info(`train merge: ${run.name}: failed (${r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`})`);
+        // merge.py in its own process group: an interrupt stops it (it never writes merged/ later)
+        // and ends the queue (exit 130/143).
+        let why: string | null;
+        try {
+          const r = await runChild(python, [join(dir, "merge.py"), "--bundle", dir, "--device", opts.device, ...(opts.force ? ["--force"] : [])], `train merge: ${run.name}`);
+          why = r.code === 0 ? null : describeExit(r);
+        } catch (err) {
+          if (!(err instanceof ChildStartError)) throw err;
+          why = err.message;
+        }
+        if (why) {
+          info(`train merge: ${run.name}: failed (${why})`);
           failed.push(run.name);
         }
       }

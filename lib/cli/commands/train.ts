@@ -177,7 +177,7 @@ function registerPlan(train: Command): void {
       writeTarget(target, runsDir, planned.map((p) => p.run));
       if (target === "local" && planned.length) {
         const which = planned.map((p) => p.run.index).join(",");
-        info(`next: python3 ${shellQuote(shown(join(planned[0].dir, "train.py")))} --check, then npx cci train launch --recipe ${which}${opts.out ? ` --runs ${shellQuote(shown(runsDir))}` : ""} --python PATH/TO/venv/bin/python`);
+        info(`next: python3 ${shellQuote(shown(join(planned[0].dir, "train.py")))} --check, then ./lib/cli/cci.mjs train launch --recipe ${which}${opts.out ? ` --runs ${shellQuote(shown(runsDir))}` : ""} --python PATH/TO/venv/bin/python`);
       }
     });
 }

@@ -87,6 +87,8 @@ def main(argv: list[str]) -> int:
         return fail(f"{bundle / 'compute.json'}: no shape (plan the bundle again with this version of cci)")
     lengths = lengths_from(compute, args.lengths)
     out = Path(args.out).resolve() if args.out else bundle / "calibration.json"
+    if args.device == "cpu" and not args.tiny:  # before torch: the full shape would be built in RAM
+        return fail(f"--device cpu without --tiny would build {run.get('model_id')}'s full shape in RAM (tens of GB); add --tiny for a CPU rehearsal")
 
     import torch
     import transformers
@@ -96,6 +98,8 @@ def main(argv: list[str]) -> int:
 
     dev = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     cuda = dev.startswith("cuda")
+    if not cuda and not args.tiny:
+        return fail(f"no CUDA device: {run.get('model_id')}'s full shape would be built in RAM (tens of GB); add --tiny for a CPU rehearsal, or calibrate on the GPU machine")
     repeats = args.repeats or (2 if args.tiny else 5)
     batched = args.batched or cuda
     dims = {k: shape[k] for k in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "vocab_size")}
