@@ -118,31 +118,3 @@ export function redactLines(sink: (text: string) => void, secrets: readonly stri
   };
 }
 
-/** What a relayed child ended with. */
-export interface ChildEnd {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  error?: Error;
-  /** Its stdout, when `keepStdout` (a child that answers in JSON lines): collected, not relayed. */
-  stdout: string;
-}
-
-/**
- * Relay a child's stderr (and stdout, unless kept) live to ours through the redactor, line by
- * line, and resolve when it has ended. The child is started by the caller with piped stdio.
- */
-export function relayRedacted(child: import("node:child_process").ChildProcess, opts: { keepStdout?: boolean } = {}): Promise<ChildEnd> {
-  const err = redactLines((t) => process.stderr.write(t));
-  const out = redactLines((t) => process.stdout.write(t));
-  let kept = "";
-  child.stderr?.on("data", err.write);
-  child.stdout?.on("data", opts.keepStdout ? (c: Buffer) => (kept += c.toString("utf8")) : out.write);
-  return new Promise((done) => {
-    child.on("error", (error) => done({ code: null, signal: null, error, stdout: kept }));
-    child.on("close", (code, signal) => {
-      err.end();
-      out.end();
-      done({ code, signal, stdout: kept });
-    });
-  });
-}
