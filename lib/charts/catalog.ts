@@ -6,7 +6,7 @@
  * whose data is absent throws one UserError line saying how to get it.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { loadSplit, presentSplits, repoRoot, type Workspace } from "../corpus/locate";
 import { SPLITS, type Split } from "../corpus/schema";
 import { splitEda } from "../eda/split";
@@ -27,7 +27,10 @@ import { H200_MEASUREMENT } from "../train/steptime-h200";
 import { wallRows } from "../notebooks/gpu-guide";
 import { readMetrics, runFolders } from "../train/status";
 import { loadTokenizer } from "../tokenize/load";
-import { promptTokenLengths } from "../tokenize/sft";
+import { TokenCountCache, tokenCacheDir } from "../tokenize/count-cache";
+import type { LoadedTokenizer } from "../tokenize/load";
+import { buildPrompt } from "../prompts";
+import { info } from "../util/progress";
 import { UserError } from "../util/errors";
 import { comparisonFigure, edaFigure, EDA_ARTIFACTS, COMPARISON_ARTIFACTS, HISTOGRAMS } from "./eda";
 import type { Figure } from "./figure";
@@ -103,9 +106,49 @@ function tokenizerDir(): string {
   return dir;
 }
 
+/** One token-count cache per tokenizer for the run; saved after each chart that counted (lib/tokenize/count-cache). */
+const countCaches = new Map<string, TokenCountCache>();
+function countsFor(tok: LoadedTokenizer): TokenCountCache {
+  let c = countCaches.get(tok.dir);
+  if (!c) countCaches.set(tok.dir, (c = TokenCountCache.open(tok, tokenCacheDir(repoRoot()))));
+  return c;
+}
+
+/** Counting takes tens of seconds cold: a line as it starts and one with what the cache saved. */
+async function counting<T>(what: string, cache: () => TokenCountCache | undefined, f: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  info(`chart: ${what}: counting Llama-3 tokens (counts cached in ${relative(process.cwd(), tokenCacheDir(repoRoot())) || "."})…`);
+  const before = { hits: cache()?.hits ?? 0, misses: cache()?.misses ?? 0 };
+  const out = await f();
+  const c = cache();
+  c?.save();
+  const hits = (c?.hits ?? 0) - before.hits;
+  const misses = (c?.misses ?? 0) - before.misses;
+  info(`chart: ${what}: ${hits + misses} token counts, ${hits} from the cache, ${misses} counted, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return out;
+}
+
 /** Notebook 04's compute plans of the eleven recipes over the corpus (faithful mode, Llama-3 token counts). */
 function plans(ws: Workspace) {
-  return once(`plans:${ws.data}`, () => computePlans(selectRecipes("all"), loadRunCorpus(ws.data), { mode: "faithful", tokenizerFor: tokenizerLoader(tokenizerDir()) }));
+  return once(`plans:${ws.data}`, () => {
+    const recipes = selectRecipes("all");
+    let tok: LoadedTokenizer | undefined;
+    const loader = tokenizerLoader(tokenizerDir());
+    return counting(
+      `compute plans of the ${recipes.length} recipes`,
+      () => (tok ? countsFor(tok) : undefined),
+      () =>
+        computePlans(recipes, loadRunCorpus(ws.data), {
+          mode: "faithful",
+          tokenizerFor: async (id) => {
+            const l = await loader!(id);
+            tok = l?.tok;
+            return l;
+          },
+          countsFor,
+        }),
+    );
+  });
 }
 
 /** The word cloud laid out at a print size: words from the font size up to 4×, placed in the plot area under a two-line title. */
@@ -211,7 +254,10 @@ export const CHARTS: readonly ChartEntry[] = [
     build: async ({ ws }) => {
       const corpus = corpusOf(ws);
       const tok = await loadTokenizer(tokenizerDir());
-      const byVariant = VARIANT_NAMES.map((variant) => ({ variant, values: promptTokenLengths(tok, corpus, variant) }));
+      const counts = countsFor(tok);
+      const byVariant = await counting(`prompt_token_lengths (${VARIANT_NAMES.length} variants × ${corpus.length} examples)`, () => counts, async () =>
+        VARIANT_NAMES.map((variant) => ({ variant, values: corpus.map((ex) => counts.promptLength(buildPrompt(ex, variant, { eos: tok.eosToken }))) })),
+      );
       return promptLengthFigure([{ name: "faithful", byVariant }], { title: `Prompt length in tokens per variant (${process.env.CCI_TOKENIZER ? "your tokenizer" : "Llama-3 tokenizer"}, ${corpus.length} examples)`, unit: "Tokens" });
     },
   },

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { writeFileAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
+import { info } from "../util/progress";
 import { commandWorks, missingTool } from "../util/system";
 
 export function notebookFiles(root: string): string[] {
@@ -90,7 +91,8 @@ export function executeNotebooks(root: string, notebooks: string[], opts: { chec
   const outDir = mkdtempSync(join(tmpdir(), "cci-nb-"));
   const scratch = opts.check ? join(outDir, "scratch") : undefined;
   try {
-    return notebooks.map((nb) => {
+    return notebooks.map((nb, i) => {
+      info(`notebooks: [${i + 1}/${notebooks.length}] ${basename(nb)}: executing…`); // minutes each: say which one runs
       const t0 = performance.now();
       const r = spawnSync(
         "jupyter",

@@ -12,7 +12,8 @@ import { checkReplaceable, commitBundles, discardBundles, lockRunsDir, stageBund
 import { checkOutputFolder, makeDirs } from "../util/output-rule";
 import { assumptions, computePlan, explainSchedule, type ComputePlan } from "./compute";
 import type { Calibration } from "./steptime";
-import { corpusFor, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
+import { corpusFor, countedSplit, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
+import type { TokenCountCache } from "../tokenize/count-cache";
 import { modelShape } from "./models";
 import { DEFAULT_EOS } from "../prompts";
 import { bundleReadme } from "./readme";
@@ -96,23 +97,38 @@ export interface RecipeData {
 }
 
 /** One recipe's rows, tokens and compute plan, without writing anything. */
-export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration">, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
+export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration"> & CountOptions, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
   const r = sel.recipe;
   const corpus = corpusFor(raw, r.data, refinedCache);
   const loaded = opts.tokenizerFor ? await opts.tokenizerFor(r.model_id) : null;
   const bar = loaded ? progress(`tokenize ${sel.index}`, corpus.train.length + corpus.dev.length) : null;
+  const counts = loaded && opts.countsFor ? opts.countsFor(loaded.tok) : null;
   const split = (examples: Corpus["train"]): SplitData =>
-    loaded ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode, () => bar?.tick()) : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
+    counts
+      ? countedSplit(counts, examples, r.dataset, opts.mode, () => bar?.tick())
+      : loaded
+        ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode, () => bar?.tick())
+        : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
   const splits = { train: split(corpus.train), dev: split(corpus.dev) };
   bar?.done();
   return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev, opts.calibration) };
 }
 
+/** Plans that are only charted: counts from a token-count cache (no token ids kept). */
+export interface CountOptions {
+  countsFor?: (tok: LoadedTokenizer) => TokenCountCache;
+  /** Told as each recipe starts (progress lines). */
+  onRecipe?: (sel: Selected) => void;
+}
+
 /** Compute plans of several recipes (the notebook's table), nothing written. */
-export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration">): Promise<{ index: number; plan: ComputePlan }[]> {
+export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration"> & CountOptions): Promise<{ index: number; plan: ComputePlan }[]> {
   const cache = new Map<string, Corpus>();
   const out: { index: number; plan: ComputePlan }[] = [];
-  for (const sel of selected) out.push({ index: sel.index, plan: (await prepareRecipe(sel, raw, opts, cache)).plan });
+  for (const sel of selected) {
+    opts.onRecipe?.(sel);
+    out.push({ index: sel.index, plan: (await prepareRecipe(sel, raw, opts, cache)).plan });
+  }
   return out;
 }
 
