@@ -99,6 +99,9 @@ function testAgreement(ws: Workspace, names: readonly string[], what: string, ho
   return analyzeAgreement(set.members);
 }
 
+/** The length limit notebook 03 discusses (a 1,024-token model_max_length drops longer train prompts). */
+export const TOKEN_LIMIT = 1024;
+
 /** The Llama-3 tokenizer notebooks 03 and 04 count with (CCI_TOKENIZER: another tokenizer folder). */
 function tokenizerDir(): string {
   const dir = process.env.CCI_TOKENIZER ?? join(repoRoot(), "node_modules", "@lenml", "tokenizer-llama3", "models");
@@ -188,6 +191,8 @@ export const CHARTS: readonly ChartEntry[] = [
   })),
   ...COMPARISON_ARTIFACTS.map((c) => ({
     name: c.name,
+    // Three legend rows (raw, refined, their overlap) under the plot: taller in one column.
+    printAspect: { single: 0.95, double: 0.68 },
     description: `${HISTOGRAMS[c.kind].name.toLowerCase()}, raw and refined overlaid`,
     perSplit: true,
     build: async (ctx: ChartContext) => {
@@ -197,7 +202,8 @@ export const CHARTS: readonly ChartEntry[] = [
   })),
   {
     name: "refine_steps",
-    printAspect: 1,
+    // 9 steps × 3 splits of bars, each as tall as its label at the print font.
+    printAspect: { single: 1.6, double: 0.9 },
     description: "utterances each refinement step changed, per split (train, dev, test)",
     perSplit: false,
     build: async ({ ws }) =>
@@ -225,7 +231,7 @@ export const CHARTS: readonly ChartEntry[] = [
   },
   {
     name: "dev_accuracy_by_category",
-    printAspect: { single: 1.1, double: 0.68 },
+    printAspect: { single: 1.6, double: 0.9 },
     description: "CPU members' and votes' dev accuracy per inference type, with bootstrap intervals",
     perSplit: false,
     build: async ({ ws }) => categoryAccuracyFigure(devAnalysis(ws).accuracy, "Dev accuracy per inference type"),
@@ -258,7 +264,11 @@ export const CHARTS: readonly ChartEntry[] = [
       const byVariant = await counting(`prompt_token_lengths (${VARIANT_NAMES.length} variants × ${corpus.length} examples)`, () => counts, async () =>
         VARIANT_NAMES.map((variant) => ({ variant, values: corpus.map((ex) => counts.promptLength(buildPrompt(ex, variant, { eos: tok.eosToken }))) })),
       );
-      return promptLengthFigure([{ name: "faithful", byVariant }], { title: `Prompt length in tokens per variant (${process.env.CCI_TOKENIZER ? "your tokenizer" : "Llama-3 tokenizer"}, ${corpus.length} examples)`, unit: "Tokens" });
+      return promptLengthFigure([{ name: "faithful", byVariant }], {
+        title: `Prompt length in tokens per variant (${process.env.CCI_TOKENIZER ? "your tokenizer" : "Llama-3 tokenizer"}, ${corpus.length} examples)`,
+        unit: "Tokens",
+        limit: { value: TOKEN_LIMIT, label: `${TOKEN_LIMIT.toLocaleString("en")} tokens` },
+      });
     },
   },
   {
