@@ -2,7 +2,7 @@
 // counts equal a fresh tokenization, a second opening reads them from disk instead of counting,
 // another tokenizer (or template) gets its own file, and the counts-only split gives the plan the
 // same lengths and drops as the tokenizing one.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -28,47 +28,62 @@ const scratch = () => {
 describe("token-count cache", () => {
   const examples = loadSplit(join(ROOT, "resource", "sample"), "dev");
 
-  it("counts what the tokenizer counts, then reads them back from disk without counting", async () => {
+  it("counts what the tokenizer counts, then reads them back from disk without loading the tokenizer", async () => {
     const tok = await loadTokenizer(LLAMA3);
     const dir = scratch();
-    const first = TokenCountCache.open(tok, dir);
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return tok;
+    };
+    const first = TokenCountCache.open(LLAMA3, dir, load);
     const variant = VARIANT_NAMES[0];
-    const counted = examples.map((ex) => first.promptLength(buildPrompt(ex, variant, { eos: tok.eosToken })));
-    expect(counted).toEqual(promptTokenLengths(tok, examples, variant));
-    expect(first.misses).toBe(examples.length);
+    const prompts = examples.map((ex) => buildPrompt(ex, variant, { eos: tok.eosToken }));
+    await first.prepare(prompts);
+    expect(prompts.map((p) => first.promptLength(p))).toEqual(promptTokenLengths(tok, examples, variant));
+    expect([first.misses, loads]).toEqual([examples.length, 1]);
     first.save();
-    expect(readdirSync(dir)).toEqual([`${tokenizerHash(tok)}.json`]);
+    expect(readdirSync(dir)).toEqual([`${tokenizerHash(LLAMA3)}.json`]);
 
-    const second = TokenCountCache.open(tok, dir);
-    const again = examples.map((ex) => second.promptLength(buildPrompt(ex, variant, { eos: tok.eosToken })));
-    expect(again).toEqual(counted);
-    expect([second.hits, second.misses]).toEqual([examples.length, 0]);
+    const second = TokenCountCache.open(LLAMA3, dir, load);
+    expect(await second.eosToken()).toBe(tok.eosToken);
+    await second.prepare(prompts);
+    expect(prompts.map((p) => second.promptLength(p))).toEqual(promptTokenLengths(tok, examples, variant));
+    expect([second.hits, second.misses, loads]).toEqual([examples.length, 0, 1]);
   }, 120_000);
 
-  it("keys by the tokenizer: another chat template is another file; a damaged file is recounted", async () => {
+  it("keys by the tokenizer folder's files; a damaged file is recounted", async () => {
     const tok = await loadTokenizer(LLAMA3);
-    const other = { ...tok, chatTemplate: `${tok.chatTemplate}{# changed #}` };
-    expect(tokenizerHash(other)).not.toBe(tokenizerHash(tok));
+    const copy = scratch();
+    for (const f of readdirSync(LLAMA3)) writeFileSync(join(copy, f), readFileSync(join(LLAMA3, f)));
+    expect(tokenizerHash(copy)).toBe(tokenizerHash(LLAMA3));
+    writeFileSync(join(copy, "chat_template.jinja"), "{{ messages }}");
+    expect(tokenizerHash(copy)).not.toBe(tokenizerHash(LLAMA3));
     const dir = scratch();
-    const c = TokenCountCache.open(tok, dir);
+    const c = TokenCountCache.open(LLAMA3, dir, async () => tok);
     writeFileSync(c.file, "{ not json");
-    const reopened = TokenCountCache.open(tok, dir);
-    reopened.promptLength(buildPrompt(examples[0], "Baseline", { eos: tok.eosToken }));
+    const reopened = TokenCountCache.open(LLAMA3, dir, async () => tok);
+    await reopened.prepare([buildPrompt(examples[0], "Baseline", { eos: tok.eosToken })]);
     expect(reopened.misses).toBe(1);
     expect(tokenCacheDir("/repo", {})).toBe(join("/repo", ".cache", "token-counts"));
     expect(tokenCacheDir("/repo", { CCI_TOKEN_CACHE: "/elsewhere" })).toBe("/elsewhere");
   }, 120_000);
 
-  it("countedSplit gives the plan tokenizedSplit's lengths and drops", async () => {
+  it("countedSplit gives the plan tokenizedSplit's lengths and drops, cold and warm", async () => {
     const tok = await loadTokenizer(LLAMA3);
     const short = { ...tok, modelMaxLength: 300 }; // some sample prompts are longer: the length rule drops them
-    const cache = TokenCountCache.open(short, scratch());
-    for (const variant of ["CustomRefDataset", "SystemRefOfficialTermDataset"] as const) {
-      const a = tokenizedSplit(short, examples, variant, "faithful");
-      const b = countedSplit(cache, examples, variant, "faithful");
-      expect(b.lengths).toEqual(a.lengths);
-      expect(b.dropped).toEqual(a.dropped);
-      expect(b.counted).toBe("tokenizer");
+    const dir = scratch();
+    for (const pass of ["cold", "warm"]) {
+      const cache = TokenCountCache.open(LLAMA3, dir, async () => short);
+      for (const variant of ["CustomRefDataset", "SystemRefOfficialTermDataset"] as const) {
+        const a = tokenizedSplit(short, examples, variant, "faithful");
+        const b = await countedSplit(cache, examples, variant, "faithful");
+        expect(b.lengths, pass).toEqual(a.lengths);
+        expect(b.dropped, pass).toEqual(a.dropped);
+        expect(b.counted).toBe("tokenizer");
+      }
+      expect(cache.misses, pass).toBe(pass === "cold" ? cache.misses : 0);
+      cache.save();
     }
     expect(tokenizedSplit(short, examples, "CustomRefDataset", "faithful").dropped.length).toBeGreaterThan(0);
   }, 120_000);

@@ -21,14 +21,13 @@ import { analyzeAgreement } from "../analysis/analyze";
 import { RECIPE_NAMES } from "../train/recipes";
 import { selectRecipes } from "../train/bundle";
 import { loadRunCorpus } from "../train/data";
-import { computePlans, tokenizerLoader } from "../train/plan";
+import { computePlans, tokenizerDirFor } from "../train/plan";
 import { lossFigure, memoryFigure, timeFigure, wallFigure } from "../train/figures";
 import { H200_MEASUREMENT } from "../train/steptime-h200";
 import { wallRows } from "../notebooks/gpu-guide";
 import { readMetrics, runFolders } from "../train/status";
 import { loadTokenizer } from "../tokenize/load";
 import { TokenCountCache, tokenCacheDir } from "../tokenize/count-cache";
-import type { LoadedTokenizer } from "../tokenize/load";
 import { buildPrompt } from "../prompts";
 import { info } from "../util/progress";
 import { UserError } from "../util/errors";
@@ -109,24 +108,24 @@ function tokenizerDir(): string {
   return dir;
 }
 
-/** One token-count cache per tokenizer for the run; saved after each chart that counted (lib/tokenize/count-cache). */
+/** One token-count cache per tokenizer folder for the run, saved after each chart that counted (lib/tokenize/count-cache). */
 const countCaches = new Map<string, TokenCountCache>();
-function countsFor(tok: LoadedTokenizer): TokenCountCache {
-  let c = countCaches.get(tok.dir);
-  if (!c) countCaches.set(tok.dir, (c = TokenCountCache.open(tok, tokenCacheDir(repoRoot()))));
+function countsIn(dir: string): TokenCountCache {
+  let c = countCaches.get(dir);
+  if (!c) countCaches.set(dir, (c = TokenCountCache.open(dir, tokenCacheDir(repoRoot()), () => loadTokenizer(dir))));
   return c;
 }
 
 /** Counting takes tens of seconds cold: a line as it starts and one with what the cache saved. */
-async function counting<T>(what: string, cache: () => TokenCountCache | undefined, f: () => Promise<T>): Promise<T> {
+async function counting<T>(what: string, caches: () => TokenCountCache[], f: () => Promise<T>): Promise<T> {
   const t0 = performance.now();
-  info(`chart: ${what}: counting Llama-3 tokens (counts cached in ${relative(process.cwd(), tokenCacheDir(repoRoot())) || "."})…`);
-  const before = { hits: cache()?.hits ?? 0, misses: cache()?.misses ?? 0 };
+  info(`chart: ${what}: Llama-3 token counts (cached in ${relative(process.cwd(), tokenCacheDir(repoRoot())) || "."}; counting what is not there takes tens of seconds)…`);
+  const sum = (k: "hits" | "misses") => caches().reduce((n, c) => n + c[k], 0);
+  const before = { hits: sum("hits"), misses: sum("misses") };
   const out = await f();
-  const c = cache();
-  c?.save();
-  const hits = (c?.hits ?? 0) - before.hits;
-  const misses = (c?.misses ?? 0) - before.misses;
+  for (const c of caches()) c.save();
+  const hits = sum("hits") - before.hits;
+  const misses = sum("misses") - before.misses;
   info(`chart: ${what}: ${hits + misses} token counts, ${hits} from the cache, ${misses} counted, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return out;
 }
@@ -135,21 +134,9 @@ async function counting<T>(what: string, cache: () => TokenCountCache | undefine
 function plans(ws: Workspace) {
   return once(`plans:${ws.data}`, () => {
     const recipes = selectRecipes("all");
-    let tok: LoadedTokenizer | undefined;
-    const loader = tokenizerLoader(tokenizerDir());
-    return counting(
-      `compute plans of the ${recipes.length} recipes`,
-      () => (tok ? countsFor(tok) : undefined),
-      () =>
-        computePlans(recipes, loadRunCorpus(ws.data), {
-          mode: "faithful",
-          tokenizerFor: async (id) => {
-            const l = await loader!(id);
-            tok = l?.tok;
-            return l;
-          },
-          countsFor,
-        }),
+    const dir = tokenizerDir();
+    return counting(`compute plans of the ${recipes.length} recipes`, () => [countsIn(dir)], () =>
+      computePlans(recipes, loadRunCorpus(ws.data), { mode: "faithful", countsFor: (id) => countsIn(tokenizerDirFor(dir, id)) }),
     );
   });
 }
@@ -259,11 +246,17 @@ export const CHARTS: readonly ChartEntry[] = [
     perSplit: false,
     build: async ({ ws }) => {
       const corpus = corpusOf(ws);
-      const tok = await loadTokenizer(tokenizerDir());
-      const counts = countsFor(tok);
-      const byVariant = await counting(`prompt_token_lengths (${VARIANT_NAMES.length} variants × ${corpus.length} examples)`, () => counts, async () =>
-        VARIANT_NAMES.map((variant) => ({ variant, values: corpus.map((ex) => counts.promptLength(buildPrompt(ex, variant, { eos: tok.eosToken }))) })),
-      );
+      const counts = countsIn(tokenizerDir());
+      const byVariant = await counting(`prompt_token_lengths (${VARIANT_NAMES.length} variants × ${corpus.length} examples)`, () => [counts], async () => {
+        const eos = await counts.eosToken();
+        return Promise.all(
+          VARIANT_NAMES.map(async (variant) => {
+            const prompts = corpus.map((ex) => buildPrompt(ex, variant, { eos }));
+            await counts.prepare(prompts);
+            return { variant, values: prompts.map((p) => counts.promptLength(p)) };
+          }),
+        );
+      });
       return promptLengthFigure([{ name: "faithful", byVariant }], {
         title: `Prompt length in tokens per variant (${process.env.CCI_TOKENIZER ? "your tokenizer" : "Llama-3 tokenizer"}, ${corpus.length} examples)`,
         unit: "Tokens",

@@ -80,12 +80,14 @@ export function tokenizedSplit(tok: LoadedTokenizer, examples: readonly Example[
 }
 
 /**
- * The counts of tokenizedSplit (same rows, lengths and length rule) without the token ids, read
- * from a token-count cache where it has them: for plans that are charted, not written as bundles.
+ * The counts of tokenizedSplit (same rows, lengths and length rule) without the token ids, from a
+ * token-count cache (which loads the tokenizer only for what it lacks): for plans that are
+ * charted, not written as bundles.
  */
-export function countedSplit(cache: TokenCountCache, examples: readonly Example[], variant: Recipe["dataset"], mode: Mode, onExample: () => void = () => {}): SplitData {
-  const rows = buildPrompts(examples, variant, { mode, eos: cache.tok.eosToken });
-  const limit = cache.tok.modelMaxLength;
+export async function countedSplit(cache: TokenCountCache, examples: readonly Example[], variant: Recipe["dataset"], mode: Mode, onExample: () => void = () => {}): Promise<SplitData> {
+  const rows = buildPrompts(examples, variant, { mode, eos: await cache.eosToken() });
+  const limit = await cache.modelMaxLength();
+  await cache.prepare(rows, { targets: true });
   const lengths: ExampleLength[] = [];
   const dropped: string[] = [];
   for (const row of rows) {

