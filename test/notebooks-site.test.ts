@@ -5,7 +5,7 @@
 // every link and resource resolving to a file of the site, the Hangul font loaded from it.
 // Without Jupyter or Chromium that part skips (one line), unless CCI_REQUIRE_SYSTEM=1 (CI).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -74,17 +74,51 @@ describe("site post-processing (lib/notebooks/site)", () => {
   });
 });
 
+const cci = (args: string[], cwd = ROOT) => spawnSync(process.execPath, [join(ROOT, "lib", "cli", "cci.mjs"), ...args], { cwd, encoding: "utf8", timeout: 280_000 });
+
+describe("cci notebooks: options", () => {
+  it("--html needs --out; --out is only for --html; --html executes nothing, so no --check", () => {
+    for (const [args, message] of [
+      [["notebooks", "--html"], /notebooks --html needs --out DIR/],
+      [["notebooks", "--out", "x"], /notebooks --out: only with --html/],
+      [["notebooks", "--html", "--check", "--out", "x"], /--check\/--identical execute them/],
+    ] as const) {
+      const r = cci([...args]);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr.trim().split("\n").at(-1)).toMatch(message);
+    }
+  });
+});
+
 const haveJupyter = commandWorks("jupyter", ["nbconvert", "--version"]);
 const haveChromium = findChromium() !== null;
 const run = (haveJupyter && haveChromium) || systemToolsRequired();
 if (!run) console.log(`notebooks-site: skipping the built-site checks (${haveJupyter ? "" : "no jupyter nbconvert; "}${haveChromium ? "" : "no Chromium; "}CCI_REQUIRE_SYSTEM=1 requires them)`);
+
+describe.skipIf(!(haveJupyter || systemToolsRequired()))("cci notebooks --check: progress", () => {
+  it("says which notebook starts executing, before it runs", () => {
+    const d = mkdtempSync(join(tmpdir(), "cci-nb-progress-"));
+    try {
+      const nb = join(d, "00-tiny.ipynb");
+      writeFileSync(nb, JSON.stringify({ cells: [{ cell_type: "markdown", metadata: {}, source: "# tiny" }], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+      const r = cci(["notebooks", "--check", nb]);
+      expect(r.status, r.stderr).toBe(0);
+      const lines = r.stderr.split("\n");
+      const started = lines.findIndex((l) => l === "notebooks: [1/1] 00-tiny.ipynb: executing…");
+      expect(started).toBeGreaterThanOrEqual(0);
+      expect(lines.findIndex((l) => /^notebooks: 00-tiny\.ipynb ok in/.test(l))).toBeGreaterThan(started);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
 
 describe.skipIf(!run)("cci notebooks --html: the built site in headless Chromium, offline", () => {
   let dir: string;
   let stderr: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "cci-site-"));
-    const r = spawnSync(process.execPath, [join(ROOT, "lib", "cli", "cci.mjs"), "notebooks", "--html", "--out", join(dir, "site")], { cwd: ROOT, encoding: "utf8", timeout: 280_000 });
+    const r = cci(["notebooks", "--html", "--out", join(dir, "site")]);
     stderr = r.stderr;
     expect(r.status, r.stderr).toBe(0);
   }, 300_000);
