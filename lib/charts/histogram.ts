@@ -132,12 +132,12 @@ export function overlayHistogramFigure(series: readonly Series[], options: Histo
     const counts = new Map(histogramBins(values, opts.binWidth).map((b) => [b.start, b.count]));
     return grid.map((b) => ({ ...b, count: counts.get(b.start) ?? 0 }));
   };
-  // Each mean's label on the side with more room (toward the middle), so none runs over the y axis.
+  // Each mean's label toward the side with room (rightward unless near the right edge), so none runs over the y axis.
   const [lo, hi] = binRange(grid, opts);
   const lines = series.map((s, i) => {
     const color = SERIES_COLORS[i % SERIES_COLORS.length];
     const m = summarize(s.values).mean;
-    return markerLine(m, color, `${s.name} mean: ${m.toFixed(2)}`, m < (lo + hi) / 2 ? "left" : "right", 0.93 - 0.07 * i);
+    return markerLine(m, color, `${s.name} mean: ${m.toFixed(2)}`, m < lo + 0.6 * (hi - lo) ? "left" : "right", 0.93 - 0.07 * i);
   });
   const top = series.reduce((m, s) => topCount(binsOf(s.values), m), 1);
   const bars = series.map((s, i) =>
