@@ -98,15 +98,16 @@ describe("figures", () => {
     expect((fig.data[0].text as string[][])[0][0]).toBe("1.00");
   });
 
-  it("per-category bars: one trace per member, asymmetric error bars from the intervals", () => {
+  it("per-category bars (horizontal: categories down the page): one trace per member, asymmetric error bars from the intervals", () => {
     const fig = categoryAccuracyFigure(a.accuracy, "acc");
     expect(fig.data.map((t) => t.name)).toEqual(["x", "y", "z", HARD_VOTE]);
-    const x = fig.data[0] as { x: string[]; y: number[]; error_y: { array: number[]; arrayminus: number[] } };
-    expect(x.x).toEqual(["all", "원인<br>(cause)", "반응<br>(emotional reaction)"]);
+    const x = fig.data[0] as { orientation: string; x: number[]; y: string[]; error_x: { array: number[]; arrayminus: number[] } };
+    expect(x.orientation).toBe("h");
+    expect(x.y).toEqual(["all", "원인<br>(cause)", "반응<br>(emotional reaction)"]);
     const row = a.accuracy.find((r) => r.member === "x" && r.category === "all")!;
-    expect(x.y[0]).toBe(row.estimate);
-    expect(x.error_y.array[0]).toBeCloseTo(row.high - row.estimate, 12);
-    expect(x.error_y.arrayminus[0]).toBeCloseTo(row.estimate - row.low, 12);
+    expect(x.x[0]).toBe(row.estimate);
+    expect(x.error_x.array[0]).toBeCloseTo(row.high - row.estimate, 12);
+    expect(x.error_x.arrayminus[0]).toBeCloseTo(row.estimate - row.low, 12);
   });
 
   it("size curve: one point per selection step, reference lines for best, oracle and chance", () => {

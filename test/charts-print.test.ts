@@ -125,7 +125,9 @@ describe("print sizes (lib/charts/print)", () => {
 
   it("applies a figure's print hints (short tick labels) and drops them from the layout", () => {
     const fig = printFigure(refineEffectFigure([{ split: "train", stats: refineCorpus([example([[1, "좋아요~"]], [0])]).stats }]), spec);
-    expect((fig.layout.xaxis as PlotlyObject).dtick).toBe(1); // log axis: powers of ten only
+    // Log axis: powers of ten only, and its floor (where zeros are drawn) ticked "0".
+    expect((fig.layout.xaxis as PlotlyObject).dtick).toBeUndefined();
+    expect((fig.layout.xaxis as { ticktext: string[] }).ticktext).toEqual(["0", "1", "10"]);
     const bars = printFigure(labelledBarFigure([{ key: "a", count: 2, percent: 100 }], { title: "t" }), spec);
     expect((bars.layout.yaxis as { range: number[] }).range[1]).toBe(3);
     expect(bars.layout.meta).toBeUndefined();

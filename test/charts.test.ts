@@ -6,7 +6,7 @@ import { barLabel, labelledBarFigure } from "../lib/charts/bar";
 import { CHROMIUM_ARGS, findChromium, stableSvgIds } from "../lib/charts/browser";
 import { comparisonFigure, EDA_ARTIFACTS } from "../lib/charts/eda";
 import { exportFigure, parseFormats } from "../lib/charts/export";
-import { FONT_FAMILY, type Figure } from "../lib/charts/figure";
+import { FONT_FAMILY, overlapColor, SERIES_COLORS, type Figure } from "../lib/charts/figure";
 import { figureHtml, scriptJson } from "../lib/charts/html";
 import { binCenter, histogramFigure, markerLabels, overlayHistogramFigure } from "../lib/charts/histogram";
 import { figureOutputHtml } from "../lib/charts/notebook";
@@ -32,14 +32,14 @@ describe("labelled bars", () => {
 });
 
 describe("histograms with min/mean/max lines", () => {
-  const CASES: Record<string, { input: { values: number[]; binWidth: number; align: "value" | "span" }; expected: { x: number[]; y: number[]; lines: number[]; labels: string[] } }> = {
+  const CASES: Record<string, { input: { values: number[]; binWidth: number; align: "value" | "span" }; expected: { x: number[]; y: number[]; lines: number[]; labels: string[]; range: number[] } }> = {
     "turns: bars on the values": {
       input: { values: [12, 14, 14, 30], binWidth: 1, align: "value" },
-      expected: { x: [12, 13, 14, ...Array.from({ length: 16 }, (_, i) => 15 + i)], y: [1, 0, 2, ...Array(15).fill(0), 1], lines: [12, 17.5, 30], labels: ["Min: 12", "Mean: 17.50", "Max: 30"] },
+      expected: { x: [12, 13, 14, ...Array.from({ length: 16 }, (_, i) => 15 + i)], y: [1, 0, 2, ...Array(15).fill(0), 1], lines: [12, 17.5, 30], labels: ["Min: 12", "Mean: 17.50", "Max: 30"], range: [11.5, 30.5] },
     },
     "characters: bars across 50-wide bins": {
       input: { values: [95, 120, 260], binWidth: 50, align: "span" },
-      expected: { x: [75, 125, 175, 225, 275], y: [1, 1, 0, 0, 1], lines: [95, 158.33333333333334, 260], labels: ["Min: 95", "Mean: 158.33", "Max: 260"] },
+      expected: { x: [75, 125, 175, 225, 275], y: [1, 1, 0, 0, 1], lines: [95, 158.33333333333334, 260], labels: ["Min: 95", "Mean: 158.33", "Max: 260"], range: [50, 300] },
     },
   };
   it.each(Object.entries(CASES))("%s", (_n, { input, expected }) => {
@@ -49,7 +49,12 @@ describe("histograms with min/mean/max lines", () => {
     expect(trace(fig).width).toBe(input.binWidth);
     const shapes = fig.layout.shapes as Shape[];
     expect(shapes.map((s) => s.x0)).toEqual(expected.lines);
-    expect(shapes.map((s) => [s.line.color, s.line.dash])).toEqual([["red", "dash"], ["green", "dash"], ["blue", "dash"]]);
+    // Colour-blind safe (no red against green), each line its own dash as well.
+    expect(shapes.map((s) => [s.line.color, s.line.dash])).toEqual([["#E69F00", "dot"], ["#000000", "dash"], ["#CC79A7", "dashdot"]]);
+    // The axis spans the bars (not from −100), ticks level.
+    const xaxis = fig.layout.xaxis as { range: number[]; tickangle: number };
+    expect(xaxis.range).toEqual(expected.range);
+    expect(xaxis.tickangle).toBe(0);
     expect((fig.layout.annotations as Note[]).map((a) => a.text)).toEqual(expected.labels);
   });
 
@@ -61,7 +66,10 @@ describe("histograms with min/mean/max lines", () => {
 
   it("overlays series on shared bins with a mean line each", () => {
     const fig = overlayHistogramFigure([{ name: "raw", values: [20, 22] }, { name: "refined", values: [14, 16] }], { title: "t", xTitle: "x", binWidth: 1, align: "value" });
-    expect(fig.data.map((t) => t.name)).toEqual(["raw", "refined"]);
+    // The overlap shows a third colour: the legend names it (orange at 0.55 over blue at 0.55 over white).
+    expect(fig.data.map((t) => t.name)).toEqual(["raw", "refined", "raw and refined overlap"]);
+    expect((fig.data[2].marker as { color: string }).color).toBe(overlapColor(SERIES_COLORS[0], SERIES_COLORS[1], 0.55));
+    expect(overlapColor("#000000", "#ffffff", 0.5)).toBe("#bfbfbf");
     expect(trace(fig, 0).x).toEqual(trace(fig, 1).x);
     expect(trace(fig, 0).x).toEqual([14, 15, 16, 17, 18, 19, 20, 21, 22]);
     expect(trace(fig, 0).y).toEqual([0, 0, 0, 0, 0, 0, 1, 0, 1]);
@@ -120,7 +128,7 @@ describe("EDA chart table", () => {
     const fig = (await EDA_ARTIFACTS[0].build(train, "refined"))!;
     expect((fig.layout.title as { text: string }).text).toBe("Category Distribution (Train Data, refined)<br><sup>1 example</sup>");
     const cmp = comparisonFigure("conversation_length", train, train);
-    expect(cmp.data.map((t) => t.name)).toEqual(["raw", "refined"]);
+    expect(cmp.data.map((t) => t.name)).toEqual(["raw", "refined", "raw and refined overlap"]);
   });
 });
 
@@ -191,5 +199,31 @@ describe("stable SVG ids", () => {
     const svg = '<defs id="defs-a8544c"><g class="clips"><clipPath id="clipa8544cxy"></clipPath></g></defs><g clip-path="url(#clipa8544cxy)" fill="#a8544c"></g><g id="topdefs-a8544c"></g><rect id="legenda8544c"/>';
     expect(stableSvgIds(svg)).toBe('<defs id="defs-cci000"><g class="clips"><clipPath id="clipcci000xy"></clipPath></g></defs><g clip-path="url(#clipcci000xy)" fill="#a8544c"></g><g id="topdefs-cci000"></g><rect id="legendcci000"/>');
     expect(stableSvgIds("<svg/>")).toBe("<svg/>");
+  });
+});
+
+describe("print-size fixes found on the real corpus (issue 30 §4)", () => {
+  it("refine_steps: labels keep the font size, the log axis's floor is ticked 0", async () => {
+    const { refineEffectFigure, logTicks } = await import("../lib/charts/refine");
+    const { refineCorpus } = await import("../lib/refine/refine");
+    const stats = refineCorpus([example([[1, "안녕 ㅋㅋ"], [2, "네..."]], [1])]).stats;
+    const fig = refineEffectFigure([{ split: "train", stats }]);
+    expect(fig.data[0].constraintext).toBe("none");
+    const xaxis = fig.layout.xaxis as { tickvals: number[]; ticktext: string[]; range: number[] };
+    expect(xaxis.ticktext[0]).toBe("0");
+    expect(Math.log10(xaxis.tickvals[0])).toBeCloseTo(xaxis.range[0], 12);
+    expect(logTicks(0.1, 4471)).toEqual({ tickvals: [0.1, 1, 10, 100, 1000, 10000], ticktext: ["0", "1", "10", "100", "1,000", "10,000"] });
+  });
+
+  it("bar labels keep the font size (Plotly would shrink them to fit a narrow bar)", () => {
+    const fig = labelledBarFigure([{ key: "a", count: 186, percent: 20.46 }], { title: "t" });
+    expect(fig.data[0].constraintext).toBe("none");
+  });
+
+  it("the token-length chart draws the limit the text discusses", async () => {
+    const { promptLengthFigure } = await import("../lib/charts/prompts");
+    const fig = promptLengthFigure([{ name: "faithful", byVariant: [{ variant: "Baseline", values: [900, 1100] }] }], { title: "t", unit: "Tokens", limit: { value: 1024, label: "1,024 tokens" } });
+    expect((fig.layout.shapes as { y0: number }[])[0].y0).toBe(1024);
+    expect((fig.layout.annotations as { text: string }[])[0].text).toBe("1,024 tokens");
   });
 });

@@ -14,9 +14,23 @@ describe("training views", () => {
     expect(maskSummary(row, eos)).toEqual({ tokens: 4, masked: 2, trained: 2, eosPositions: [3] });
     const html = labelMaskHtml(tok, row);
     expect(html.match(/<span /g)).toHaveLength(4);
-    expect(html).toContain(`title="2: id ${a}, label ${a}" style="padding:0 1px;margin:0 1px;background:#c8f7c5;font-weight:bold;border-right:1px dotted #ccc">A</span>`);
-    expect(html).toContain(`outline:2px solid #d62728">&lt;|end_of_text|&gt;</span>`);
+    expect(html).toContain(`title="2: id ${a}, label ${a}" style="padding:0 1px;margin:0 1px;background:#cde4f7;font-weight:bold;border-right:1px dotted #ccc">A</span>`);
+    expect(html).toContain(`outline:2px solid #D55E00">&lt;|end_of_text|&gt;</span>`);
     expect(html).toMatch(/title="0: id 9906, label -100" style="[^"]*color:#888/);
+  });
+
+  it("decodes a Korean syllable split across byte-level tokens as one character, not \ufffd", async () => {
+    const tok = await loadTokenizer(LLAMA3);
+    const text = "뷁궯 똠방각하";
+    const ids = tok.tokenizer.encode(text, { add_special_tokens: false }) as number[];
+    // The premise: some token alone decodes to a partial character.
+    expect(ids.some((id) => tok.tokenizer.decode([id]).includes("\ufffd"))).toBe(true);
+    const row = { id: "x", input_ids: ids, labels: ids.map((id, i) => (i < 2 ? -100 : id)) };
+    const html = labelMaskHtml(tok, row);
+    expect(html).not.toContain("\ufffd");
+    const shown = html.replace(/<[^>]+>/g, "");
+    expect(shown.replace(/\s/g, "")).toBe(text.replace(/\s/g, ""));
+    expect(html).toMatch(/ids \d+ \d+.* \(one character\)/);
   });
 
   it("reads metrics.jsonl, skipping a torn last line, and draws train and eval curves", () => {

@@ -87,38 +87,53 @@ export function categoryAccuracyFigure(rows: readonly AccuracyRow[], title: stri
   const names = members ?? [...new Set(rows.map((r) => r.member))];
   const cats = [...new Set(rows.map((r) => r.category))];
   const label = (c: Category | "all") => (c === "all" ? "all" : `${c}<br>(${CATEGORY_INFO.get(c)!.english})`);
-  const chance = hline(CHANCE, "chance<br>33 %", "#444", true);
+  // Horizontal: categories down the page, the members' bars side by side within each, so that a
+  // paper's column (3.5 in) holds 9 members × 6 categories with the labels level.
+  const chance = vline(CHANCE, "chance 33 %", "#444");
   return {
     data: names.map((m, i) => {
       const mine = cats.map((c) => rows.find((r) => r.member === m && r.category === c));
       return {
         type: "bar",
+        orientation: "h",
         name: m,
-        x: cats.map(label),
-        y: mine.map((r) => r?.estimate ?? null),
-        error_y: { type: "data", symmetric: false, array: mine.map((r) => (r ? r.high - r.estimate : 0)), arrayminus: mine.map((r) => (r ? r.estimate - r.low : 0)), thickness: 1.2, width: 3 },
+        y: cats.map(label),
+        x: mine.map((r) => r?.estimate ?? null),
+        error_x: { type: "data", symmetric: false, array: mine.map((r) => (r ? r.high - r.estimate : 0)), arrayminus: mine.map((r) => (r ? r.estimate - r.low : 0)), thickness: 1, width: 2 },
         customdata: mine.map((r) => (r ? [r.low, r.high, r.n] : [null, null, 0])),
-        hovertemplate: `${m}<br>%{x}: %{y:.1%} (95 % CI %{customdata[0]:.1%}–%{customdata[1]:.1%}, n = %{customdata[2]})<extra></extra>`,
+        hovertemplate: `${m}<br>%{y}: %{x:.1%} (95 % CI %{customdata[0]:.1%}–%{customdata[1]:.1%}, n = %{customdata[2]})<extra></extra>`,
         marker: { color: color(i) },
       };
     }),
     layout: withPrintHints(baseLayout(title, {
       barmode: "group",
-      // Horizontal two-line labels (Korean over English) stay readable at a paper's column width.
-      xaxis: axis("", { type: "category", tickangle: 0, tickfont: { size: 12 } }),
-      yaxis: axis("accuracy (95 % bootstrap CI)", { range: [0, 1.05], tickformat: ".0%" }),
+      bargap: 0.18,
+      bargroupgap: 0,
+      // Pipeline order top to bottom ("all" first), the members in legend order within each group.
+      yaxis: axis("", { type: "category", autorange: "reversed", tickangle: 0 }),
+      xaxis: axis("accuracy (95 % bootstrap CI); dashed: chance, 33 %", { range: [0, 1.05], tickformat: ".0%" }),
       shapes: [chance.shape],
       annotations: [chance.annotation],
-      legend: { orientation: "h", y: -0.16, yanchor: "top" },
-      margin: { l: 70, r: 90, t: 80, b: 140 },
+      legend: { orientation: "h", y: -0.1, yanchor: "top", x: 0, traceorder: "normal", itemwidth: 30, tracegroupgap: 0 },
+      height: 1000,
+      margin: { l: 150, r: 30, t: 80, b: 160 },
       // At print size the Korean names alone (a caption translates them).
-    }), { xaxis: { tickmode: "array", tickvals: cats.map(label), ticktext: cats.map(String), tickfont: {} } }),
+      // The chance line's label would meet the title above a short plot: the axis title names it.
+    }), { yaxis: { tickmode: "array", tickvals: cats.map(label), ticktext: cats.map(String), autorange: "reversed" }, annotations: [] as unknown as PlotlyObject }),
+  };
+}
+
+/** A dashed vertical line at `x` from bottom to top, labelled above the plot. */
+function vline(x: number, label: string, colour = "#888"): { shape: PlotlyObject; annotation: PlotlyObject } {
+  return {
+    shape: { type: "line", yref: "paper", y0: 0, y1: 1, x0: x, x1: x, layer: "above", line: { color: colour, dash: "dash", width: 1.5 } },
+    annotation: { yref: "paper", y: 1, x, xanchor: "center", yanchor: "bottom", text: label, showarrow: false, font: { color: colour, size: 12 } },
   };
 }
 
 /** Hard-vote accuracy as greedy forward selection adds members, against the best member, the oracle and chance. */
 export function ensembleSizeFigure(steps: readonly SelectionStep[], refs: { bestMember: number; oracle: number }, title: string): Figure {
-  const lines = [hline(refs.oracle, `oracle (any member right) ${(100 * refs.oracle).toFixed(1)} %`, "#2ca02c"), hline(refs.bestMember, `best member ${(100 * refs.bestMember).toFixed(1)} %`, "#ff7f0e"), hline(CHANCE, "chance 33 %")];
+  const lines = [hline(refs.oracle, `oracle (any member right) ${(100 * refs.oracle).toFixed(1)} %`, SERIES_COLORS[2]), hline(refs.bestMember, `best member ${(100 * refs.bestMember).toFixed(1)} %`, SERIES_COLORS[1]), hline(CHANCE, "chance 33 %")];
   return {
     data: [
       {

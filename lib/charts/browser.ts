@@ -61,7 +61,7 @@ export interface RenderOptions {
   embedFont?: boolean;
 }
 
-/** A text of a drawn figure: its box in CSS px from the figure's top-left, and its smallest font size. */
+/** A text of a drawn figure: its box in CSS px from the figure's top-left, and its smallest font size as drawn (transforms included). */
 export interface TextBox {
   text: string;
   x: number;
@@ -91,7 +91,10 @@ const TEXT_BOXES_JS = `async function (fig) {
     if (!text || !visible(el)) continue;
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) continue;
-    const sizes = [el, ...el.querySelectorAll("tspan")].filter((t) => (t.textContent || "").trim() !== "").map((t) => parseFloat(getComputedStyle(t).fontSize));
+    // Plotly shrinks bar labels that do not fit with a transform, not the font size: count it.
+    const m = el.getScreenCTM();
+    const k = m ? Math.hypot(m.a, m.b) : 1;
+    const sizes = [el, ...el.querySelectorAll("tspan")].filter((t) => (t.textContent || "").trim() !== "").map((t) => parseFloat(getComputedStyle(t).fontSize) * k);
     out.push({ text, x: r.left - origin.left, y: r.top - origin.top, w: r.width, h: r.height, fontPx: Math.min(...sizes) });
   }
   Plotly.purge(div);

@@ -6,7 +6,7 @@
  * whose data is absent throws one UserError line saying how to get it.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { loadSplit, presentSplits, repoRoot, type Workspace } from "../corpus/locate";
 import { SPLITS, type Split } from "../corpus/schema";
 import { splitEda } from "../eda/split";
@@ -22,13 +22,15 @@ import { analyzeAgreement } from "../analysis/analyze";
 import { RECIPE_NAMES } from "../train/recipes";
 import { selectRecipes } from "../train/bundle";
 import { loadRunCorpus } from "../train/data";
-import { computePlans, tokenizerLoader } from "../train/plan";
+import { computePlans, tokenizerDirFor } from "../train/plan";
 import { lossFigure, memoryFigure, timeFigure, wallFigure } from "../train/figures";
 import { H200_MEASUREMENT } from "../train/steptime-h200";
 import { wallRows } from "../notebooks/gpu-guide";
 import { readMetrics, runFolders } from "../train/status";
 import { loadTokenizer } from "../tokenize/load";
-import { promptTokenLengths } from "../tokenize/sft";
+import { TokenCountCache, tokenCacheDir } from "../tokenize/count-cache";
+import { buildPrompt } from "../prompts";
+import { info } from "../util/progress";
 import { UserError } from "../util/errors";
 import { comparisonFigure, edaFigure, EDA_ARTIFACTS, COMPARISON_ARTIFACTS, HISTOGRAMS } from "./eda";
 import type { Figure } from "./figure";
@@ -110,6 +112,9 @@ function testAgreement(ws: Workspace, names: readonly string[], what: string, ho
   return analyzeAgreement(set.members);
 }
 
+/** The length limit notebook 03 discusses (a 1,024-token model_max_length drops longer train prompts). */
+export const TOKEN_LIMIT = 1024;
+
 /** The Llama-3 tokenizer notebooks 03 and 04 count with (CCI_TOKENIZER: another tokenizer folder). */
 function tokenizerDir(): string {
   const dir = process.env.CCI_TOKENIZER ?? join(repoRoot(), "node_modules", "@lenml", "tokenizer-llama3", "models");
@@ -117,9 +122,37 @@ function tokenizerDir(): string {
   return dir;
 }
 
+/** One token-count cache per tokenizer folder for the run, saved after each chart that counted (lib/tokenize/count-cache). */
+const countCaches = new Map<string, TokenCountCache>();
+function countsIn(dir: string): TokenCountCache {
+  let c = countCaches.get(dir);
+  if (!c) countCaches.set(dir, (c = TokenCountCache.open(dir, tokenCacheDir(repoRoot()), () => loadTokenizer(dir))));
+  return c;
+}
+
+/** Counting takes tens of seconds cold: a line as it starts and one with what the cache saved. */
+async function counting<T>(what: string, caches: () => TokenCountCache[], f: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  info(`chart: ${what}: Llama-3 token counts (cached in ${relative(process.cwd(), tokenCacheDir(repoRoot())) || "."}; counting what is not there takes tens of seconds)…`);
+  const sum = (k: "hits" | "misses") => caches().reduce((n, c) => n + c[k], 0);
+  const before = { hits: sum("hits"), misses: sum("misses") };
+  const out = await f();
+  for (const c of caches()) c.save();
+  const hits = sum("hits") - before.hits;
+  const misses = sum("misses") - before.misses;
+  info(`chart: ${what}: ${hits + misses} token counts, ${hits} from the cache, ${misses} counted, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return out;
+}
+
 /** Notebook 04's compute plans of the eleven recipes over the corpus (faithful mode, Llama-3 token counts). */
 function plans(ws: Workspace) {
-  return once(`plans:${ws.data}`, () => computePlans(selectRecipes("all"), loadRunCorpus(ws.data), { mode: "faithful", tokenizerFor: tokenizerLoader(tokenizerDir()) }));
+  return once(`plans:${ws.data}`, () => {
+    const recipes = selectRecipes("all");
+    const dir = tokenizerDir();
+    return counting(`compute plans of the ${recipes.length} recipes`, () => [countsIn(dir)], () =>
+      computePlans(recipes, loadRunCorpus(ws.data), { mode: "faithful", countsFor: (id) => countsIn(tokenizerDirFor(dir, id)) }),
+    );
+  });
 }
 
 /** The word cloud laid out at a print size: words from the font size up to 4×, placed in the plot area under a two-line title. */
@@ -159,6 +192,8 @@ export const CHARTS: readonly ChartEntry[] = [
   })),
   ...COMPARISON_ARTIFACTS.map((c) => ({
     name: c.name,
+    // Three legend rows (raw, refined, their overlap) under the plot: taller in one column.
+    printAspect: { single: 0.95, double: 0.68 },
     description: `${HISTOGRAMS[c.kind].name.toLowerCase()}, raw and refined overlaid`,
     perSplit: true,
     build: async (ctx: ChartContext) => {
@@ -169,7 +204,8 @@ export const CHARTS: readonly ChartEntry[] = [
   })),
   {
     name: "refine_steps",
-    printAspect: 1,
+    // 9 steps × 3 splits of bars, each as tall as its label at the print font.
+    printAspect: { single: 1.6, double: 0.9 },
     description: "utterances each refinement step changed, per split (train, dev, test)",
     perSplit: false,
     build: async ({ ws, rules, alreadyRefined }) => {
@@ -199,7 +235,7 @@ export const CHARTS: readonly ChartEntry[] = [
   },
   {
     name: "dev_accuracy_by_category",
-    printAspect: { single: 1.1, double: 0.68 },
+    printAspect: { single: 1.6, double: 0.9 },
     description: "CPU members' and votes' dev accuracy per inference type, with bootstrap intervals",
     perSplit: false,
     build: async ({ ws }) => categoryAccuracyFigure(devAnalysis(ws).accuracy, "Dev accuracy per inference type"),
@@ -245,9 +281,22 @@ export const CHARTS: readonly ChartEntry[] = [
     perSplit: false,
     build: async ({ ws }) => {
       const corpus = corpusOf(ws);
-      const tok = await loadTokenizer(tokenizerDir());
-      const byVariant = VARIANT_NAMES.map((variant) => ({ variant, values: promptTokenLengths(tok, corpus, variant) }));
-      return promptLengthFigure([{ name: "faithful", byVariant }], { title: `Prompt length in tokens per variant (${process.env.CCI_TOKENIZER ? "your tokenizer" : "Llama-3 tokenizer"}, ${corpus.length} examples)`, unit: "Tokens" });
+      const counts = countsIn(tokenizerDir());
+      const byVariant = await counting(`prompt_token_lengths (${VARIANT_NAMES.length} variants × ${corpus.length} examples)`, () => [counts], async () => {
+        const eos = await counts.eosToken();
+        return Promise.all(
+          VARIANT_NAMES.map(async (variant) => {
+            const prompts = corpus.map((ex) => buildPrompt(ex, variant, { eos }));
+            await counts.prepare(prompts);
+            return { variant, values: prompts.map((p) => counts.promptLength(p)) };
+          }),
+        );
+      });
+      return promptLengthFigure([{ name: "faithful", byVariant }], {
+        title: `Prompt length in tokens per variant (${process.env.CCI_TOKENIZER ? "your tokenizer" : "Llama-3 tokenizer"}, ${corpus.length} examples)`,
+        unit: "Tokens",
+        limit: { value: TOKEN_LIMIT, label: `${TOKEN_LIMIT.toLocaleString("en")} tokens` },
+      });
     },
   },
   {

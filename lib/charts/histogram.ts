@@ -1,9 +1,10 @@
 /**
- * Histograms with dashed min (red), mean (green) and max (blue) lines and labels, as the
- * original's `plot_histogram`, and overlays of several series on shared bins.
+ * Histograms with min, mean and max lines and labels, as the original's `plot_histogram` (in
+ * colour-blind-safe colours and dashes, lib/charts/figure), and overlays of several series on shared bins.
  */
+import { withPrintHints } from "./print";
 import { fitBinWidth, histogramBins, summarize, topCount, type Bin } from "../eda/stats";
-import { axis, baseLayout, MARKER_COLORS, SERIES_COLORS, type Figure, type PlotlyObject } from "./figure";
+import { axis, baseLayout, MARKER_COLORS, MARKER_DASH, overlapColor, SERIES_COLORS, type Figure, type PlotlyObject } from "./figure";
 
 /**
  * Where a bar sits: `value` centres bin [k, k+1) on k (integer data, width 1: the bar *is* the
@@ -33,9 +34,9 @@ export function markerLabels(values: readonly number[]): { min: string; mean: st
 }
 
 /** A dashed vertical line across the plot at x, with its label near the top. */
-function markerLine(x: number, color: string, label: string, xanchor: string, y: number): { shape: PlotlyObject; annotation: PlotlyObject } {
+function markerLine(x: number, color: string, label: string, xanchor: string, y: number, dash = "dash"): { shape: PlotlyObject; annotation: PlotlyObject } {
   return {
-    shape: { type: "line", x0: x, x1: x, xref: "x", y0: 0, y1: 1, yref: "paper", line: { color, width: 1.5, dash: "dash" } },
+    shape: { type: "line", x0: x, x1: x, xref: "x", y0: 0, y1: 1, yref: "paper", line: { color, width: 1.5, dash } },
     annotation: { x, y, xref: "x", yref: "paper", text: label, showarrow: false, font: { color, size: 13 }, xanchor, yanchor: "bottom", xshift: xanchor === "left" ? 4 : xanchor === "right" ? -4 : 0, bgcolor: "rgba(255,255,255,0.8)" },
   };
 }
@@ -45,12 +46,40 @@ function markers(values: readonly number[]): { shapes: PlotlyObject[]; annotatio
   const s = summarize(values);
   const l = markerLabels(values);
   // Min's label right of its line and max's left of it keep both inside the plot.
-  const lines = [markerLine(s.min, MARKER_COLORS.min, l.min, "left", 0.93), markerLine(s.mean, MARKER_COLORS.mean, l.mean, "left", 0.86), markerLine(s.max, MARKER_COLORS.max, l.max, "right", 0.93)];
+  const lines = [
+    markerLine(s.min, MARKER_COLORS.min, l.min, "left", 0.93, MARKER_DASH.min),
+    markerLine(s.mean, MARKER_COLORS.mean, l.mean, "left", 0.86, MARKER_DASH.mean),
+    markerLine(s.max, MARKER_COLORS.max, l.max, "right", 0.93, MARKER_DASH.max),
+  ];
   return { shapes: lines.map((m) => m.shape), annotations: lines.map((m) => m.annotation) };
 }
 
-function xAxis(opts: HistogramOptions): PlotlyObject {
-  return axis(opts.xTitle, opts.tickStep ? { tick0: 0, dtick: opts.tickStep } : {});
+/** A 1, 2 or 5 × 10^k step giving at most `ticks` ticks across `span`. */
+export function niceStep(span: number, ticks: number): number {
+  const raw = span / Math.max(1, ticks);
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
+}
+
+/** The bins' extent on x: from the first bar's edge (never below 0 for counts) to the last's. */
+function binRange(bins: readonly Bin[], opts: HistogramOptions): [number, number] {
+  const half = opts.align === "value" ? opts.binWidth / 2 : 0;
+  const lo = bins[0] ? bins[0].start - half : 0;
+  const hi = bins.length ? bins[bins.length - 1].end - half : 1;
+  return [Math.max(opts.align === "value" ? -half : 0, lo), hi];
+}
+
+/** The x axis over the bins; at print size fewer ticks (about 6, level) so that they fit a column. */
+function xAxis(opts: HistogramOptions, bins: readonly Bin[]): PlotlyObject {
+  const range = binRange(bins, opts);
+  const step = opts.tickStep ?? niceStep(range[1] - range[0], 10);
+  return axis(opts.xTitle, { tick0: 0, dtick: step, range, tickangle: 0 });
+}
+
+/** Print hints of the x axis: a step giving at most 6 ticks (never finer than the screen's). */
+function xPrintHints(opts: HistogramOptions, bins: readonly Bin[]): PlotlyObject {
+  const range = binRange(bins, opts);
+  return { dtick: Math.max(opts.tickStep ?? 0, niceStep(range[1] - range[0], 6)), tickangle: 0 };
 }
 
 function barTrace(bins: readonly Bin[], opts: HistogramOptions, extra: PlotlyObject = {}): PlotlyObject {
@@ -72,14 +101,14 @@ export function histogramFigure(values: readonly number[], options: HistogramOpt
   const { shapes, annotations } = markers(values);
   return {
     data: [barTrace(bins, opts)],
-    layout: baseLayout(opts.title, {
-      xaxis: xAxis(opts),
+    layout: withPrintHints(baseLayout(opts.title, {
+      xaxis: xAxis(opts, bins),
       yaxis: axis(opts.yTitle ?? "Frequency", { range: [0, topCount(bins) * 1.2] }),
       bargap: 0,
       showlegend: false,
       shapes,
       annotations,
-    }),
+    }), { xaxis: xPrintHints(opts, bins) }),
   };
 }
 
@@ -87,6 +116,9 @@ export interface Series {
   name: string;
   values: readonly number[];
 }
+
+/** Opacity of overlaid series (the overlap's colour follows from it). */
+export const OVERLAY_OPACITY = 0.55;
 
 /**
  * Several series on the same bins, overlaid half-transparent, each with a dashed line at its mean.
@@ -100,17 +132,26 @@ export function overlayHistogramFigure(series: readonly Series[], options: Histo
     const counts = new Map(histogramBins(values, opts.binWidth).map((b) => [b.start, b.count]));
     return grid.map((b) => ({ ...b, count: counts.get(b.start) ?? 0 }));
   };
+  // Each mean's label toward the side with room (rightward unless near the right edge), so none runs over the y axis.
+  const [lo, hi] = binRange(grid, opts);
   const lines = series.map((s, i) => {
     const color = SERIES_COLORS[i % SERIES_COLORS.length];
-    return markerLine(summarize(s.values).mean, color, `${s.name} mean: ${summarize(s.values).mean.toFixed(2)}`, i % 2 ? "right" : "left", 0.93 - 0.07 * i);
+    const m = summarize(s.values).mean;
+    return markerLine(m, color, `${s.name} mean: ${m.toFixed(2)}`, m < lo + 0.6 * (hi - lo) ? "left" : "right", 0.93 - 0.07 * i);
   });
   const top = series.reduce((m, s) => topCount(binsOf(s.values), m), 1);
+  const bars = series.map((s, i) =>
+    barTrace(binsOf(s.values), opts, { name: s.name, opacity: OVERLAY_OPACITY, marker: { color: SERIES_COLORS[i % SERIES_COLORS.length], line: { color: "white", width: 0.5 } } }),
+  );
+  // Where two series overlap the bars show a third colour: the legend names it too.
+  const overlap =
+    series.length === 2
+      ? [{ type: "bar", name: `${series[0].name} and ${series[1].name} overlap`, x: [null], y: [null], marker: { color: overlapColor(SERIES_COLORS[0], SERIES_COLORS[1], OVERLAY_OPACITY) }, hoverinfo: "skip", showlegend: true }]
+      : [];
   return {
-    data: series.map((s, i) =>
-      barTrace(binsOf(s.values), opts, { name: s.name, opacity: 0.55, marker: { color: SERIES_COLORS[i % SERIES_COLORS.length], line: { color: "white", width: 0.5 } } }),
-    ),
-    layout: baseLayout(opts.title, {
-      xaxis: xAxis(opts),
+    data: [...bars, ...overlap],
+    layout: withPrintHints(baseLayout(opts.title, {
+      xaxis: xAxis(opts, grid),
       yaxis: axis(opts.yTitle ?? "Frequency", { range: [0, top * 1.2] }),
       barmode: "overlay",
       bargap: 0,
@@ -118,6 +159,6 @@ export function overlayHistogramFigure(series: readonly Series[], options: Histo
       legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
       shapes: lines.map((m) => m.shape),
       annotations: lines.map((m) => m.annotation),
-    }),
+    }), { xaxis: xPrintHints(opts, grid) }),
   };
 }

@@ -17,7 +17,8 @@ export interface LengthSeries {
  * from precomputed quartiles (whiskers at min and max), so a figure carries aggregates only
  * and stays small however large the corpus.
  */
-export function promptLengthFigure(series: readonly LengthSeries[], opts: { title: string; unit: string }): Figure {
+export function promptLengthFigure(series: readonly LengthSeries[], opts: { title: string; unit: string; limit?: { value: number; label: string } }): Figure {
+  const limit = opts.limit;
   const stat = (f: (v: number[]) => number) => (s: LengthSeries) => s.byVariant.map((v) => (v.values.length ? f([...v.values]) : NaN));
   return {
     data: series.map((s, i) => ({
@@ -39,6 +40,13 @@ export function promptLengthFigure(series: readonly LengthSeries[], opts: { titl
       yaxis: axis(`${opts.unit} (box: quartiles, whiskers: min and max, dashed: mean)`, { rangemode: "tozero" }),
       legend: { orientation: "h", x: 0.5, xanchor: "center", y: 1.06 },
       margin: { l: 70, r: 40, t: 100, b: 120 },
+      // A length limit the text discusses (notebook 03: 1,024 tokens), as a labelled line.
+      ...(limit
+        ? {
+            shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: limit.value, y1: limit.value, layer: "above", line: { color: "#000", dash: "dash", width: 1.5 } }],
+            annotations: [{ xref: "paper", x: 1, y: limit.value, xanchor: "right", yanchor: "bottom", text: limit.label, showarrow: false, bgcolor: "rgba(255,255,255,0.85)", font: { color: "#000", size: 12 } }],
+          }
+        : {}),
     }), { xaxis: variantTicks(series.flatMap((s) => s.byVariant.map((v) => v.variant))) }),
   };
 }
@@ -60,7 +68,7 @@ export function quirkFigure(rows: readonly QuirkCountRow[], title: string): Figu
       name: `${c.category} (${c.english})`,
       x,
       y: rows.map((r) => r[c.category]),
-      marker: { color: ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"][i] },
+      marker: { color: [...SERIES_COLORS, "#56B4E9"][i % (SERIES_COLORS.length + 1)] },
     })),
     layout: withPrintHints(baseLayout(title, {
       barmode: "stack",

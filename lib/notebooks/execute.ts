@@ -9,6 +9,7 @@ import { basename, join } from "node:path";
 import { writeFileAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
 import { describeExit, runChild } from "../util/child";
+import { info } from "../util/progress";
 import { commandWorks, missingTool } from "../util/system";
 
 export function notebookFiles(root: string): string[] {
@@ -92,7 +93,8 @@ export async function executeNotebooks(root: string, notebooks: string[], opts: 
   const scratch = opts.check ? join(outDir, "scratch") : undefined;
   try {
     const results: ExecuteResult[] = [];
-    for (const nb of notebooks) {
+    for (const [i, nb] of notebooks.entries()) {
+      info(`notebooks: [${i + 1}/${notebooks.length}] ${basename(nb)}: executing…`); // minutes each: say which one runs
       const t0 = performance.now();
       // nbconvert and its tslab kernel in one process group: an interrupt stops both.
       const r = await runChild(

@@ -10,6 +10,7 @@ import { FAITHFUL_RULES, type RefineRule } from "../refine/rules";
 import { refineCorpus } from "../refine/refine";
 import { legacyTemplate } from "../tokenize/legacy-templates";
 import type { LoadedTokenizer } from "../tokenize/load";
+import type { TokenCountCache } from "../tokenize/count-cache";
 import { encodePrompt, type SftRow } from "../tokenize/sft";
 import { renderChat } from "../tokenize/template";
 import type { Recipe } from "./recipes";
@@ -80,6 +81,27 @@ export function tokenizedSplit(tok: LoadedTokenizer, examples: readonly Example[
     tokens.push({ id: enc.id, input_ids: enc.input_ids, labels: enc.labels });
   }
   return { rows, tokens, lengths, counted: "tokenizer", dropped, limit: Number.isFinite(limit) ? limit : null };
+}
+
+/**
+ * The counts of tokenizedSplit (same rows, lengths and length rule) without the token ids, from a
+ * token-count cache (which loads the tokenizer only for what it lacks): for plans that are
+ * charted, not written as bundles.
+ */
+export async function countedSplit(cache: TokenCountCache, examples: readonly Example[], variant: Recipe["dataset"], mode: Mode, onExample: () => void = () => {}): Promise<SplitData> {
+  const rows = buildPrompts(examples, variant, { mode, eos: await cache.eosToken() });
+  const limit = await cache.modelMaxLength();
+  await cache.prepare(rows, { targets: true });
+  const lengths: ExampleLength[] = [];
+  const dropped: string[] = [];
+  for (const row of rows) {
+    const prompt = cache.promptLength(row);
+    const target = cache.targetLength(row.target);
+    onExample();
+    lengths.push({ id: row.id, prompt, total: prompt + target, target });
+    if (prompt > limit) dropped.push(row.id);
+  }
+  return { rows, tokens: null, lengths, counted: "tokenizer", dropped, limit: Number.isFinite(limit) ? limit : null };
 }
 
 /**

@@ -13,7 +13,8 @@ import { checkReplaceable, commitBundles, discardBundles, lockRunsDir, stageBund
 import { checkOutputFolder, makeDirs } from "../util/output-rule";
 import { assumptions, computePlan, explainSchedule, type ComputePlan } from "./compute";
 import type { Calibration } from "./steptime";
-import { corpusFor, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
+import { corpusFor, countedSplit, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
+import type { TokenCountCache } from "../tokenize/count-cache";
 import { modelShape } from "./models";
 import { DEFAULT_EOS } from "../prompts";
 import { bundleReadme } from "./readme";
@@ -106,9 +107,15 @@ export interface RecipeData {
 }
 
 /** One recipe's rows, tokens and compute plan, without writing anything. */
-export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration" | "rules" | "refined">, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
+export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration" | "rules" | "refined"> & CountOptions, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
   const r = sel.recipe;
   const corpus = corpusFor(raw, r.data, refinedCache, opts.rules, opts.refined);
+  // Counts only (charts): from the token-count cache, which loads the tokenizer only for what it lacks.
+  const counts = opts.countsFor ? opts.countsFor(r.model_id) : null;
+  if (counts) {
+    const splits = { train: await countedSplit(counts, corpus.train, r.dataset, opts.mode), dev: await countedSplit(counts, corpus.dev, r.dataset, opts.mode) };
+    return { selected: sel, splits, eos: await counts.eosToken(), tokenizer: null, plan: computePlan(r, splits.train, splits.dev, opts.calibration) };
+  }
   const loaded = opts.tokenizerFor ? await opts.tokenizerFor(r.model_id) : null;
   const bar = loaded ? progress(`tokenize ${sel.index}`, corpus.train.length + corpus.dev.length) : null;
   const split = (examples: Corpus["train"]): SplitData =>
@@ -118,11 +125,21 @@ export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanO
   return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev, opts.calibration) };
 }
 
+/** Plans that are only charted: counts from a token-count cache per model id (no token ids kept, no tokenizer loaded when all are cached). */
+export interface CountOptions {
+  countsFor?: (modelId: string) => TokenCountCache;
+  /** Told as each recipe starts (progress lines). */
+  onRecipe?: (sel: Selected) => void;
+}
+
 /** Compute plans of several recipes (the notebook's table), nothing written. */
-export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration" | "rules" | "refined">): Promise<{ index: number; plan: ComputePlan }[]> {
+export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration" | "rules" | "refined"> & CountOptions): Promise<{ index: number; plan: ComputePlan }[]> {
   const cache = new Map<string, Corpus>();
   const out: { index: number; plan: ComputePlan }[] = [];
-  for (const sel of selected) out.push({ index: sel.index, plan: (await prepareRecipe(sel, raw, opts, cache)).plan });
+  for (const sel of selected) {
+    opts.onRecipe?.(sel);
+    out.push({ index: sel.index, plan: (await prepareRecipe(sel, raw, opts, cache)).plan });
+  }
   return out;
 }
 

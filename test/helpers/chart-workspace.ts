@@ -40,12 +40,13 @@ export function madeUpAblation(n = 151): AblationResult {
 
 export const ROOT = resolve(new URL(".", import.meta.url).pathname, "..", "..");
 
-export function chartWorkspace(): { root: string; ws: Workspace; runsDir: string } {
+/** `data`: the corpus folder to copy in (default the bundled sample; the reference checks pass the real corpus). */
+export function chartWorkspace(data = join(ROOT, "resource", "sample")): { root: string; ws: Workspace; runsDir: string } {
   const root = mkdtempSync(join(tmpdir(), "cci-charts-"));
   writeFileSync(join(root, "package.json"), JSON.stringify({ name: "cci-workbench" }));
   symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
   mkdirSync(join(root, "resource", "data"), { recursive: true });
-  for (const s of ["train", "dev", "test"]) copyFileSync(join(ROOT, "resource", "sample", `${s}.json`), join(root, "resource", "data", `${s}.json`));
+  for (const s of ["train", "dev", "test"]) copyFileSync(join(data, `${s}.json`), join(root, "resource", "data", `${s}.json`));
   const ws = realWorkspace(root);
   runBaseline(workspaceOptions(ws));
   const test = loadSplit(ws.data, "test");

@@ -240,6 +240,8 @@ export function register(program: Command): void {
         `PNG at ×${PAPER.scale} (${PAPER.width * PAPER.scale} px wide: ${dpiAt(PAPER.width * PAPER.scale, PAPER.columnInches)} dpi in a ${PAPER.columnInches}-in column, ` +
         `${dpiAt(PAPER.width * PAPER.scale, 7)} dpi across a 7-in text width; the PNG records its dpi). SVG and PDF are vector, with the ` +
         "Hangul font (a NanumGothic subset) embedded so they render where NanumGothic is not installed.\n" +
+        "The Llama-3 token counts behind prompt_token_lengths and training_hours/_wall/_memory are cached in " +
+        ".cache/token-counts (git-ignored; CCI_TOKEN_CACHE names another folder), so a second run does not count again.\n" +
         "`cci chart --list` names the charts. Needs Chromium (and fonts-nanum for Korean text).",
     )
     .argument("[name]", "chart name (see --list)")
