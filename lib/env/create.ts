@@ -1,7 +1,8 @@
 /**
- * `cci env create --engine E`: a virtual environment per engine, `.venv-<engine>` in the
- * repository root, with the engine's requirements installed, then probed (libraries, GPUs torch
- * sees). Every command that starts Python then uses it by default (lib/env/python.ts).
+ * `cci env create --engine E`: the engine's virtual environment, `.venv-<environment>` in the
+ * repository root (lib/env/engines.ts: fast shares modern's `.venv-modern`), with its
+ * requirements installed, then probed (libraries, GPUs torch sees). Every command that starts
+ * Python for that engine then uses it by default (lib/env/python.ts).
  * Made in place (a venv's scripts hold its absolute path, so it cannot be renamed afterwards);
  * a failed install removes it, so no half environment is left for later commands to pick up.
  */
@@ -11,7 +12,7 @@ import { join } from "node:path";
 import type { Engine } from "../train/bundle";
 import { UserError } from "../util/errors";
 import { info } from "../util/progress";
-import { ENGINE_ENVS } from "./engines";
+import { ENGINE_ENV, enginesIn, envOf } from "./engines";
 import { venvDir } from "./python";
 
 export interface Probe {
@@ -48,7 +49,7 @@ export function createEnv(opts: CreateOptions): { python: string; probe: Probe }
   const target = join(opts.root, venvDir(opts.engine));
   const python = join(target, "bin", "python");
   if (existsSync(target) && !opts.force) throw new UserError(`${venvDir(opts.engine)}: exists; --force to make it again (or use it: commands pick it up by default)`);
-  const spec = ENGINE_ENVS[opts.engine];
+  const spec = envOf(opts.engine);
   const reqs = join(opts.root, "lib", "train", "python", spec.requirements);
   if (!existsSync(reqs)) throw new UserError(`${reqs}: missing`);
   rmSync(target, { recursive: true, force: true });
@@ -59,7 +60,7 @@ export function createEnv(opts: CreateOptions): { python: string; probe: Probe }
     run(python, ["-m", "pip", "install", "-r", reqs, ...spec.pipArgs, ...(opts.pipArgs ?? [])], "pip install");
     // huggingface_hub comes with transformers; `cci train fetch` needs nothing more.
     const p = probe(python, opts.root);
-    writeFileSync(join(target, "cci-env.json"), `${JSON.stringify({ engine: opts.engine, requirements: spec.requirements, ...p, date: new Date().toISOString() }, null, 2)}\n`);
+    writeFileSync(join(target, "cci-env.json"), `${JSON.stringify({ environment: ENGINE_ENV[opts.engine], engines: enginesIn(ENGINE_ENV[opts.engine]), requirements: spec.requirements, ...p, date: new Date().toISOString() }, null, 2)}\n`);
     return { python, probe: p };
   } catch (err) {
     rmSync(target, { recursive: true, force: true });

@@ -4,9 +4,9 @@
  */
 import type { Command } from "commander";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
+import { resolvePython } from "../../env/python";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
 
@@ -28,17 +28,17 @@ export function registerCheckGpu(train: Command): void {
         "CUDA GPU; --device cpu --tiny is the CPU rehearsal. Exit 1 when a check fails.",
       ].join("\n"),
     )
-    .option("--python <path>", "Python with torch, transformers and peft", "python3")
+    .option("--python <path>", "Python with torch, transformers and peft (default: the modern engine's environment, .venv-modern, else python3)")
     .option("--out <file>", "result JSON", "gpu-check.json")
     .option("--device <device>", "cuda or cpu (default: cuda when available)")
     .option("--tiny", "toy shapes and 8/4 examples (the CPU rehearsal)")
-    .action((opts: { python: string; out: string; device?: string; tiny?: boolean }) => {
-      const python = opts.python.includes("/") ? resolve(opts.python) : opts.python;
-      if (python.includes("/") && !existsSync(python)) throw new UserError(`--python ${opts.python}: no such file (give a venv's bin/python)`);
+    .action((opts: { python?: string; out: string; device?: string; tiny?: boolean }) => {
+      // The engines it trains (modern, fast) run in modern's environment: the one table decides.
+      const { python } = resolvePython(opts.python, "modern", repoRoot());
       const script = join(repoRoot(), "lib", "train", "python", "gpu_check.py");
       const args = [script, "--out", resolve(opts.out), ...(opts.device ? ["--device", opts.device] : []), ...(opts.tiny ? ["--tiny"] : [])];
       const r = spawnSync(python, args, { stdio: "inherit", env: { ...process.env, ...MALLOC } });
-      if (r.error) throw new UserError(`--python ${opts.python}: cannot start (${r.error.message})`);
+      if (r.error) throw new UserError(`${python}: cannot start (${r.error.message}); give --python or make the environment with \`cci env create --engine modern\``);
       if (r.status !== 0) throw new UserError(`train check-gpu: failed (exit ${r.status}); see ${opts.out}`, 1);
       info(`train check-gpu: passed; result in ${opts.out}`);
     });

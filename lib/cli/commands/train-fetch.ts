@@ -7,9 +7,10 @@
 import type { Command } from "commander";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, statfsSync } from "node:fs";
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
+import { parseEngine } from "../../env/engines";
+import { hubCache } from "../../env/hub";
 import { resolvePython } from "../../env/python";
 import { selectRecipes } from "../../train/bundle";
 import { UserError } from "../../util/errors";
@@ -26,11 +27,6 @@ interface FetchOpts {
 
 const GB = 1e9;
 
-/** The cache folder huggingface_hub writes to (HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub). */
-export function hubCache(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HF_HUB_CACHE) return env.HF_HUB_CACHE;
-  return join(env.HF_HOME ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "huggingface"), "hub");
-}
 
 /** Free bytes on the file system that holds `dir` (its nearest existing parent). */
 function freeBytes(dir: string): number {
@@ -65,11 +61,12 @@ export function registerFetch(train: Command): void {
     .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all", "all")
     .option("--tokenizers-only", "only the tokenizer files, for planning")
     .option("--out <dir>", "with --tokenizers-only: where the tokenizer folders go", "resource/tokenizers")
-    .option("--engine <engine>", "whose environment runs huggingface_hub (.venv-<engine>)", "modern")
-    .option("--python <path>", "Python with huggingface_hub (default: .venv-<engine>/bin/python, else python3)")
+    .option("--engine <engine>", "whose environment runs huggingface_hub (lib/env/engines.ts: .venv-modern for modern and fast)", "modern")
+    .option("--python <path>", "Python with huggingface_hub (default: the engine's environment, else python3)")
     .action((opts: FetchOpts) => {
       const root = repoRoot();
-      const { python } = resolvePython(opts.python, opts.engine, root);
+      const engine = parseEngine(opts.engine);
+      const { python } = resolvePython(opts.python, engine, root);
       const models = [...new Set(selectRecipes(opts.recipe).map((s) => s.recipe.model_id))];
       const script = join(root, "lib", "env", "python", "fetch.py");
       const flags = opts.tokenizersOnly ? ["--tokenizers-only"] : [];

@@ -14,7 +14,8 @@ import { templateOpt } from "./predict";
 import { registerFetch } from "./train-fetch";
 import { exitDescription } from "../../train/launch";
 import { gpusOption, launchQueue } from "../../train/queue";
-import { resolvePython } from "../../env/python";
+import { preflight } from "../../env/preflight";
+import { pythonLine, resolvePython } from "../../env/python";
 import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
 import { RECIPES } from "../../train/recipes";
 import { runFolders, runState, summarizeRun } from "../../train/status";
@@ -74,10 +75,11 @@ interface LaunchOpts {
   setup?: string;
   hfHome?: string;
   accelerator?: string;
+  allowCpu?: boolean;
 }
 
 /** The cluster job's interpreter: --python as given (relative → absolute), else the engine's venv, else python3. */
-function clusterOptions(opts: LaunchOpts, engine: string): ClusterOptions {
+function clusterOptions(opts: LaunchOpts, engine: Engine): ClusterOptions {
   let python: string;
   if (opts.python) python = opts.python.includes("/") ? resolve(opts.python) : opts.python;
   else python = resolvePython(undefined, engine, repoRoot()).python;
@@ -188,6 +190,7 @@ function registerLaunch(train: Command): void {
     .option("--python <path>", "Python with the engine's requirements (default: .venv-<engine>/bin/python from `cci env create`, else python3); relative to the current folder")
     .option("--gpus <list>", "run one recipe per GPU at a time (CUDA_VISIBLE_DEVICES), e.g. 0,1,2,3; the rest wait in a queue; failures are reported at the end")
     .option("--target <target>", TARGETS.join(", "), "local")
+    .option("--allow-cpu", "train on the CPU when torch sees no GPU (tiny models and rehearsals; the recipes need a GPU)")
     .option("--force", "run again even when done (its outputs are deleted)")
     .option("--keep-going", "after a failure, go on with the next run (always so with --gpus)")
     .option("--partition <name>", "slurm: #SBATCH --partition")
@@ -211,8 +214,12 @@ function registerLaunch(train: Command): void {
       const gpus = gpusOption(opts.gpus);
       // One interpreter for the batch: the engine of the first bundle picks the default venv.
       const engine = readRunJson(dirs[0]).engine;
-      const { python, source } = resolvePython(opts.python, engine, repoRoot());
-      if (source === "env") info(`train: python ${shown(python)} (cci env create --engine ${engine})`);
+      const resolved = resolvePython(opts.python, engine, repoRoot());
+      const { python } = resolved;
+      info(`train: ${pythonLine(resolved, engine)}`);
+      // Up front, one line each: the environment's libraries and GPUs, the bases' weights.
+      const todo = dirs.filter((d) => opts.force || runState(d) !== "done").map(readRunJson);
+      if (todo.length) for (const l of preflight({ python, engine, runs: todo, gpus, allowCpu: opts.allowCpu, root: repoRoot() })) info(l);
       if (gpus && gpus.length > 1) info(`train: ${dirs.length} run(s) on ${gpus.length} GPUs (${gpus.join(", ")}), one run per GPU at a time`);
       const results = await launchQueue(dirs, gpus, { python, force: opts.force, stopOnFailure: !gpus && !opts.keepGoing });
       const failures: string[] = [];
