@@ -18,6 +18,7 @@ import { DEFAULT_EOS } from "../prompts";
 import { bundleReadme } from "./readme";
 import { TRL_DATA_DIR, trlRows, trlYaml } from "./trl";
 import { TRL_CONFIG } from "./bundle";
+import { LEGACY_TEMPLATE_FILE } from "../tokenize/legacy-templates";
 
 /** The entrypoint folders every bundle carries (notes: CONTRACT-runs): training, and scoring when present. */
 export function entrypointDirs(root: string): string[] {
@@ -76,9 +77,8 @@ export function tokenizerLoader(dir: string, load: LoadOptions = {}): PlanOption
       cache.set(
         d,
         (async () => {
-          const { loadTokenizer, warnTemplate } = await import("../tokenize/load");
+          const { loadTokenizer } = await import("../tokenize/load");
           const tok = await loadTokenizer(d, load);
-          warnTemplate(tok);
           return { tok, info: tokenizerInfo(d, relative(process.cwd(), d) || ".") };
         })(),
       );
@@ -93,6 +93,8 @@ export interface RecipeData {
   eos: string;
   tokenizer: TokenizerInfo | null;
   plan: ComputePlan;
+  /** The legacy template the rows were rendered with (`--template legacy` on a folder without one), for the bundle. */
+  legacyTemplate: string | null;
 }
 
 /** One recipe's rows, tokens and compute plan, without writing anything. */
@@ -105,7 +107,8 @@ export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanO
     loaded ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode, () => bar?.tick()) : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
   const splits = { train: split(corpus.train), dev: split(corpus.dev) };
   bar?.done();
-  return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev, opts.calibration) };
+  const legacyTemplate = loaded && loaded.tok.templateSource.startsWith("legacy") ? loaded.tok.chatTemplate : null;
+  return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev, opts.calibration), legacyTemplate };
 }
 
 /** Compute plans of several recipes (the notebook's table), nothing written. */
@@ -134,7 +137,7 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
   const out: Planned[] = [];
   try {
     for (const recipeSel of selected) {
-      const { splits, eos, tokenizer, plan } = await prepareRecipe(recipeSel, raw, opts, refinedCache);
+      const { splits, eos, tokenizer, plan, legacyTemplate } = await prepareRecipe(recipeSel, raw, opts, refinedCache);
       const sel = withOverrides(recipeSel, opts);
       const r = sel.recipe;
       // A bundle of 0 rows trains nothing: say so now, not on the GPU machine.
@@ -147,6 +150,8 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
         "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: assumptions(plan.counted, opts.calibration) }, null, 2)}\n`,
         "README.md": bundleReadme(sel, opts.engine, plan, tokenized),
       };
+      // train.py hands it to a tokenizer without a template: the ids it trains on are the ones bundled.
+      if (legacyTemplate !== null) extra[LEGACY_TEMPLATE_FILE] = legacyTemplate;
       if (opts.engine === "trl") {
         extra[TRL_CONFIG] = trlYaml(r, tokenized);
         extra[`${TRL_DATA_DIR}/train.jsonl`] = trlRows(splits.train, eos);

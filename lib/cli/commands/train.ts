@@ -116,7 +116,7 @@ function registerPlan(train: Command): void {
     .option("--out <dir>", "runs folder (default resource/runs)")
     .option("--data <dir>", "corpus folder with train.json and dev.json (default: resource/data, else the sample)")
     .option("--tokenizer <dir>", "tokenizer folder (or a folder of them by model id)")
-    .option("--template <which>", "legacy: a tokenizer folder without a chat template renders with transformers 4.41's class default (as the original) without the warning")
+    .option("--template <which>", "legacy: a tokenizer folder without a chat template renders with transformers 4.41's class default, as the original did, and the bundle carries it for train.py (without it such a folder is refused)")
     .option("--engine <engine>", ENGINES.join(", "), "faithful")
     .option("--base-model <dir>", "load the base model from this folder instead of the recipe's Hub id")
     .option("--lr <lr>", "learning rate instead of the recipe's")
@@ -142,6 +142,8 @@ function registerPlan(train: Command): void {
       if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new UserError(`--lr: expected a positive number, got "${opts.lr}"`);
       if (opts.baseModel !== undefined && !existsSync(join(opts.baseModel, "config.json"))) throw new UserError(`--base-model ${opts.baseModel}: no config.json there (give a Hugging Face model folder)`);
       const baseModel = opts.baseModel === undefined ? undefined : resolve(opts.baseModel);
+      // The legacy default is its tokenizer class's: without a folder there is no class to name.
+      if (opts.template !== undefined && !opts.tokenizer) throw new UserError(`--template ${opts.template}: needs --tokenizer DIR (the legacy default is the tokenizer class's; the bundle carries it for train.py)`);
       const raw = loadRunCorpus(dataDir);
       const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer, { template: templateOpt(opts.template) }) : undefined, baseModel, lr }, (p) =>
         info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps`),
