@@ -66,3 +66,8 @@ export function locateWeights(modelId: string, env: NodeJS.ProcessEnv = process.
   }
   return { dir: null, kind: "hub cache", problem: `${modelId}: incomplete in the Hub cache (${last})` };
 }
+
+/** What to do when tokenizer folders cannot come from the Hub (said by `train fetch` and `train plan --tokenizer`). */
+export function offlineTokenizerHint(out = "resource/tokenizers"): string {
+  return `without the Hub: copy the tokenizer folders from a machine that has them (\`cci train fetch --recipe all --tokenizers-only\` there) into ${out}/<model id>/ (tokenizer.json, tokenizer_config.json and the chat template file) and plan with --tokenizer ${out}; set HF_HUB_OFFLINE=1 where the Hub cache (HF_HOME) already holds the models, so nothing waits on the network (lib/env/README.md)`;
+}

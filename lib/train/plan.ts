@@ -19,6 +19,7 @@ import { bundleReadme } from "./readme";
 import { TRL_DATA_DIR, trlRows, trlYaml } from "./trl";
 import { TRL_CONFIG } from "./bundle";
 import { LEGACY_TEMPLATE_FILE } from "../tokenize/legacy-templates";
+import { offlineTokenizerHint } from "../env/hub";
 
 /** The entrypoint folders every bundle carries (notes: CONTRACT-runs): training, and scoring when present. */
 export function entrypointDirs(root: string): string[] {
@@ -65,7 +66,7 @@ export function tokenizerDirFor(dir: string, modelId: string): string {
   if (existsSync(join(dir, "tokenizer.json"))) return dir;
   const per = join(dir, modelId);
   if (existsSync(join(per, "tokenizer.json"))) return per;
-  throw new UserError(`--tokenizer ${dir}: no tokenizer.json there nor in ${join(dir, modelId)}`);
+  throw new UserError(`--tokenizer ${dir}: no tokenizer.json there nor in ${join(dir, modelId)} (\`cci train fetch --tokenizers-only\` fetches it; ${offlineTokenizerHint(dir)})`);
 }
 
 /** A loader that loads each tokenizer folder once. */

@@ -10,7 +10,7 @@ import { mkdirSync, statfsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
 import { parseEngine } from "../../env/engines";
-import { hubCache } from "../../env/hub";
+import { hubCache, offlineTokenizerHint } from "../../env/hub";
 import { resolvePython } from "../../env/python";
 import { selectRecipes } from "../../train/bundle";
 import { UserError } from "../../util/errors";
@@ -72,7 +72,7 @@ export function registerFetch(train: Command): void {
       const flags = opts.tokenizersOnly ? ["--tokenizers-only"] : [];
       const plan = spawnSync(python, [script, "plan", ...flags, ...models], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
       if (plan.error) throw new UserError(`${python}: cannot start (${plan.error.message}); \`cci env create --engine ${opts.engine}\` makes an environment with huggingface_hub`);
-      if (plan.status !== 0) throw new UserError(`fetch: cannot read the models' sizes from the Hub: ${(plan.stderr || "").trim().split("\n").pop()}`, 1);
+      if (plan.status !== 0) throw new UserError(`fetch: cannot read the models' sizes from the Hub: ${(plan.stderr || "").trim().split("\n").pop()}; ${offlineTokenizerHint(opts.out)}`, 1);
       const sizes = JSON.parse(plan.stdout.trim().split("\n").pop()!) as Record<string, { bytes: number; files: number }>;
       let total = 0;
       for (const m of models) {
@@ -86,7 +86,7 @@ export function registerFetch(train: Command): void {
       if (total > free) throw new UserError(`fetch: ${(total / GB).toFixed(1)} GB needed but ${(free / GB).toFixed(1)} GB free on ${dest}; set HF_HOME to a larger disk`);
       if (opts.tokenizersOnly) mkdirSync(dest, { recursive: true });
       const get = spawnSync(python, [script, "get", ...flags, ...(opts.tokenizersOnly ? ["--local-dir", dest] : []), ...models], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-      if (get.status !== 0) throw new UserError(`fetch: download failed (${get.signal ? `killed by ${get.signal}` : `exit code ${get.status}`}); run it again to resume`, 1);
+      if (get.status !== 0) throw new UserError(`fetch: download failed (${get.signal ? `killed by ${get.signal}` : `exit code ${get.status}`}); run it again to resume, or ${offlineTokenizerHint(opts.out)}`, 1);
       for (const l of get.stdout.trim().split("\n").filter(Boolean)) {
         const { model, path } = JSON.parse(l) as { model: string; path: string };
         info(`fetch: ${model} → ${path}`);
