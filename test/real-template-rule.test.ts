@@ -48,12 +48,12 @@ describe.skipIf(!PY)("a tokenizer folder without a chat template, on the real li
     expect(strip.status, strip.stderr).toBe(0);
     data = join(work, "data");
     mkdirSync(data);
-    for (const [split, n] of [["train", 8], ["dev", 4]] as const) writeFileSync(join(data, `${split}.json`), JSON.stringify(readJson<unknown[]>(join(SAMPLE, `${split}.json`)).slice(0, n)));
+    for (const [split, n] of [["train", 4], ["dev", 2]] as const) writeFileSync(join(data, `${split}.json`), JSON.stringify(readJson<unknown[]>(join(SAMPLE, `${split}.json`)).slice(0, n)));
   }, LONG);
 
   it("the folder really has none: transformers itself refuses to render it", () => {
     expect(existsSync(join(base, "chat_template.jinja"))).toBe(false);
-    expect(readJson(join(base, "tokenizer_config.json")).chat_template).toBeUndefined();
+    expect(readJson(join(base, "tokenizer_config.json")).chat_template ?? null).toBeNull();
     const r = sh(PY!, ["-c", "import sys; from transformers import AutoTokenizer; AutoTokenizer.from_pretrained(sys.argv[1]).apply_chat_template([{'role': 'user', 'content': 'x'}])", base]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/chat_template is not set|no chat template/i);

@@ -142,7 +142,7 @@ function runFaithfulBackend(job: PredictJob, opts: PredictOpts): void {
   const argv = faithfulArgv({ entry: rel(predictEntry(job.bundle)), bundle: rel(job.bundle.dir), inputs: rel(inputs), baseFile: rel(job.baseFile), out: rel(job.out), answerIds: job.answerIds, device: opts.device, fresh: opts.fresh, batchSize: opts.batchSize === undefined ? 1 : positiveInt("--batch-size", opts.batchSize) });
   info(`predict: faithful: ${job.inputs.length} prompts${opts.tokenizeInPython ? " (chat messages, tokenized by predict.py)" : ""} → ${rel(inputs)}`);
   // The same interpreter rule as `cci train launch`: --python (relative to here), else the
-  // bundle engine's `.venv-<engine>`, else python3.
+  // bundle engine's environment (lib/env/engines.ts: fast runs in .venv-modern), else python3.
   const { python } = resolvePython(opts.python, readRunJson(job.bundle.dir).engine, repoRoot());
   if (opts.dryRun) {
     info("predict: --dry-run: run this from the same folder of the checkout, on the machine with the engine's stack and a GPU (HF_TOKEN from the environment for gated bases):");

@@ -189,7 +189,7 @@ function registerLaunch(train: Command): void {
     )
     .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all", "all")
     .option("--runs <dir>", "runs folder (default resource/runs)")
-    .option("--python <path>", "Python with the engine's requirements (default: .venv-<engine>/bin/python from `cci env create`, else python3); relative to the current folder")
+    .option("--python <path>", "Python with the engine's requirements (default: the engine's environment from `cci env create`, .venv-modern for modern and fast, else python3); relative to the current folder")
     .option("--gpus <list>", "run one recipe per GPU at a time (CUDA_VISIBLE_DEVICES), e.g. 0,1,2,3; the rest wait in a queue; failures are reported at the end")
     .option("--target <target>", TARGETS.join(", "), "local")
     .option("--allow-cpu", "train on the CPU when torch sees no GPU (tiny models and rehearsals; the recipes need a GPU)")

@@ -477,10 +477,10 @@ def load_tokenizer(args: argparse.Namespace, run: dict, bundle: Path):
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(args.model_id)
+    settle_chat_template(tokenizer, bundle, args.model_id)
     tokenizer.pad_token = tokenizer.eos_token
     if tokenizer.eos_token != run["eos"]:
         raise SystemExit(f"train: {args.model_id}'s eos is {tokenizer.eos_token!r} but the bundled targets end in {run['eos']!r}; plan again with this model's tokenizer (cci train plan --tokenizer DIR)")
-    settle_chat_template(tokenizer, bundle, args.model_id)
     return tokenizer
 
 
