@@ -27,7 +27,7 @@ export const promptsCase: BenchCase = {
     return [
       ...VARIANT_NAMES.map((v) => ctx.cci(PROMPTS_CASE_NAME, `prompts ${v}`, ["prompts", "--variant", v, input, "--out", join(dir, `${v}.jsonl`)])),
       ...VARIANT_NAMES.map((v) =>
-        ctx.cci(PROMPTS_CASE_NAME, `export-sft ${v}`, ["export-sft", "--variant", v, "--tokenizer", tokenizer, "--template", "legacy", input, "--out", join(dir, "sft", `${v}.jsonl`)]),
+        ctx.cci(PROMPTS_CASE_NAME, `export-sft ${v}`, ["export-sft", "--variant", v, "--tokenizer", tokenizer, input, "--out", join(dir, "sft", `${v}.jsonl`)]),
       ),
     ];
   },
