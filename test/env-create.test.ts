@@ -7,7 +7,10 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolvePython } from "../lib/env/python";
+import { ENGINE_ENV, envOf } from "../lib/env/engines";
+import { resolvePython, venvDir } from "../lib/env/python";
+import { ENGINES, REQUIREMENTS } from "../lib/train/bundle";
+import { RECIPES } from "../lib/train/recipes";
 import { CCI, cleanTemp, ROOT, tempDir } from "./helpers/train";
 
 afterAll(cleanTemp);
@@ -45,12 +48,35 @@ describe("cci env create", () => {
     expect(r.stdout.trim()).toBe(py);
     expect(readFileSync(trace, "utf8")).toMatch(/^pip -m pip install -r .*lib\/train\/python\/requirements-modern\.txt\n$/);
     expect(r.stderr).toMatch(/env: 2 GPU\(s\): NVIDIA H100 80GB HBM3, NVIDIA H100 80GB HBM3/);
-    expect(JSON.parse(readFileSync(join(root, ".venv-modern", "cci-env.json"), "utf8"))).toMatchObject({ engine: "modern", gpus: ["NVIDIA H100 80GB HBM3", "NVIDIA H100 80GB HBM3"] });
+    expect(JSON.parse(readFileSync(join(root, ".venv-modern", "cci-env.json"), "utf8"))).toMatchObject({ environment: "modern", engines: ["modern", "fast"], gpus: ["NVIDIA H100 80GB HBM3", "NVIDIA H100 80GB HBM3"] });
     expect(resolvePython(undefined, "modern", root)).toEqual({ python: py, source: "env" });
     expect(resolvePython(undefined, "faithful", root)).toEqual({ python: "python3", source: "PATH" });
     const again = run(["env", "create", "--engine", "modern", "--python", base]);
     expect(again.status).toBe(2);
     expect(again.stderr.trim()).toMatch(/^cci: \.venv-modern: exists; --force/);
+  });
+
+  it("one table from engine to environment: a fast bundle's launch, predict, merge and calibrate find the .venv-modern that --engine modern made", () => {
+    const py = join(root, ".venv-modern", "bin", "python");
+    expect(existsSync(py)).toBe(true);
+    // Every command resolves through resolvePython with the bundle's engine.
+    expect(resolvePython(undefined, "fast", root)).toEqual({ python: py, source: "env" });
+    for (const e of ENGINES) expect(venvDir(e)).toBe(`.venv-${ENGINE_ENV[e]}`);
+    // The environment installs the very requirements file each engine's bundles carry.
+    for (const e of ENGINES) expect(envOf(e).requirements).toBe(REQUIREMENTS[e]);
+    // And through the CLI: a fast bundle launched without --python runs the venv's python.
+    const base = join(root, "base");
+    mkdirSync(base, { recursive: true });
+    writeFileSync(join(base, "config.json"), "{}");
+    writeFileSync(join(base, "model.safetensors"), "");
+    const runs = join(root, "runs");
+    const plan = run(["train", "plan", "--recipe", "3", "--engine", "fast", "--out", runs, "--data", join(ROOT, "resource", "sample"), "--base-model", base]);
+    expect(plan.status, plan.stderr).toBe(0);
+    const launch = run(["train", "launch", "--recipe", "3", "--runs", runs]);
+    expect(launch.stderr).toMatch(/train: python .*\.venv-modern\/bin\/python \(the fast engine's environment, \.venv-modern\)/);
+    expect(launch.stderr).toMatch(/train: 2 GPU\(s\): NVIDIA H100/);
+    // The stand-in exits 5 for train.py: the log's first line names the interpreter that ran it.
+    expect(readFileSync(join(runs, RECIPES[2].name, "train.log"), "utf8").split("\n")[0]).toMatch(new RegExp(`^# cci train launch: ${py.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} train\.py`));
   });
 
   it("faithful installs the pinned file with the CUDA 12.1 index; a failed pip leaves no venv", () => {

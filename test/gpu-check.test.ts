@@ -61,6 +61,7 @@ describe("cci train check-gpu's input", () => {
   it("refuses a --python that does not exist in one line, exit 2", () => {
     const r = cci(["train", "check-gpu", "--python", "/nonexistent/bin/python", "--out", join(tempDir(), "x.json")]);
     expect(r.status).toBe(2);
-    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("cci:"))).toEqual(["cci: --python /nonexistent/bin/python: no such file (give a venv's bin/python)"]);
+    // The same rule as every engine command (lib/env/python.ts): check-gpu trains modern and fast, whose environment is .venv-modern.
+    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("cci:"))).toEqual(["cci: --python /nonexistent/bin/python: no such file (/nonexistent/bin/python); give a venv's bin/python or run `cci env create --engine modern`"]);
   });
 });

@@ -23,6 +23,9 @@ import { UserError } from "../lib/util/errors";
 import { editJson, tinyTokenizerDir } from "./fixtures/tokenizers";
 import { tinyLm, type TinyLm } from "./fixtures/tiny-lm";
 
+/** `--template legacy`: tinyTokenizerDir folders have no chat template of their own. */
+const LEGACY = { template: "legacy" } as const;
+
 describe("the rule (SPEC §7)", () => {
   const CASES: { scores: number[]; answer: string }[] = [
     { scores: [2, 1, 0], answer: "inference_1" },
@@ -78,7 +81,7 @@ describe("answer tokens", () => {
       editJson(dir, "tokenizer.json", (j) => {
         delete j.model.vocab.B;
       });
-      const tok = await loadTokenizer(dir);
+      const tok = await loadTokenizer(dir, LEGACY);
       expect(() => answerIdList(tok)).toThrow(UserError);
       expect(() => answerIdList(tok)).toThrow(/no token "B"/);
     } finally {

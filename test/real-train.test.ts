@@ -59,7 +59,7 @@ describe.skipIf(!PY)("real libraries: plan → launch → status → predict →
 
   it("modern: trains three recipes with real optimizer steps; the steps are the planned schedule and the loss falls", () => {
     plan("modern", MEMBERS);
-    cci(["train", "launch", "--recipe", MEMBERS.join(","), "--runs", runs("modern"), "--python", PY!]);
+    cci(["train", "launch", "--recipe", MEMBERS.join(","), "--runs", runs("modern"), "--python", PY!, "--allow-cpu"]);
     for (const i of MEMBERS) {
       const dir = join(runs("modern"), name(i));
       const schedule = readJson(join(dir, "compute.json")).schedule;
@@ -104,7 +104,7 @@ describe.skipIf(!PY)("real libraries: plan → launch → status → predict →
 
   it("fast against modern on recipe 3: the same optimizer steps, loss curves and dev predictions compared", () => {
     plan("fast", [3]);
-    cci(["train", "launch", "--recipe", "3", "--runs", runs("fast"), "--python", PY!]);
+    cci(["train", "launch", "--recipe", "3", "--runs", runs("fast"), "--python", PY!, "--allow-cpu"]);
     const [mm, mf] = [metrics(join(runs("modern"), name(3))), metrics(join(runs("fast"), name(3)))];
     const loss = (m: any[]) => m.filter((l) => typeof l.loss === "number").map((l) => l.loss as number);
     const evals = (m: any[]) => m.filter((l) => typeof l.eval_loss === "number").map((l) => l.eval_loss as number);

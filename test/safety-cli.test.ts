@@ -153,7 +153,7 @@ const CASES: Case[] = [
       const json = JSON.parse(readFileSync(tj, "utf8"));
       delete json.model.vocab.A;
       writeFileSync(tj, JSON.stringify(json));
-      return { args: ["export-sft", "--variant", "CustomRefDataset", "--tokenizer", tok, join(SAMPLE, "dev.json"), "--out", join(d, "o.jsonl")], absent: [join(d, "o.jsonl"), join(d, "o.text.jsonl"), join(d, "o.config.json")] };
+      return { args: ["export-sft", "--variant", "CustomRefDataset", "--tokenizer", tok, "--template", "legacy", join(SAMPLE, "dev.json"), "--out", join(d, "o.jsonl")], absent: [join(d, "o.jsonl"), join(d, "o.text.jsonl"), join(d, "o.config.json")] };
     },
     message: /no token "A"/,
   },

@@ -7,14 +7,17 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECIPES } from "../lib/train/recipes";
-import { CCI, cci, cleanTemp, readJson, ROOT, SAMPLE, tempDir } from "./helpers/train";
+import { CCI, cci, cleanTemp, readJson, ROOT, SAMPLE, tempDir, fakeHubCache, STANDIN_PROBE } from "./helpers/train";
 
 afterAll(cleanTemp);
+
+/** Every recipe's base "in the Hub cache": launch checks the weights are here before it starts. */
+const HUB = fakeHubCache(tempDir("cci-hub-"), RECIPES.map((r) => r.model_id));
 
 /** A stand-in trainer: records who ran it on which GPU, writes its pid, then behaves as told. */
 const STAND_IN = `#!/usr/bin/env python3
 import json, os, signal, sys, time
-run = json.load(open("run.json"))
+${STANDIN_PROBE}run = json.load(open("run.json"))
 log = os.environ["STANDIN_LOG"]
 with open(log, "a") as f:
     f.write(json.dumps({"name": run["name"], "gpu": os.environ.get("CUDA_VISIBLE_DEVICES"), "start": time.time(), "pid": os.getpid()}) + "\\n")
@@ -49,7 +52,7 @@ describe("cci train launch: many GPUs, signals, locks, interpreters", () => {
   let runs: string;
   let python: string;
   let log: string;
-  const env = (extra: Record<string, string> = {}) => ({ ...process.env, STANDIN_LOG: log, ...extra });
+  const env = (extra: Record<string, string> = {}) => ({ ...process.env, HF_HUB_CACHE: HUB, STANDIN_LOG: log, ...extra });
   const entries = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : []);
   const bundle = (i: number) => join(runs, RECIPES[i - 1].name);
 

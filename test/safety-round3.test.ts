@@ -20,6 +20,7 @@ import { secretValues } from "../lib/train/launch";
 import { isSecretName } from "../lib/util/redact";
 import { tinyLm } from "./fixtures/tiny-lm";
 import { writeTinyTokenizer } from "../lib/tokenize/tiny";
+import { CHATML_TEMPLATE } from "../lib/tokenize/legacy-templates";
 import { RECIPES } from "../lib/train/recipes";
 
 const ROOT = resolve(__dirname, "..");
@@ -136,9 +137,9 @@ function workspace(dir: string): string {
   return dir;
 }
 
-/** A tiny tokenizer folder (A/B/C are single tokens). */
+/** A tiny tokenizer folder (A/B/C are single tokens) with a chat template of its own. */
 function tokenizer(dir: string): string {
-  return writeTinyTokenizer(join(dir, "tok"));
+  return writeTinyTokenizer(join(dir, "tok"), { chatTemplate: CHATML_TEMPLATE });
 }
 
 /** `cci train plan` of `recipes` (sample corpus, no tokenizer) into `runs`. */

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeCorpus } from "../lib/corpus/write";
 import { SYS_DEFAULT, buildPrompt, type Prompt } from "../lib/prompts";
 import {
@@ -14,7 +14,6 @@ import {
   legacyTemplateName,
   llama2Template,
   loadTokenizer,
-  warnTemplate,
   promptText,
   renderChat,
   sftExamples,
@@ -29,19 +28,21 @@ const baseline = buildPrompt(ex, "Baseline");
 /** Every character the prompts use, so nothing maps to <unk>. */
 const TEXTS = [prompt, baseline, buildPrompt(ex, "SystemRefOfficialTermDataset")].flatMap((p: Prompt) => [...p.messages.map((m) => m.content), p.target]);
 
+/** `--template legacy`: these tiny folders have no chat template of their own. */
+const LEGACY = { template: "legacy" } as const;
 const llamaDir = tinyTokenizerDir({ texts: TEXTS, tokenizerClass: "LlamaTokenizer" });
 const chatmlDir = tinyTokenizerDir({ texts: TEXTS, tokenizerClass: "PreTrainedTokenizerFast", chatTemplate: CHATML_TEMPLATE.replace("<|im_start|>assistant\n", "<|im_start|>assistant\n### ") });
 
 describe("chat templates", () => {
   it("a Llama tokenizer without chat_template falls back to the Llama-2 default of transformers 4.41", async () => {
-    const tok = await loadTokenizer(llamaDir);
+    const tok = await loadTokenizer(llamaDir, LEGACY);
     expect(tok.templateSource).toBe("legacy default (llama2)");
     const user = prompt.messages[1].content;
     expect(promptText(tok, prompt)).toBe(`<s>[INST] <<SYS>>\n${SYS_DEFAULT}\n<</SYS>>\n\n${user.trim()} [/INST]`);
   });
 
   it("the Llama-2 default has no generation-prompt branch: with or without it, the same text", async () => {
-    const tok = await loadTokenizer(llamaDir);
+    const tok = await loadTokenizer(llamaDir, LEGACY);
     expect(llama2Template()).not.toContain("add_generation_prompt");
     const without = renderChat(tok.chatTemplate, prompt.messages, { bos_token: "<s>", eos_token: "</s>" }, false);
     expect(without).toBe(promptText(tok, prompt));
@@ -106,29 +107,19 @@ describe("chat templates", () => {
     expect(promptText(tok2, prompt)).toBe(promptText(tok, prompt));
   });
 
-  it("no template of its own: the 4.41 default, said loudly unless --template legacy asks for it", async () => {
-    const spy = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    try {
-      const dir = tinyTokenizerDir({ texts: TEXTS });
-      const loud = await loadTokenizer(dir);
-      expect(spy).not.toHaveBeenCalled(); // said by the command once the folder is known to be good
-      warnTemplate(loud);
-      warnTemplate(loud);
-      expect(spy).toHaveBeenCalledTimes(1);
-      expect(spy.mock.calls.map((c) => String(c[0])).join("")).toMatch(/^warning: .*: no chat template of its own .*\(chatml\), as the original did/);
-      spy.mockClear();
-      const quiet = tinyTokenizerDir({ texts: TEXTS });
-      const tok = await loadTokenizer(quiet, { template: "legacy" });
-      warnTemplate(tok);
-      expect(tok.templateSource).toBe("legacy default (chatml)");
-      expect(spy).not.toHaveBeenCalled();
-    } finally {
-      spy.mockRestore();
-    }
+  it("no template of its own: refused in one line naming --template legacy, which gives the 4.41 class default", async () => {
+    const dir = tinyTokenizerDir({ texts: TEXTS });
+    await expect(loadTokenizer(dir)).rejects.toThrow(UserError);
+    await expect(loadTokenizer(dir)).rejects.toThrow(/: no chat template \(no chat_template\.jinja, chat_template\.json or tokenizer_config\.json entry\); add --template legacy to render with transformers 4\.41's default for PreTrainedTokenizerFast \(chatml\), as the original did/);
+    const tok = await loadTokenizer(dir, { template: "legacy" });
+    expect(tok.templateSource).toBe("legacy default (chatml)");
+    // A folder with its own template never needs the flag, and the flag never overrides it.
+    expect((await loadTokenizer(chatmlDir)).templateSource).toBe("tokenizer_config");
+    expect((await loadTokenizer(chatmlDir, { template: "legacy" })).chatTemplate).toBe((await loadTokenizer(chatmlDir)).chatTemplate);
   });
 
   it("a class without a default of its own and no template gets ChatML with the generation prompt", async () => {
-    const tok = await loadTokenizer(tinyTokenizerDir({ texts: TEXTS }));
+    const tok = await loadTokenizer(tinyTokenizerDir({ texts: TEXTS }), LEGACY);
     expect(tok.templateSource).toBe("legacy default (chatml)");
     expect(promptText(tok, prompt).endsWith("<|im_start|>assistant\n")).toBe(true);
   });
@@ -136,7 +127,7 @@ describe("chat templates", () => {
 
 describe("input_ids and labels", () => {
   it("input_ids = source ++ target, labels = -100 over the source ++ target", async () => {
-    const tok = await loadTokenizer(llamaDir);
+    const tok = await loadTokenizer(llamaDir, LEGACY);
     const enc = encodePrompt(tok, ex.id, prompt);
     const source = tok.tokenizer.apply_chat_template(prompt.messages, { chat_template: tok.chatTemplate, add_generation_prompt: true, tokenize: true, return_tensor: false, return_dict: false }) as number[];
     const target = encodeText(tok, "B. 화자2는 배가 고프다.</s>");
@@ -146,7 +137,7 @@ describe("input_ids and labels", () => {
   });
 
   it("the template's own <s> is the only bos (no special tokens added), the target ends in one eos id", async () => {
-    const tok = await loadTokenizer(llamaDir);
+    const tok = await loadTokenizer(llamaDir, LEGACY);
     const enc = encodePrompt(tok, ex.id, prompt);
     const bos = tok.tokenizer.bos_token_id!;
     const eos = tok.tokenizer.eos_token_id!;
@@ -159,7 +150,7 @@ describe("input_ids and labels", () => {
   });
 
   it("the Baseline's faithful target ends in two eos ids, the fixed one in one", async () => {
-    const tok = await loadTokenizer(llamaDir);
+    const tok = await loadTokenizer(llamaDir, LEGACY);
     const eos = tok.tokenizer.eos_token_id!;
     const faithful = encodePrompt(tok, ex.id, baseline).input_ids;
     const fixed = encodePrompt(tok, ex.id, buildPrompt(ex, "Baseline", { mode: "fixed" })).input_ids;
@@ -169,7 +160,7 @@ describe("input_ids and labels", () => {
   });
 
   it("a hidden answer gives no target tokens and an all -100 label row", async () => {
-    const tok = await loadTokenizer(llamaDir);
+    const tok = await loadTokenizer(llamaDir, LEGACY);
     const enc = encodePrompt(tok, "t", buildPrompt({ ...ex, output: "" }, "CustomRefDataset"));
     expect(enc.input_ids).toHaveLength(enc.sourceLength);
     expect(enc.labels.every((l) => l === IGNORE_INDEX)).toBe(true);
@@ -177,7 +168,7 @@ describe("input_ids and labels", () => {
 
   it("the target's eos is the tokenizer's eos_token", async () => {
     const dir = tinyTokenizerDir({ texts: TEXTS, eos: "<|end|>", tokenizerClass: "LlamaTokenizer" });
-    const tok = await loadTokenizer(dir);
+    const tok = await loadTokenizer(dir, LEGACY);
     const { rows } = sftExamples(tok, [ex], "CustomRefDataset");
     expect(rows[0].input_ids.at(-1)).toBe(tok.tokenizer.eos_token_id);
     expect(tok.eosToken).toBe("<|end|>");
@@ -189,9 +180,9 @@ describe("the length rule (skip when the prompt is longer than model_max_length)
   const short = example([[1, "안녕하세요"], [2, "네"]], [0], {}, "inference_3");
 
   it("drops the longer prompt, keeps a prompt exactly at the limit, and says why", async () => {
-    const probe = await loadTokenizer(tinyTokenizerDir({ texts: TEXTS, tokenizerClass: "LlamaTokenizer" }));
+    const probe = await loadTokenizer(tinyTokenizerDir({ texts: TEXTS, tokenizerClass: "LlamaTokenizer" }), LEGACY);
     const shortLength = encodePrompt(probe, short.id, buildPrompt(short, "CustomRefDataset")).sourceLength;
-    const tok = await loadTokenizer(tinyTokenizerDir({ texts: TEXTS, tokenizerClass: "LlamaTokenizer", modelMaxLength: shortLength }));
+    const tok = await loadTokenizer(tinyTokenizerDir({ texts: TEXTS, tokenizerClass: "LlamaTokenizer", modelMaxLength: shortLength }), LEGACY);
     const result = sftExamples(tok, [long, short], "CustomRefDataset");
     expect(result.rows.map((r) => r.id)).toEqual([short.id]);
     expect(result.texts.map((r) => r.id)).toEqual([short.id]);
@@ -202,7 +193,7 @@ describe("the length rule (skip when the prompt is longer than model_max_length)
   });
 
   it("eval mode (no rule) keeps everything; --max-length overrides the tokenizer's limit", async () => {
-    const tok = await loadTokenizer(tinyTokenizerDir({ texts: TEXTS, tokenizerClass: "LlamaTokenizer", modelMaxLength: 10 }));
+    const tok = await loadTokenizer(tinyTokenizerDir({ texts: TEXTS, tokenizerClass: "LlamaTokenizer", modelMaxLength: 10 }), LEGACY);
     expect(sftExamples(tok, [long, short], "CustomRefDataset", { lengthRule: false }).rows).toHaveLength(2);
     expect(sftExamples(tok, [long, short], "CustomRefDataset").rows).toHaveLength(0);
     expect(sftExamples(tok, [long, short], "CustomRefDataset", { maxLength: 100_000 }).rows).toHaveLength(2);
@@ -211,7 +202,7 @@ describe("the length rule (skip when the prompt is longer than model_max_length)
   it("no model_max_length means no limit, as transformers' very large default", async () => {
     const dir = tinyTokenizerDir({ texts: TEXTS });
     editJson(dir, "tokenizer_config.json", (c) => delete c.model_max_length);
-    const tok = await loadTokenizer(dir);
+    const tok = await loadTokenizer(dir, LEGACY);
     expect(tok.modelMaxLength).toBe(Infinity);
     expect(sftExamples(tok, [long, short], "CustomRefDataset").dropped).toHaveLength(0);
   });
@@ -219,7 +210,7 @@ describe("the length rule (skip when the prompt is longer than model_max_length)
 
 describe("answer token ids", () => {
   it("are the ids of the tokens whose string is exactly A, B, C", async () => {
-    const tok = await loadTokenizer(llamaDir);
+    const tok = await loadTokenizer(llamaDir, LEGACY);
     const ids = answerTokenIds(tok);
     expect(ids).toEqual({ A: tok.tokenizer.convert_tokens_to_ids("A"), B: tok.tokenizer.convert_tokens_to_ids("B"), C: tok.tokenizer.convert_tokens_to_ids("C") });
     expect(new Set(Object.values(ids)).size).toBe(3);
@@ -232,7 +223,7 @@ describe("answer token ids", () => {
       delete t.model.vocab.C;
       t.model.vocab["▁C"] = id;
     });
-    const tok = await loadTokenizer(dir);
+    const tok = await loadTokenizer(dir, LEGACY);
     expect(() => answerTokenIds(tok)).toThrow(/no token "C"/);
   });
 });
@@ -265,7 +256,13 @@ describe("cci export-sft and cci prompts", () => {
 
   it("with a tokenizer: token rows, the text form and the config beside OUT", () => {
     const dir = work();
-    const r = cci("export-sft", "--variant", "Baseline", "--tokenizer", llamaDir, corpus(dir), "--out", join(dir, "out.jsonl"));
+    // A folder without a chat template: one line naming the remedy, nothing written.
+    const refused = cci("export-sft", "--variant", "Baseline", "--tokenizer", llamaDir, corpus(dir), "--out", join(dir, "out.jsonl"));
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim()).toMatch(/^cci: .*: no chat template .*; add --template legacy to render with transformers 4\.41's default for LlamaTokenizer \(llama2\)/);
+    expect(existsSync(join(dir, "out.jsonl")) || existsSync(join(dir, "out.text.jsonl")) || existsSync(join(dir, "out.config.json"))).toBe(false);
+    expect(cci("export-sft", "--variant", "Baseline", "--tokenizer", llamaDir, "--template", "chatml", corpus(dir), "--out", join(dir, "out.jsonl")).stderr).toMatch(/--template chatml: with --tokenizer only legacy/);
+    const r = cci("export-sft", "--variant", "Baseline", "--tokenizer", llamaDir, "--template", "legacy", corpus(dir), "--out", join(dir, "out.jsonl"));
     expect(r.status, r.stderr).toBe(0);
     const rows = lines(join(dir, "out.jsonl"));
     expect(rows.map((x) => Object.keys(x))).toEqual([["id", "input_ids", "labels"], ["id", "input_ids", "labels"]]);

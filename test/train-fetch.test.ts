@@ -47,7 +47,7 @@ describe.skipIf(!hasPython)("cci train fetch (stand-in huggingface_hub)", () => 
   it("weights land in HF_HOME; an unreachable Hub is one line", () => {
     const r = cci(["train", "fetch", "--recipe", "1", "--python", "python3"], env());
     expect(r.status, r.stderr).toBe(0);
-    expect(existsSync(join(root, "hf", "hub", RECIPES[0].model_id.replace("/", "--"), "model.safetensors"))).toBe(true);
+    expect(existsSync(join(root, "hf", "hub", `models--${RECIPES[0].model_id.replace("/", "--")}`, "snapshots", "standin", "model.safetensors"))).toBe(true);
     const bad = cci(["train", "fetch", "--recipe", "1", "--python", "python3"], env({ STANDIN_HF_FAIL: "1" }));
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);

@@ -3,9 +3,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECIPES } from "../lib/train/recipes";
-import { cci, cleanTemp, readJson, ROOT, SAMPLE, tempDir, walk } from "./helpers/train";
+import { cci, cleanTemp, readJson, ROOT, SAMPLE, tempDir, walk, fakeHubCache, STANDIN_PROBE } from "./helpers/train";
 
 afterAll(cleanTemp);
+
+/** Every recipe's base "in the Hub cache": launch checks the weights are here before it starts. */
+const HUB = fakeHubCache(tempDir("cci-hub-"), RECIPES.map((r) => r.model_id));
 
 const TOKEN = "hf_StandInSecret_93b1c7";
 /** Shell metacharacters and spaces in every path the launcher handles. */
@@ -18,7 +21,7 @@ const NASTY = "runs with space $(touch pwned); & 'q\" `x`";
  */
 const STAND_IN = `#!/usr/bin/env python3
 import json, os, sys, time
-args = sys.argv[1:]
+${STANDIN_PROBE}args = sys.argv[1:]
 run = json.load(open("run.json"))
 if args != run["argv"][1:] or not os.path.isfile(args[0]):
     print("stand-in: wrong argv or folder", args, os.getcwd(), file=sys.stderr); sys.exit(3)
@@ -56,7 +59,7 @@ describe("cci train launch with a stand-in interpreter", () => {
   let runs: string;
   let python: string;
   let counter: string;
-  const env = (extra: Record<string, string> = {}) => ({ ...process.env, HF_TOKEN: TOKEN, EXPECTED_TOKEN: TOKEN, STANDIN_COUNTER: counter, ...extra });
+  const env = (extra: Record<string, string> = {}) => ({ ...process.env, HF_HUB_CACHE: HUB, HF_TOKEN: TOKEN, EXPECTED_TOKEN: TOKEN, STANDIN_COUNTER: counter, ...extra });
   const calls = () => (existsSync(counter) ? readFileSync(counter, "utf8").trim().split("\n").filter(Boolean) : []);
   const bundle = (i: number) => join(runs, RECIPES[i - 1].name);
 

@@ -1,5 +1,5 @@
 /**
- * `cci env create --engine E`: a virtual environment per engine, `.venv-<engine>` in the
+ * `cci env create --engine E`: the engine's virtual environment, `.venv-<environment>` in the
  * repository root, with the engine's requirements installed, then probed (libraries, GPUs torch
  * sees). Every command that starts Python then uses it by default (lib/env/python.ts).
  * An environment counts only once complete: `cci-env.json`, written last, marks it. A venv's
@@ -15,7 +15,7 @@ import { ChildStartError, describeExit, runChild } from "../util/child";
 import type { Engine } from "../train/bundle";
 import { UserError } from "../util/errors";
 import { info } from "../util/progress";
-import { ENGINE_ENVS } from "./engines";
+import { ENGINE_ENV, enginesIn, envOf } from "./engines";
 import { ENV_MARKER, venvDir } from "./python";
 
 export interface Probe {
@@ -75,13 +75,13 @@ export async function probe(python: string, root: string, timeoutMs = Number(pro
   return p as Probe;
 }
 
-const OLD = (engine: string) => new RegExp(`^${venvDir(engine).replace(/[.]/g, "\\.")}\\.old-(\\d+)$`);
+const OLD = (engine: Engine) => new RegExp(`^${venvDir(engine).replace(/[.]/g, "\\.")}\\.old-(\\d+)$`);
 
 /**
  * What a killed `env create --force` (SIGKILL) left: the working venv it had set aside. Put back
  * when no complete environment replaced it, else removed.
  */
-function recoverSetAside(root: string, engine: string, target: string): void {
+function recoverSetAside(root: string, engine: Engine, target: string): void {
   for (const name of readdirSync(root)) {
     const m = OLD(engine).exec(name);
     if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
@@ -100,7 +100,7 @@ export async function createEnv(opts: CreateOptions): Promise<{ python: string; 
   recoverSetAside(opts.root, opts.engine, target);
   // A half-made one (no marker: a killed or failed build) is no environment: made again without --force.
   if (existsSync(join(target, ENV_MARKER)) && !opts.force) throw new UserError(`${venvDir(opts.engine)}: exists; --force to make it again (or use it: commands pick it up by default)`);
-  const spec = ENGINE_ENVS[opts.engine];
+  const spec = envOf(opts.engine);
   const reqs = join(opts.root, "lib", "train", "python", spec.requirements);
   if (!existsSync(reqs)) throw new UserError(`${reqs}: missing`);
   const aside = existsSync(join(target, ENV_MARKER)) ? `${target}.old-${process.pid}` : null;
@@ -114,7 +114,7 @@ export async function createEnv(opts: CreateOptions): Promise<{ python: string; 
     // huggingface_hub comes with transformers; `cci train fetch` needs nothing more.
     const p = await probe(python, opts.root);
     // Written last: from here on the environment counts.
-    writeOutput(join(target, ENV_MARKER), `${JSON.stringify({ engine: opts.engine, requirements: spec.requirements, ...p, date: new Date().toISOString() }, null, 2)}\n`);
+    writeOutput(join(target, ENV_MARKER), `${JSON.stringify({ environment: ENGINE_ENV[opts.engine], engines: enginesIn(ENGINE_ENV[opts.engine]), requirements: spec.requirements, ...p, date: new Date().toISOString() }, null, 2)}\n`);
     if (aside) removeOutput(aside);
     return { python, probe: p };
   } catch (err) {

@@ -36,7 +36,7 @@ export interface JobRequest {
   resultsDir?: string;
   out?: string;
   runsDir: string;
-  /** "legacy": a tokenizer without a template renders with transformers 4.41's default, without the warning. */
+  /** "legacy": a tokenizer without a template renders with transformers 4.41's class default (without it, such a tokenizer is refused). */
   template?: "legacy";
   /** The refinement variant the flags asked for (--rules, --disable, …); with --recipe it must match the bundle's. */
   refine?: Variant;
@@ -102,7 +102,7 @@ export async function prepareJob(req: JobRequest, onExample: () => void = () => 
   }
   const raw = loadCorpus(baseFile);
   // transformers.js takes seconds to import: only now that the input is known to be good.
-  const { loadTokenizer, warnTemplate } = await import("../tokenize/load");
+  const { loadTokenizer } = await import("../tokenize/load");
   const tok = await loadTokenizer(tokenizerDir, { template: req.template });
   const answerIds = answerIdList(tok);
   const inputs = scoreInputs(tok, raw, spec, onExample);
@@ -117,6 +117,5 @@ export async function prepareJob(req: JobRequest, onExample: () => void = () => 
     checkedSplit = "dev";
   }
   const out = req.out ?? defaultOut(req.resultsDir ?? ws.results, name, req.split);
-  warnTemplate(tok);
   return { name, split: req.split, baseFile, raw, spec, tokenizerDir: tok.dir, inputs, answerIds, out, bundle, modelId, promptsHash: promptsHash(inputs), checkedAgainstTraining, checkedSplit, refineVariant };
 }

@@ -82,3 +82,11 @@ export function legacyTemplateName(tokenizerClass: string | undefined): LegacyTe
 export function legacyTemplate(name: LegacyTemplateName, useDefaultSystemPrompt = false): string {
   return name === "llama2" ? llama2Template(useDefaultSystemPrompt) : name === "gpt2" ? GPT2_TEMPLATE : CHATML_TEMPLATE;
 }
+
+/**
+ * The file a run bundle carries when its plan rendered a tokenizer without a template of its own
+ * with the legacy default (`--template legacy`): train.py gives it to such a tokenizer (today's
+ * transformers has no class defaults), so it trains on the ids the plan bundled, and the adapter's
+ * saved tokenizer carries it to scoring.
+ */
+export const LEGACY_TEMPLATE_FILE = "chat_template.legacy.jinja";

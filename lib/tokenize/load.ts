@@ -1,7 +1,12 @@
 /**
  * Load a Hugging Face tokenizer folder (tokenizer.json + tokenizer_config.json) offline and
- * settle which chat template it renders with: its own, or — as transformers 4.41 did when the
- * config has none — the legacy default of its tokenizer class (SPEC §5).
+ * settle which chat template it renders with, by one rule every command shares (export-sft,
+ * train plan, predict; train.py and predict.py follow the bundle it leads to): the folder's own
+ * template; else, when asked for with `--template legacy`, the legacy default of its tokenizer
+ * class, as transformers 4.41 (the original's) rendered it (SPEC §5); else a refusal in one line
+ * naming that remedy. Never a silent fallback: a folder saved by a newer transformers whose
+ * template file went missing would otherwise be trained and scored with the wrong prompts, and
+ * today's transformers refuses such a tokenizer outright.
  */
 import type { PreTrainedTokenizer } from "@huggingface/transformers";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -19,8 +24,6 @@ export interface LoadedTokenizer {
   /** tokenizer_config.json's model_max_length; Infinity when absent (transformers' "very large"). */
   modelMaxLength: number;
   eosToken: string;
-  /** Set when the template is the legacy fallback and nobody asked for it (`warnTemplate` prints it). */
-  templateWarning?: string;
 }
 
 const REQUIRED = ["tokenizer.json", "tokenizer_config.json"];
@@ -68,14 +71,15 @@ function ownTemplate(dir: string, config: Record<string, unknown>): { text: stri
 export interface LoadOptions {
   /**
    * "legacy": a folder without a template of its own renders with transformers 4.41's class
-   * default, as the original did, without a warning. Otherwise that fallback is still made (the
-   * faithful reproduction needs it) but said loudly: a folder saved by a newer transformers whose
-   * template file went missing would otherwise be scored with the wrong prompts.
+   * default, as the original did. Without it such a folder is refused.
    */
   template?: "legacy";
 }
 
-const warned = new Set<string>();
+/** The one line said for a folder without a chat template when --template legacy was not given. */
+export function noTemplateMessage(folder: string, tokenizerClass: string | undefined): string {
+  return `${folder}: no chat template (no chat_template.jinja, chat_template.json or tokenizer_config.json entry); add --template legacy to render with transformers 4.41's default for ${tokenizerClass ?? "its class"} (${legacyTemplateName(tokenizerClass)}), as the original did, or give the model's own tokenizer folder`;
+}
 
 /** The largest tokenizer file read (the biggest real tokenizer.json are tens of MiB). */
 export const MAX_TOKENIZER_FILE = 256 * 1024 * 1024;
@@ -105,6 +109,11 @@ export async function loadTokenizer(folder: string, opts: LoadOptions = {}): Pro
   for (const f of REQUIRED) if (!existsSync(join(dir, f))) throw new UserError(`${folder}: missing ${f} (a tokenizer folder needs ${REQUIRED.join(" and ")})`);
   checkTokenizerFiles(dir, folder);
   const config = readConfig(dir);
+  // The template rule first: a refusal costs no tokenizer load.
+  const tokenizerClass = typeof config.tokenizer_class === "string" ? config.tokenizer_class : undefined;
+  const own = ownTemplate(dir, config);
+  const legacy = legacyTemplateName(tokenizerClass);
+  if (own === undefined && opts.template !== "legacy") throw new UserError(noTemplateMessage(folder, tokenizerClass));
   // Loaded here, not at the top: transformers.js takes ~0.1 s to import, which every `cci` start would pay.
   const { AutoTokenizer, env } = await import("@huggingface/transformers");
   // Offline only: never reach for the Hub, never write a cache.
@@ -117,14 +126,6 @@ export async function loadTokenizer(folder: string, opts: LoadOptions = {}): Pro
   } catch (err) {
     throw new UserError(`${folder}: cannot load the tokenizer (${(err as Error).message.split("\n")[0]})`);
   }
-  const tokenizerClass = typeof config.tokenizer_class === "string" ? config.tokenizer_class : undefined;
-  const own = ownTemplate(dir, config);
-  const legacy = legacyTemplateName(tokenizerClass);
-  // Said by the command once the folder is known to be good (an error stays one line).
-  const templateWarning =
-    own === undefined && opts.template !== "legacy"
-      ? `warning: ${folder}: no chat template of its own (chat_template.jinja, chat_template.json, tokenizer_config.json); rendering with transformers 4.41's default for ${tokenizerClass ?? "its class"} (${legacy}), as the original did. If this is not the model's own tokenizer folder, its prompts are wrong; --template legacy makes the fallback explicit`
-      : undefined;
   const limit = config.model_max_length;
   const eosToken = tokenizer.eos_token;
   if (!eosToken) throw new UserError(`${folder}: tokenizer_config.json: eos_token: missing (the targets end in it)`);
@@ -136,13 +137,5 @@ export async function loadTokenizer(folder: string, opts: LoadOptions = {}): Pro
     templateSource: own?.source ?? `legacy default (${legacy})`,
     modelMaxLength: typeof limit === "number" && Number.isFinite(limit) ? limit : Infinity,
     eosToken,
-    templateWarning,
   };
-}
-
-/** Print a loaded tokenizer's template warning once per folder and process. */
-export function warnTemplate(tok: Pick<LoadedTokenizer, "dir" | "templateWarning">): void {
-  if (!tok.templateWarning || warned.has(tok.dir)) return;
-  warned.add(tok.dir);
-  process.stderr.write(`${tok.templateWarning}\n`);
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Example } from "../corpus/schema";
 import { buildPrompt } from "../prompts/build";
 import { VARIANT_NAMES } from "../prompts/variants";
+import { llama2Template } from "./legacy-templates";
 
 export interface TinyTokenizerOptions {
   /** Texts whose characters make up the vocabulary (ASCII printable is always in). */
@@ -83,9 +84,11 @@ export function writeTinyTokenizer(dir: string, opts: TinyTokenizerOptions = {})
 
 /**
  * A tiny tokenizer covering every character the prompt variants produce on a corpus (so no
- * character is <unk>), with the Llama class (Llama-2 template fallback) unless told otherwise.
+ * character is <unk>), with the Llama class and, as its own chat template, the Llama-2 text that
+ * class had by default in transformers 4.41, unless told otherwise (a folder without a template
+ * is refused unless --template legacy: lib/tokenize/load.ts).
  */
 export function writeCorpusTinyTokenizer(dir: string, examples: readonly Example[], opts: TinyTokenizerOptions = {}): string {
   const texts = examples.flatMap((ex) => VARIANT_NAMES.flatMap((v) => buildPrompt(ex, v).messages.map((m) => m.content)));
-  return writeTinyTokenizer(dir, { tokenizerClass: "LlamaTokenizer", ...opts, texts: [...(opts.texts ?? []), ...texts] });
+  return writeTinyTokenizer(dir, { tokenizerClass: "LlamaTokenizer", chatTemplate: llama2Template(), ...opts, texts: [...(opts.texts ?? []), ...texts] });
 }

@@ -23,6 +23,8 @@ import { TRL_CONFIG } from "./bundle";
 import type { RefineRule } from "../refine/rules";
 import type { VariantRecord } from "../variant/variant";
 import type { CorpusRecord } from "../variant/manifest";
+import { LEGACY_TEMPLATE_FILE } from "../tokenize/legacy-templates";
+import { offlineTokenizerHint } from "../env/hub";
 
 /** The entrypoint folders every bundle carries (notes: CONTRACT-runs): training, and scoring when present. */
 export function entrypointDirs(root: string): string[] {
@@ -75,7 +77,7 @@ export function tokenizerDirFor(dir: string, modelId: string): string {
   if (existsSync(join(dir, "tokenizer.json"))) return dir;
   const per = join(dir, modelId);
   if (existsSync(join(per, "tokenizer.json"))) return per;
-  throw new UserError(`--tokenizer ${dir}: no tokenizer.json there nor in ${join(dir, modelId)}`);
+  throw new UserError(`--tokenizer ${dir}: no tokenizer.json there nor in ${join(dir, modelId)} (\`cci train fetch --tokenizers-only\` fetches it; ${offlineTokenizerHint(dir)})`);
 }
 
 /** A loader that loads each tokenizer folder once. */
@@ -87,9 +89,8 @@ export function tokenizerLoader(dir: string, load: LoadOptions = {}): PlanOption
       cache.set(
         d,
         (async () => {
-          const { loadTokenizer, warnTemplate } = await import("../tokenize/load");
+          const { loadTokenizer } = await import("../tokenize/load");
           const tok = await loadTokenizer(d, load);
-          warnTemplate(tok);
           return { tok, info: tokenizerInfo(d, relative(process.cwd(), d) || ".") };
         })(),
       );
@@ -104,6 +105,8 @@ export interface RecipeData {
   eos: string;
   tokenizer: TokenizerInfo | null;
   plan: ComputePlan;
+  /** The legacy template the rows were rendered with (`--template legacy` on a folder without one), for the bundle. */
+  legacyTemplate: string | null;
 }
 
 /** One recipe's rows, tokens and compute plan, without writing anything. */
@@ -114,7 +117,7 @@ export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanO
   const counts = opts.countsFor ? opts.countsFor(r.model_id) : null;
   if (counts) {
     const splits = { train: await countedSplit(counts, corpus.train, r.dataset, opts.mode), dev: await countedSplit(counts, corpus.dev, r.dataset, opts.mode) };
-    return { selected: sel, splits, eos: await counts.eosToken(), tokenizer: null, plan: computePlan(r, splits.train, splits.dev, opts.calibration) };
+    return { selected: sel, splits, eos: await counts.eosToken(), tokenizer: null, plan: computePlan(r, splits.train, splits.dev, opts.calibration), legacyTemplate: null };
   }
   const loaded = opts.tokenizerFor ? await opts.tokenizerFor(r.model_id) : null;
   const bar = loaded ? progress(`tokenize ${sel.index}`, corpus.train.length + corpus.dev.length) : null;
@@ -122,7 +125,8 @@ export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanO
     loaded ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode, () => bar?.tick()) : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
   const splits = { train: split(corpus.train), dev: split(corpus.dev) };
   bar?.done();
-  return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev, opts.calibration) };
+  const legacyTemplate = loaded && loaded.tok.templateSource.startsWith("legacy") ? loaded.tok.chatTemplate : null;
+  return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev, opts.calibration), legacyTemplate };
 }
 
 /** Plans that are only charted: counts from a token-count cache per model id (no token ids kept, no tokenizer loaded when all are cached). */
@@ -166,7 +170,7 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
   const out: Planned[] = [];
   try {
     for (const recipeSel of selected) {
-      const { splits, eos, tokenizer, plan } = await prepareRecipe(recipeSel, raw, opts, refinedCache);
+      const { splits, eos, tokenizer, plan, legacyTemplate } = await prepareRecipe(recipeSel, raw, opts, refinedCache);
       const sel = withOverrides(recipeSel, opts);
       const r = sel.recipe;
       // A bundle of 0 rows trains nothing: say so now, not on the GPU machine.
@@ -179,6 +183,8 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
         "compute.json": `${JSON.stringify({ ...plan, explanation: explainSchedule(plan.schedule), assumptions: assumptions(plan.counted, opts.calibration) }, null, 2)}\n`,
         "README.md": bundleReadme(sel, opts.engine, plan, tokenized),
       };
+      // train.py hands it to a tokenizer without a template: the ids it trains on are the ones bundled.
+      if (legacyTemplate !== null) extra[LEGACY_TEMPLATE_FILE] = legacyTemplate;
       if (opts.engine === "trl") {
         extra[TRL_CONFIG] = trlYaml(r, tokenized);
         extra[`${TRL_DATA_DIR}/train.jsonl`] = trlRows(splits.train, eos);

@@ -23,13 +23,15 @@ interface ExportOpts extends VariantOptions {
   tokenizer?: string;
   eos?: string;
   bos: string;
-  template: string;
+  template?: string;
   lengthRule: boolean;
   maxLength?: string;
   out?: string;
 }
 
 const TEMPLATE_NAMES: readonly LegacyTemplateName[] = ["llama2", "chatml", "gpt2"];
+/** Without a tokenizer: the Llama-2 template (the class default of the Llama tokenizers). */
+const DEFAULT_TEMPLATE = "llama2";
 
 /** OUT.jsonl → the three files written beside it. */
 export function exportPaths(out: string): { tokens: string; text: string; config: string } {
@@ -62,9 +64,10 @@ export function register(program: Command): void {
         "",
         "OUT.jsonl (with --tokenizer DIR, a Hugging Face folder loaded offline):",
         "  {id, input_ids, labels}: the chat template with the generation prompt,",
-        "  then the target; labels are -100 over the prompt. A config without a",
-        "  chat_template uses its class's transformers 4.41 default (Llama: the",
-        "  Llama-2 [INST] <<SYS>> template). Prompts longer than model_max_length",
+        "  then the target; labels are -100 over the prompt. A folder without a",
+        "  chat template is refused unless --template legacy: its class's",
+        "  transformers 4.41 default (Llama: the Llama-2 [INST] <<SYS>> template),",
+        "  as the original rendered it. Prompts longer than model_max_length",
         "  are skipped and listed (the original's train-mode rule; --no-length-rule",
         "  keeps them, as its eval mode).",
         "OUT.text.jsonl: {id, prompt, completion}, the rendered prompt and the",
@@ -78,7 +81,7 @@ export function register(program: Command): void {
     .option("--mode <mode>", "faithful or fixed (alias of --prompt-mode)")
     .option("--tokenizer <dir>", "Hugging Face tokenizer folder (offline)")
     .option("--eos <token>", `eos string ending each target (default: the tokenizer's, else ${DEFAULT_EOS})`)
-    .option("--template <name|file>", `chat template without a tokenizer: ${TEMPLATE_NAMES.join(", ")} or a Jinja file`, "llama2")
+    .option("--template <name|file>", `with --tokenizer: legacy (a folder without a chat template renders with its class's transformers 4.41 default); without: ${TEMPLATE_NAMES.join(", ")} (default llama2) or a Jinja file`)
     .option("--bos <token>", "bos string for the template without a tokenizer", "<s>")
     .option("--no-length-rule", "keep prompts longer than model_max_length (the original's eval mode)")
     .option("--max-length <n>", "use this limit instead of the tokenizer's model_max_length")
@@ -91,7 +94,9 @@ export function register(program: Command): void {
       // A stream (/dev/null, /dev/stdout) takes the main file alone: no .text.jsonl or .config.json beside a device.
       const paths: OutPaths = isStream(opts.out) ? (opts.tokenizer ? { tokens: opts.out } : { text: opts.out }) : exportPaths(opts.out);
       // The corpus file and a --template file are inputs; all three outputs are staged and land together at the end.
-      const outputs = openOutputs(IO.exportSft(file, opts.tokenizer ? paths : { text: paths.text, config: paths.config }, opts.tokenizer ? { tokenizer: opts.tokenizer } : { template: opts.template }));
+      if (opts.tokenizer && opts.template !== undefined && opts.template !== "legacy")
+        throw new UserError(`--template ${opts.template}: with --tokenizer only legacy (a folder's own chat template is always used when it has one)`);
+      const outputs = openOutputs(IO.exportSft(file, opts.tokenizer ? paths : { text: paths.text, config: paths.config }, opts.tokenizer ? { tokenizer: opts.tokenizer } : { template: opts.template ?? DEFAULT_TEMPLATE }));
       await outputs.run(() => exportSft(file, paths, opts, variant, mode, outputs, refine));
     });
 }
@@ -111,7 +116,7 @@ async function exportSft(file: string, paths: OutPaths, opts: ExportOpts, varian
   if (opts.tokenizer) {
     // transformers.js takes seconds to import: only when a tokenizer is asked for.
     const { loadTokenizer } = await import("../../tokenize/load");
-    const tok = await loadTokenizer(opts.tokenizer);
+    const tok = await loadTokenizer(opts.tokenizer, { template: opts.template === "legacy" ? "legacy" : undefined });
     compileChatTemplate(tok.chatTemplate, `${opts.tokenizer}: chat template (${tok.templateSource})`);
     const answerIds = answerTokenIds(tok);
     info(`export-sft: tokenizer ${rel(tok.dir)} (${tok.tokenizerClass ?? "no tokenizer_class"}), template: ${tok.templateSource}`);
@@ -132,7 +137,7 @@ async function exportSft(file: string, paths: OutPaths, opts: ExportOpts, varian
     info(`export-sft: ${rel(paths.tokens)}  ${result.rows.length} examples (${variant}, ${mode}), ${result.dropped.length} dropped`);
     if (result.dropped.length) printTable(result.dropped);
   } else {
-    const value = opts.template;
+    const value = opts.template ?? DEFAULT_TEMPLATE;
     const { name, template } = templateFromOption(value);
     const eos = opts.eos ?? DEFAULT_EOS;
     const texts = textExamples(examples, variant, template, { bos_token: opts.bos, eos_token: eos }, { mode, eos }, name === value ? name : `--template ${value}`);

@@ -179,7 +179,7 @@ async function runFaithfulBackend(job: PredictJob, opts: PredictOpts): Promise<v
   const argv = faithfulArgv({ entry: rel(predictEntry(job.bundle)), bundle: rel(job.bundle.dir), inputs: rel(inputs), baseFile: rel(job.baseFile), out: rel(job.out), answerIds: job.answerIds, device: opts.device, fresh: opts.fresh, batchSize: opts.batchSize === undefined ? 1 : positiveInt("--batch-size", opts.batchSize) });
   info(`predict: faithful: ${job.inputs.length} prompts${opts.tokenizeInPython ? " (chat messages, tokenized by predict.py)" : ""} → ${rel(inputs)}`);
   // The same interpreter rule as `cci train launch`: --python (relative to here), else the
-  // bundle engine's `.venv-<engine>`, else python3.
+  // bundle engine's environment (lib/env/engines.ts: fast runs in .venv-modern), else python3.
   const { python } = resolvePython(opts.python, readRunJson(job.bundle.dir).engine, repoRoot());
   if (opts.dryRun) {
     info("predict: --dry-run: run this from the same folder of the checkout, on the machine with the engine's stack and a GPU (HF_TOKEN from the environment for gated bases):");
@@ -253,8 +253,8 @@ export function register(program: Command): void {
     .option("--model-dir <dir>", "onnx: exported model folder (config.json + onnx/model.onnx)")
     .option("--batch-size <n>", `prompts per forward pass, left-padded: faithful default 1 (the original), onnx default ${DEFAULT_BATCH_SIZE}`)
     .option("--device <device>", "onnx: cpu | cuda; faithful: device_map (default cuda:0)")
-    .option("--python <path>", "faithful: the Python with the engine's stack (default: .venv-<engine>/bin/python from `cci env create`, else python3); relative to the current folder")
-    .option("--template <which>", "legacy: a tokenizer folder without a chat template renders with transformers 4.41's class default (as the original) without the warning")
+    .option("--python <path>", "faithful: the Python with the engine's stack (default: the engine's environment from `cci env create`, .venv-modern for modern and fast, else python3); relative to the current folder")
+    .option("--template <which>", "legacy: a tokenizer folder without a chat template renders with transformers 4.41's class default, as the original did (without it such a folder is refused)")
     .option("--gpus <list>", "with several recipes/splits: one job per GPU at a time (CUDA_VISIBLE_DEVICES), e.g. 0,1,2,3")
     .option("--dry-run", "faithful: write the prompts and print the command instead of running it")
     .option("--tokenize-in-python", "faithful: send chat messages; predict.py applies the chat template itself, as the original")

@@ -43,7 +43,7 @@ export function registerCalibrate(train: Command): void {
     )
     .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all", "all")
     .option("--runs <dir>", "runs folder (default resource/runs)")
-    .option("--python <path>", "Python with torch, transformers and peft (default .venv-<engine>/bin/python when it exists, else python3)")
+    .option("--python <path>", "Python with torch, transformers and peft (default: the engine's environment from `cci env create`, .venv-modern for modern and fast, else python3)")
     .option("--out <file>", "calibration file (default RUNS/calibration.json)")
     .option("--tiny", "a 2-layer, 64-wide stand-in of each shape (CPU)")
     .option("--lengths <list>", "sequence lengths to time, comma-separated (default: each recipe's length quantiles)")

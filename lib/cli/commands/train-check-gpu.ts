@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
+import { resolvePython } from "../../env/python";
 import { gpuCheckShapes, gpuCheckSummary, parseGpuCheckRecord } from "../../train/gpu-check";
 import { ChildStartError, describeExit, runChild } from "../../util/child";
 import { checkOutputFile } from "../../util/outputs";
@@ -23,7 +24,7 @@ const whole = (name: string, min: number) => (v: string) => {
 };
 
 interface Opts {
-  python: string;
+  python?: string;
   out: string;
   device?: string;
   tiny?: boolean;
@@ -49,7 +50,7 @@ export function registerCheckGpu(train: Command): void {
         "--device cpu --tiny is the CPU rehearsal. Exit 1 when a check fails.",
       ].join("\n"),
     )
-    .option("--python <path>", "Python with torch, transformers and peft", "python3")
+    .option("--python <path>", "Python with torch, transformers and peft (default: the modern engine's environment, .venv-modern, else python3)")
     .option("--out <file>", "the record (JSON)", "gpu-check.json")
     .option("--device <device>", "cuda or cpu (default: cuda when available)")
     .option("--tiny", "toy layers and 8/4 examples (the CPU rehearsal)")
@@ -57,7 +58,8 @@ export function registerCheckGpu(train: Command): void {
     .option("--layers <n>", "decoder layers of each random model (default 2)", whole("--layers", 1))
     .option("--rounds <n>", "alternated training rounds per engine (default 2)", whole("--rounds", 1))
     .action(async (opts: Opts) => {
-      const python = opts.python.includes("/") ? resolve(opts.python) : opts.python;
+      // The engines it trains (modern, fast) run in modern's environment: the one table decides.
+      const { python } = resolvePython(opts.python, "modern", repoRoot());
       if (python.includes("/") && !existsSync(python)) throw new UserError(`--python ${opts.python}: no such file (give a venv's bin/python)`);
       const script = join(repoRoot(), "lib", "train", "python", "gpu_check.py");
       const out = resolve(opts.out);
@@ -77,7 +79,7 @@ export function registerCheckGpu(train: Command): void {
       try {
         r = await runChild(python, args, "train check-gpu", { env: { ...process.env, ...MALLOC } });
       } catch (err) {
-        if (err instanceof ChildStartError) throw new UserError(`--python ${opts.python}: ${err.message}`);
+        if (err instanceof ChildStartError) throw new UserError(`${python}: ${err.message}; give --python or make the environment with \`cci env create --engine modern\``);
         throw err;
       }
       if (!existsSync(out)) throw new UserError(`train check-gpu: gpu_check.py ended (${describeExit(r)}) without writing ${opts.out}`, 1);

@@ -10,6 +10,8 @@ import { makeDirs } from "../../util/outputs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { repoRoot } from "../../corpus/locate";
+import { parseEngine } from "../../env/engines";
+import { hubCache, offlineTokenizerHint } from "../../env/hub";
 import { resolvePython } from "../../env/python";
 import { selectRecipes } from "../../train/bundle";
 import { ChildStartError, describeExit, runChild } from "../../util/child";
@@ -27,11 +29,6 @@ interface FetchOpts {
 
 const GB = 1e9;
 
-/** The cache folder huggingface_hub writes to (HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub). */
-export function hubCache(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HF_HUB_CACHE) return env.HF_HUB_CACHE;
-  return join(env.HF_HOME ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "huggingface"), "hub");
-}
 
 /** Free bytes on the file system that holds `dir` (its nearest existing parent). */
 function freeBytes(dir: string): number {
@@ -83,11 +80,12 @@ export function registerFetch(train: Command): void {
     .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all", "all")
     .option("--tokenizers-only", "only the tokenizer files, for planning")
     .option("--out <dir>", "with --tokenizers-only: where the tokenizer folders go", "resource/tokenizers")
-    .option("--engine <engine>", "whose environment runs huggingface_hub (.venv-<engine>)", "modern")
-    .option("--python <path>", "Python with huggingface_hub (default: .venv-<engine>/bin/python, else python3)")
+    .option("--engine <engine>", "whose environment runs huggingface_hub (lib/env/engines.ts: .venv-modern for modern and fast)", "modern")
+    .option("--python <path>", "Python with huggingface_hub (default: the engine's environment, else python3)")
     .action(async (opts: FetchOpts) => {
       const root = repoRoot();
-      const { python } = resolvePython(opts.python, opts.engine, root);
+      const engine = parseEngine(opts.engine);
+      const { python } = resolvePython(opts.python, engine, root);
       const models = [...new Set(selectRecipes(opts.recipe).map((s) => s.recipe.model_id))];
       const script = join(root, "lib", "env", "python", "fetch.py");
       const flags = opts.tokenizersOnly ? ["--tokenizers-only"] : [];
@@ -99,7 +97,7 @@ export function registerFetch(train: Command): void {
         if (err instanceof ChildStartError) throw new UserError(`${python}: ${err.message}; \`cci env create --engine ${opts.engine}\` makes an environment with huggingface_hub`);
         throw err;
       }
-      if (plan.code !== 0) throw new UserError(`fetch: cannot read the models' sizes from the Hub: ${(plan.signal ? "" : plan.stderr.trim().split("\n").pop()) || describeExit(plan)}`, 1);
+      if (plan.code !== 0) throw new UserError(`fetch: cannot read the models' sizes from the Hub: ${(plan.signal ? "" : plan.stderr.trim().split("\n").pop()) || describeExit(plan)}; ${offlineTokenizerHint(opts.out)}`, 1);
       const sizes = fetchJson<Record<string, { bytes: number; files: number }>>(plan.stdout.trim().split("\n").pop() ?? "", "plan");
       const bad = models.find((m) => !sizes || typeof sizes !== "object" || typeof sizes[m]?.bytes !== "number" || typeof sizes[m]?.files !== "number");
       if (bad) throw new UserError(`fetch: fetch.py plan gave no size for ${bad}`, 1);
@@ -115,7 +113,7 @@ export function registerFetch(train: Command): void {
       if (total > free) throw new UserError(`fetch: ${(total / GB).toFixed(1)} GB needed but ${(free / GB).toFixed(1)} GB free on ${dest}; set HF_HOME to a larger disk`);
       if (opts.tokenizersOnly) makeFolder(dest, opts.out);
       const get = await runChild(python, [script, "get", ...flags, ...(opts.tokenizersOnly ? ["--local-dir", dest] : []), ...models], what("download"), { stdout: "pipe", stderr: "inherit" });
-      if (get.code !== 0) throw new UserError(`fetch: download failed (${describeExit(get)}); run it again to resume`, 1);
+      if (get.code !== 0) throw new UserError(`fetch: download failed (${describeExit(get)}); run it again to resume, or ${offlineTokenizerHint(opts.out)}`, 1);
       for (const l of get.stdout.trim().split("\n").filter(Boolean)) {
         const { model, path } = fetchJson<{ model: string; path: string }>(l, "get");
         info(`fetch: ${model} → ${path}`);

@@ -27,7 +27,7 @@ export function registerMerge(train: Command): void {
     .summary("fold each trained adapter into its base (bf16) → {bundle}/merged/, for servers without lm_head LoRA")
     .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all", "all")
     .option("--runs <dir>", "runs folder (default resource/runs)")
-    .option("--python <path>", "Python with the engine's stack (default: .venv-<engine>/bin/python, else python3); relative to the current folder")
+    .option("--python <path>", "Python with the engine's stack (default: the engine's environment from `cci env create`, .venv-modern for modern and fast, else python3); relative to the current folder")
     .option("--device <device>", "where the merge runs: cpu (needs the base's size in RAM, ~28 GB for POLAR) or cuda:0", "cpu")
     .option("--force", "merge again over an existing merged/")
     .action(async (opts: MergeOpts) => {

@@ -14,7 +14,8 @@ import { templateOpt } from "./predict";
 import { registerFetch } from "./train-fetch";
 import { exitDescription } from "../../train/launch";
 import { gpusOption, launchQueue } from "../../train/queue";
-import { resolvePython } from "../../env/python";
+import { preflight } from "../../env/preflight";
+import { pythonLine, resolvePython } from "../../env/python";
 import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
 import { RECIPES } from "../../train/recipes";
 import { runFolders, runState, summarizeRun } from "../../train/status";
@@ -76,10 +77,11 @@ interface LaunchOpts {
   setup?: string;
   hfHome?: string;
   accelerator?: string;
+  allowCpu?: boolean;
 }
 
 /** The cluster job's interpreter: --python as given (relative → absolute), else the engine's venv, else python3. */
-function clusterOptions(opts: LaunchOpts, engine: string): ClusterOptions {
+function clusterOptions(opts: LaunchOpts, engine: Engine): ClusterOptions {
   let python: string;
   if (opts.python) python = opts.python.includes("/") ? resolve(opts.python) : opts.python;
   else python = resolvePython(undefined, engine, repoRoot()).python;
@@ -125,7 +127,7 @@ function registerPlan(train: Command): void {
     .option("--out <dir>", "runs folder (default resource/runs)")
     .option("--data <dir>", "corpus folder with train.json and dev.json (default: resource/data, else the sample)")
     .option("--tokenizer <dir>", "tokenizer folder (or a folder of them by model id)")
-    .option("--template <which>", "legacy: a tokenizer folder without a chat template renders with transformers 4.41's class default (as the original) without the warning")
+    .option("--template <which>", "legacy: a tokenizer folder without a chat template renders with transformers 4.41's class default, as the original did, and the bundle carries it for train.py (without it such a folder is refused)")
     .option("--engine <engine>", ENGINES.join(", "), "faithful")
     .option("--base-model <dir>", "load the base model from this folder instead of the recipe's Hub id")
     .option("--lr <lr>", "learning rate instead of the recipe's")
@@ -150,6 +152,8 @@ function registerPlan(train: Command): void {
       if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new UserError(`--lr: expected a positive number, got "${opts.lr}"`);
       if (opts.baseModel !== undefined && !existsSync(join(opts.baseModel, "config.json"))) throw new UserError(`--base-model ${opts.baseModel}: no config.json there (give a Hugging Face model folder)`);
       const baseModel = opts.baseModel === undefined ? undefined : resolve(opts.baseModel);
+      // The legacy default is its tokenizer class's: without a folder there is no class to name.
+      if (opts.template !== undefined && !opts.tokenizer) throw new UserError(`--template ${opts.template}: needs --tokenizer DIR (the legacy default is the tokenizer class's; the bundle carries it for train.py)`);
       const corpus = planCorpus(dataDir, asked, flagsTweakRules(opts), selected);
       if (corpus.note) info(corpus.note);
       const variant = corpus.variant;
@@ -204,9 +208,10 @@ function registerLaunch(train: Command): void {
     )
     .option("--recipe <which>", "N (1–11), a recipe name, a comma-separated list, or all", "all")
     .option("--runs <dir>", "runs folder (default resource/runs)")
-    .option("--python <path>", "Python with the engine's requirements (default: .venv-<engine>/bin/python from `cci env create`, else python3); relative to the current folder")
+    .option("--python <path>", "Python with the engine's requirements (default: the engine's environment from `cci env create`, .venv-modern for modern and fast, else python3); relative to the current folder")
     .option("--gpus <list>", "run one recipe per GPU at a time (CUDA_VISIBLE_DEVICES), e.g. 0,1,2,3; the rest wait in a queue; failures are reported at the end")
     .option("--target <target>", TARGETS.join(", "), "local")
+    .option("--allow-cpu", "train on the CPU when torch sees no GPU (tiny models and rehearsals; the recipes need a GPU)")
     .option("--force", "run again even when done (its outputs are deleted)")
     .option("--keep-going", "after a failure, go on with the next run (always so with --gpus)")
     .option("--partition <name>", "slurm: #SBATCH --partition")
@@ -230,8 +235,12 @@ function registerLaunch(train: Command): void {
       const gpus = gpusOption(opts.gpus);
       // One interpreter for the batch: the engine of the first bundle picks the default venv.
       const engine = readRunJson(dirs[0]).engine;
-      const { python, source } = resolvePython(opts.python, engine, repoRoot());
-      if (source === "env") info(`train: python ${shown(python)} (cci env create --engine ${engine})`);
+      const resolved = resolvePython(opts.python, engine, repoRoot());
+      const { python } = resolved;
+      info(`train: ${pythonLine(resolved, engine)}`);
+      // Up front, one line each: the environment's libraries and GPUs, the bases' weights.
+      const todo = dirs.filter((d) => opts.force || runState(d) !== "done").map(readRunJson);
+      if (todo.length) for (const l of preflight({ python, engine, runs: todo, gpus, allowCpu: opts.allowCpu, root: repoRoot() })) info(l);
       if (gpus && gpus.length > 1) info(`train: ${dirs.length} run(s) on ${gpus.length} GPUs (${gpus.join(", ")}), one run per GPU at a time`);
       const results = await launchQueue(dirs, gpus, { python, force: opts.force, stopOnFailure: !gpus && !opts.keepGoing });
       const failures: string[] = [];

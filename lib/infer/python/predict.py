@@ -306,6 +306,21 @@ def validate(args):
     return run, inputs, base, answer_ids
 
 
+def settle_chat_template(tokenizer, bundle, adapter, inputs):
+    """Rows of messages are rendered by the adapter's tokenizer, under the rule `cci train plan`
+    and train.py follow: its own template (train.py saves the one it trained with); else the
+    bundle's legacy default (planned with --template legacy); else one line, no traceback."""
+    if getattr(tokenizer, "chat_template", None) or not any("messages" in r for r in inputs):
+        return
+    legacy = os.path.join(bundle, "chat_template.legacy.jinja")
+    if os.path.isfile(legacy):
+        with open(legacy, encoding="utf-8") as f:
+            tokenizer.chat_template = f.read()
+        return
+    raise InputError(f"{adapter}: the tokenizer has no chat template to render the messages with; "
+                     "score without --tokenize-in-python (cci renders the ids; --template legacy for transformers 4.41's class default)")
+
+
 def score(args, run, inputs, base, answer_ids):
     # The pinned stack (SPEC §6a), imported only here so --check runs on the standard library.
     try:
@@ -332,6 +347,8 @@ def score(args, run, inputs, base, answer_ids):
     for letter, expected in zip(LETTERS, answer_ids):
         if vocab.get(letter) != expected:
             raise InputError(f"{adapter}: vocab[{letter!r}] is {vocab.get(letter)}, but the prompts were built with {expected}")
+
+    settle_chat_template(tokenizer, args.bundle, adapter, inputs)
 
     def prompt_ids(row):
         if "input_ids" in row:

@@ -31,7 +31,9 @@ only on the training path.
 What the training path does, point for point (SPEC §5, §6a):
   * re-tokenizes the bundled prompt rows with the model's own tokenizer: source =
     apply_chat_template(messages, add_generation_prompt=True), target tokenized with
-    add_special_tokens=False, labels = -100 over the source; in train mode (train and dev) an
+    add_special_tokens=False, labels = -100 over the source (a tokenizer without a chat template
+    gets the bundle's chat_template.legacy.jinja, planned with --template legacy, or is refused
+    in one line); in train mode (train and dev) an
     example is skipped when its source is longer than tokenizer.model_max_length. When the bundle
     holds pre-tokenized rows, training is refused if any id differs, naming the first example;
   * AutoModelForCausalLM in bfloat16, device_map="auto", 4-bit NF4 double-quant with bf16 compute
@@ -64,6 +66,7 @@ STACK = "stack.json"
 ENGINES = ("faithful", "modern", "fast", "trl")
 TRAIN_PY_ENGINES = ("faithful", "modern", "fast")
 STATUS = "status.json"
+LEGACY_TEMPLATE = "chat_template.legacy.jinja"  # lib/tokenize/legacy-templates.ts LEGACY_TEMPLATE_FILE
 
 # run.json keys this entrypoint relies on (notes/CONTRACT-runs.md), with their JSON types.
 RUN_KEYS = {
@@ -453,10 +456,28 @@ def metrics_callback(path: Path):
     return MetricsCallback()
 
 
-def load_tokenizer(args: argparse.Namespace, run: dict):
+def settle_chat_template(tokenizer, bundle: Path, model_id: str) -> None:
+    """One rule with `cci train plan` (lib/tokenize/load.ts): the tokenizer's own chat template;
+    else the legacy class default the plan rendered with (--template legacy), bundled as
+    LEGACY_TEMPLATE because today's transformers has no class defaults (4.41 had, and would have
+    used the same text); else a refusal in one line, before any weights are loaded. Set on the
+    tokenizer, the template is also saved with the adapter, so scoring renders the same ids."""
+    if getattr(tokenizer, "chat_template", None):
+        return
+    legacy = bundle / LEGACY_TEMPLATE
+    if legacy.is_file():
+        tokenizer.chat_template = legacy.read_text(encoding="utf-8")
+        print(f"train: {model_id}'s tokenizer has no chat template: using the plan's legacy default ({LEGACY_TEMPLATE})", flush=True)
+        return
+    raise SystemExit(f"train: {model_id}'s tokenizer has no chat template; plan again with --tokenizer DIR --template legacy "
+                     "(transformers 4.41's class default, as the original rendered it) or give a tokenizer with its own template")
+
+
+def load_tokenizer(args: argparse.Namespace, run: dict, bundle: Path):
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(args.model_id)
+    settle_chat_template(tokenizer, bundle, args.model_id)
     tokenizer.pad_token = tokenizer.eos_token
     if tokenizer.eos_token != run["eos"]:
         raise SystemExit(f"train: {args.model_id}'s eos is {tokenizer.eos_token!r} but the bundled targets end in {run['eos']!r}; plan again with this model's tokenizer (cci train plan --tokenizer DIR)")
@@ -491,7 +512,7 @@ def train(args: argparse.Namespace, bundle: Path, run: dict) -> None:
     if getattr(trl, "__version__", None) is not None and version_tuple(trl.__version__)[:2] != (0, 9):
         raise SystemExit(f"train: the faithful engine runs the pinned stack (requirements.txt: TRL 0.9.4), found TRL {trl.__version__}; "
                          "plan with --engine modern (or fast) for the current stack (requirements-modern.txt)")
-    tokenizer = load_tokenizer(args, run)
+    tokenizer = load_tokenizer(args, run, bundle)
     splits = tokenized_splits(args, bundle, tokenizer)
     datasets = {split: Dataset.from_dict({"input_ids": [r["input_ids"] for r in kept], "labels": [r["labels"] for r in kept]}) for split, kept in splits.items()}
 
@@ -674,7 +695,7 @@ def train_modern(args: argparse.Namespace, bundle: Path, run: dict) -> None:
     tv = transformers.__version__
     use_cuda = torch.cuda.is_available()
     transformers.set_seed(42)
-    tokenizer = load_tokenizer(args, run)
+    tokenizer = load_tokenizer(args, run, bundle)
     splits = tokenized_splits(args, bundle, tokenizer)
     train_rows, dev_rows = ([{"input_ids": r["input_ids"], "labels": r["labels"]} for r in splits[s]] for s in SPLITS)
 
