@@ -5,9 +5,9 @@
  * the base's weights are on this machine (a --base-model folder, or the Hub cache). Without it a
  * GPU-less machine spent a minute retrying the Hub and ended in a traceback.
  */
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { Engine, RunJson } from "../train/bundle";
+import { ChildStartError, describeExit, runChild } from "../util/child";
 import { UserError } from "../util/errors";
 import type { Probe } from "./create";
 import { envOf } from "./engines";
@@ -26,21 +26,23 @@ export interface PreflightOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Probe an environment: the JSON line of probe.py, or a one-line UserError. */
-export function probeEnv(python: string, root: string, env: NodeJS.ProcessEnv = process.env): Probe {
-  const r = spawnSync(python, [join(root, "lib", "env", "python", "probe.py")], { encoding: "utf8", env, timeout: 300_000, stdio: ["ignore", "pipe", "pipe"] });
-  if (r.error) {
-    const code = (r.error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? (python.includes("/") ? "no such file" : "not found on PATH") : code === "EACCES" ? "not an executable file" : `cannot start it (${code ?? r.error.message})`;
+/** Probe an environment: the JSON line of probe.py, or a one-line UserError (bounded: 300 s; through the one spawn helper). */
+export async function probeEnv(python: string, root: string, env: NodeJS.ProcessEnv = process.env): Promise<Probe> {
+  let r;
+  try {
+    r = await runChild(python, [join(root, "lib", "env", "python", "probe.py")], "train launch: the environment probe", { env, timeoutMs: 300_000, stdout: "pipe", stderr: "pipe" });
+  } catch (err) {
+    if (!(err instanceof ChildStartError)) throw err;
+    const why = err.code === "ENOENT" ? (python.includes("/") ? "no such file" : "not found on PATH") : err.code === "EACCES" ? "not an executable file" : `cannot start it (${err.code})`;
     throw new UserError(`${python}: ${why}; nothing of the runs was changed (give --python, or make the engine's environment with \`cci env create\`)`);
   }
   const last = (r.stdout || "").trim().split("\n").pop() ?? "";
   try {
-    if (r.status === 0) return JSON.parse(last) as Probe;
+    if (r.code === 0) return JSON.parse(last) as Probe;
   } catch {
     // not the probe's JSON: said below
   }
-  throw new UserError(`${python}: the environment probe (lib/env/python/probe.py) failed: ${(r.stderr || last || `exit code ${r.status}`).trim().split("\n").pop()}`);
+  throw new UserError(`${python}: the environment probe (lib/env/python/probe.py) failed: ${(r.stderr || last || describeExit(r)).trim().split("\n").pop()}`);
 }
 
 function gpuWhy(p: Probe, env: NodeJS.ProcessEnv): string {
@@ -50,10 +52,10 @@ function gpuWhy(p: Probe, env: NodeJS.ProcessEnv): string {
 }
 
 /** The checks; returns the lines to print when all pass, throws the first failure as one line. */
-export function preflight(opts: PreflightOptions): string[] {
+export async function preflight(opts: PreflightOptions): Promise<string[]> {
   const env = opts.env ?? process.env;
   const probeEnvVars = opts.gpus ? { ...env, CUDA_VISIBLE_DEVICES: opts.gpus.join(",") } : env;
-  const p = probeEnv(opts.python, opts.root, probeEnvVars);
+  const p = await probeEnv(opts.python, opts.root, probeEnvVars);
   const fix = `make the ${opts.engine} engine's environment with \`cci env create --engine ${opts.engine}\` (${venvDir(opts.engine)}) or give --python`;
   const missing = envOf(opts.engine).needs.filter((l) => !p.libs[l]);
   if (p.torch_error) throw new UserError(`train launch: ${opts.python}: torch fails to import (${p.torch_error.split("\n")[0]}); ${fix}`);

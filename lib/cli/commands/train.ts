@@ -240,7 +240,7 @@ function registerLaunch(train: Command): void {
       info(`train: ${pythonLine(resolved, engine)}`);
       // Up front, one line each: the environment's libraries and GPUs, the bases' weights.
       const todo = dirs.filter((d) => opts.force || runState(d) !== "done").map(readRunJson);
-      if (todo.length) for (const l of preflight({ python, engine, runs: todo, gpus, allowCpu: opts.allowCpu, root: repoRoot() })) info(l);
+      if (todo.length) for (const l of await preflight({ python, engine, runs: todo, gpus, allowCpu: opts.allowCpu, root: repoRoot() })) info(l);
       if (gpus && gpus.length > 1) info(`train: ${dirs.length} run(s) on ${gpus.length} GPUs (${gpus.join(", ")}), one run per GPU at a time`);
       const results = await launchQueue(dirs, gpus, { python, force: opts.force, stopOnFailure: !gpus && !opts.keepGoing });
       const failures: string[] = [];
