@@ -11,6 +11,7 @@ import { progress } from "../util/progress";
 import { checkReplaceable, commitBundles, discardBundles, lockRunsDir, stageBundle, tokenizerInfo, type Engine, type RunJson, type Selected, type StagedBundle, type TokenizerInfo } from "./bundle";
 import { checkOutputFolder, makeDirs } from "../util/output-rule";
 import { assumptions, computePlan, explainSchedule, type ComputePlan } from "./compute";
+import type { AdapterDtype } from "./adapter-dtype";
 import type { Calibration } from "./steptime";
 import { corpusFor, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
 import { modelShape } from "./models";
@@ -39,6 +40,8 @@ export interface PlanOptions {
   baseModel?: string;
   /** `--lr`: the recipe's learning rate replaced (experiments, the real-library test). */
   lr?: number;
+  /** `--adapter-dtype`: the LoRA weights' dtype (default the original's, lib/train/adapter-dtype.ts). */
+  adapterDtype?: AdapterDtype;
 }
 
 /**
@@ -96,7 +99,7 @@ export interface RecipeData {
 }
 
 /** One recipe's rows, tokens and compute plan, without writing anything. */
-export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration">, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
+export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration"> & Partial<Pick<PlanOptions, "engine" | "adapterDtype">>, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
   const r = sel.recipe;
   const corpus = corpusFor(raw, r.data, refinedCache);
   const loaded = opts.tokenizerFor ? await opts.tokenizerFor(r.model_id) : null;
@@ -105,11 +108,11 @@ export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanO
     loaded ? tokenizedSplit(loaded.tok, examples, r.dataset, opts.mode, () => bar?.tick()) : estimatedSplit(examples, r.dataset, opts.mode, modelShape(r.model_id).chars_per_token);
   const splits = { train: split(corpus.train), dev: split(corpus.dev) };
   bar?.done();
-  return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev, opts.calibration) };
+  return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev, opts.calibration, { engine: opts.engine, adapterDtype: opts.adapterDtype }) };
 }
 
 /** Compute plans of several recipes (the notebook's table), nothing written. */
-export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration">): Promise<{ index: number; plan: ComputePlan }[]> {
+export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration"> & Partial<Pick<PlanOptions, "engine" | "adapterDtype">>): Promise<{ index: number; plan: ComputePlan }[]> {
   const cache = new Map<string, Corpus>();
   const out: { index: number; plan: ComputePlan }[] = [];
   for (const sel of selected) out.push({ index: sel.index, plan: (await prepareRecipe(sel, raw, opts, cache)).plan });
@@ -152,7 +155,7 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
         extra[`${TRL_DATA_DIR}/train.jsonl`] = trlRows(splits.train, eos);
         extra[`${TRL_DATA_DIR}/dev.jsonl`] = trlRows(splits.dev, eos);
       }
-      const s = stageBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, eos, splits, tokenizer, entrypoints: opts.entrypoints, extra }, opts.force);
+      const s = stageBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, adapterDtype: opts.adapterDtype, eos, splits, tokenizer, entrypoints: opts.entrypoints, extra }, opts.force);
       staged.push(s);
       out.push({ dir: s.dir, run: s.run, plan });
     }

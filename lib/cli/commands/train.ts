@@ -17,6 +17,7 @@ import { gpusOption, launchQueue } from "../../train/queue";
 import { resolvePython } from "../../env/python";
 import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
 import { RECIPES } from "../../train/recipes";
+import { ADAPTER_DTYPES, DEFAULT_ADAPTER_DTYPE, type AdapterDtype } from "../../train/adapter-dtype";
 import { runFolders, runState, summarizeRun } from "../../train/status";
 import { TARGETS, skypilotTask, slurmJob, type ClusterOptions, type Target } from "../../train/targets";
 import { shellQuote } from "../../util/shell";
@@ -58,6 +59,7 @@ interface PlanOpts {
   lr?: string;
   calibration?: string;
   template?: string;
+  adapterDtype: string;
 }
 
 interface LaunchOpts {
@@ -104,6 +106,9 @@ function registerPlan(train: Command): void {
         "transformers/PEFT without TRL, 4.41's update schedule replayed), fast",
         "(modern, length-batched: same optimizer steps, an approximation), trl",
         "(trl-sft.yaml and data/trl/ for `trl sft`, an approximation).",
+        "--adapter-dtype: original (default: PEFT 0.11.1's rule, bf16 LoRA on bf16",
+        "layers and every lm_head, fp32 on 4-bit layers) or fp32 (every adapter fp32,",
+        "PEFT ≥ 0.12's default; a deviation). See lib/train/ENGINES.md.",
         "--base-model DIR loads the base from a local folder (run.json's model_id);",
         "--lr replaces the recipe's learning rate (both for experiments and tests).",
         "--target slurm|skypilot also writes the cluster job over the planned",
@@ -116,6 +121,7 @@ function registerPlan(train: Command): void {
     .option("--tokenizer <dir>", "tokenizer folder (or a folder of them by model id)")
     .option("--template <which>", "legacy: a tokenizer folder without a chat template renders with transformers 4.41's class default (as the original) without the warning")
     .option("--engine <engine>", ENGINES.join(", "), "faithful")
+    .option("--adapter-dtype <dtype>", `LoRA weights' dtype: ${ADAPTER_DTYPES.join(" or ")}`, DEFAULT_ADAPTER_DTYPE)
     .option("--base-model <dir>", "load the base model from this folder instead of the recipe's Hub id")
     .option("--lr <lr>", "learning rate instead of the recipe's")
     .option("--mode <mode>", `prompt mode: ${MODES.join(" or ")}`, "faithful")
@@ -127,6 +133,7 @@ function registerPlan(train: Command): void {
       const selected = selectRecipes(opts.recipe ?? "");
       const engine = oneOf<Engine>("--engine", opts.engine, ENGINES);
       const target = oneOf<Target>("--target", opts.target, TARGETS);
+      const adapterDtype = oneOf<AdapterDtype>("--adapter-dtype", opts.adapterDtype, ADAPTER_DTYPES);
       if (!isMode(opts.mode)) throw new UserError(`--mode: expected ${MODES.join(" or ")}, got "${opts.mode}"`);
       const mode: Mode = opts.mode;
       const runsDir = resolve(opts.out ?? defaultRunsDir());
@@ -141,8 +148,8 @@ function registerPlan(train: Command): void {
       if (opts.baseModel !== undefined && !existsSync(join(opts.baseModel, "config.json"))) throw new UserError(`--base-model ${opts.baseModel}: no config.json there (give a Hugging Face model folder)`);
       const baseModel = opts.baseModel === undefined ? undefined : resolve(opts.baseModel);
       const raw = loadRunCorpus(dataDir);
-      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer, { template: templateOpt(opts.template) }) : undefined, baseModel, lr }, (p) =>
-        info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps`),
+      const planned = await planRecipes(selected, raw, { runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer, { template: templateOpt(opts.template) }) : undefined, baseModel, lr, adapterDtype }, (p) =>
+        info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps (${p.run.engine}: ${p.plan.schedule.loop} loop, ${p.plan.schedule.realSteps} updates), adapter ${p.run.adapter_dtype}`),
       );
       printTable(planned.map((p) => planRow(p.plan)));
       if (!opts.tokenizer) info("train plan: no --tokenizer: token counts are estimates from characters (see the assumptions); the length rule was not applied");
