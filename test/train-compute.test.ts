@@ -147,3 +147,12 @@ describe("the engine's own schedule and the adapter's dtype (issue 28)", () => {
     expect(() => resolvedRecipe(sel, "faithful", "trl", "fp32")).toThrow(/the trl engine's adapter dtype is TRL's own/);
   });
 });
+
+describe("lib/train/ENGINES.md", () => {
+  it("shows the adapter-dtype table the code applies", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { adapterDtypeMarkdown } = await import("../lib/train/adapter-dtype");
+    expect(readFileSync(join(__dirname, "..", "lib", "train", "ENGINES.md"), "utf8")).toContain(adapterDtypeMarkdown(RECIPES));
+  });
+});

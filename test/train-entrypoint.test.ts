@@ -79,6 +79,7 @@ describe("train.py's training path (stand-in libraries)", () => {
       "AutoModelForCausalLM.from_pretrained",
       "LoraConfig",
       "get_peft_model",
+      "model.named_modules", // the adapter's dtypes set by PEFT 0.11.1's rule (train.py adapter_dtypes), before the trainer
       "SFTConfig",
       "SFTTrainer",
       "train",

@@ -42,3 +42,13 @@ export function parseAdapterDtype(v: string | undefined, fail: (msg: string) => 
 export function adapterDtypeTable(recipe: Pick<Recipe, "load_in_4bit">, choice: AdapterDtypeRule): { lm_head: WeightDtype; others: WeightDtype } {
   return { lm_head: adapterDtypeOf(choice, recipe.load_in_4bit, "lm_head"), others: adapterDtypeOf(choice, recipe.load_in_4bit, "q_proj") };
 }
+
+/** ENGINES.md's table (a test keeps the page equal to it): per recipe, lm_head / other LoRA weights under each rule. */
+export function adapterDtypeMarkdown(recipes: readonly Pick<Recipe, "name" | "load_in_4bit">[]): string {
+  const cell = (r: Pick<Recipe, "load_in_4bit">, rule: AdapterDtypeRule) => {
+    const t = adapterDtypeTable(r, rule);
+    return `${t.lm_head} / ${t.others}`;
+  };
+  const rows = recipes.map((r, i) => `| ${i + 1} | ${r.name} | ${r.load_in_4bit ? "4-bit" : "bf16"} | ${cell(r, "original")} | ${cell(r, "fp32")} | ${cell(r, "trl")} |`);
+  return ["| # | recipe | base | original (default) | `--adapter-dtype fp32` | trl engine |", "|---|---|---|---|---|---|", ...rows].join("\n");
+}
