@@ -56,6 +56,10 @@ describe.skipIf(!PY)("real libraries: adapter dtype and the original's bf16 soft
     expect(out.decide.map((d: any) => d.float64)).toEqual([1, 2, 0, 0, 1]);
   });
 
+  it("predict.py's standard-library bf16 softmax (no torch) equals torch's on 20,000 random triples, half near-ties", () => {
+    expect(out.stdlib_vs_torch).toEqual({ rows: 20000, rows_differ: 0, decisions_differ: 0 });
+  });
+
   it("score_rows: answers by the chosen softmax, float64 probabilities in the sidecar, disagreements recorded", () => {
     const bf16 = out.score_rows.bf16;
     expect(bf16.answers).toEqual(["inference_1", "inference_2", "inference_1", "inference_1", "inference_2"]);

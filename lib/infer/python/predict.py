@@ -32,6 +32,7 @@ import argparse
 import json
 import math
 import os
+import struct
 import sys
 import tempfile
 
@@ -145,10 +146,35 @@ SOFTMAXES = ("bf16", "float64")
 
 def softmax3_bf16(scores):
     """The original's softmax (SPEC §7): torch.softmax over a bf16 tensor of the three logits (on
-    the CPU, where torch.tensor puts it), then cast to float32 — torch itself, not a restatement."""
-    import torch
-
+    the CPU, where torch.tensor puts it), then cast to float32 — torch itself where it is installed
+    (scoring always has it), else softmax3_bf16_stdlib (the standard-library checks and tests)."""
+    try:
+        import torch
+    except ImportError:
+        return softmax3_bf16_stdlib(scores)
     return [float(x) for x in torch.softmax(torch.tensor(scores, dtype=torch.bfloat16), dim=0).to(torch.float32)]
+
+
+def _f32(x):
+    """x rounded to float32 (round to nearest even)."""
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def _bf16(x):
+    """A float32 value rounded to bfloat16 (round to nearest even), as torch's .to(torch.bfloat16)."""
+    bits = struct.unpack("<I", struct.pack("<f", x))[0]
+    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+    return struct.unpack("<f", struct.pack("<I", bits))[0]
+
+
+def softmax3_bf16_stdlib(scores):
+    """torch's CPU softmax of a bf16 tensor, restated: float32 max, exp(x - max) and sum, times
+    1/sum, each result rounded to bf16. test/real-engines.test.ts checks it equals torch's."""
+    xs = [_f32(s) for s in scores]
+    m = max(xs)
+    e = [_f32(math.exp(_f32(x - m))) for x in xs]
+    inv = _f32(1.0 / _f32(_f32(e[0] + e[1]) + e[2]))
+    return [_bf16(_f32(v * inv)) for v in e]
 
 
 def decide(scores, softmax="bf16"):
