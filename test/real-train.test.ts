@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECIPES } from "../lib/train/recipes";
+import { scoringRecordPath } from "../lib/infer/faithful";
 import { engineSchedule, modernTrainerSchedule, trainerSchedule } from "../lib/train/schedule";
 import { CCI, cleanTemp, LLAMA3, readJson, ROOT, SAMPLE, tempDir } from "./helpers/train";
 
@@ -103,7 +104,7 @@ describe.skipIf(!PY)("real libraries: plan → launch → status → predict →
       expect(c.max_abs_diff).toBeLessThan(1e-6);
       expect(c.argmax_agree).toBe(4);
       // issue 28: the answers were decided by the original's bf16 softmax, and the record says so
-      const record = readJson(join(runs("modern"), name(i), "predict", `${name(i)}.scoring.json`));
+      const record = readJson(scoringRecordPath(join(runs("modern"), name(i)), out));
       expect(record).toMatchObject({ decided_by: "bf16", original: true, examples: 4, sidecar: "float64 probabilities" });
       const probs = probsOf(out);
       const answers = readJson<{ id: string; output: string }[]>(out);

@@ -76,8 +76,8 @@ export function softmaxOpt(v: string | undefined): Softmax {
 }
 
 /** Where predict.py records which softmax decided: beside the bundle's inputs, not among the predictions. */
-export function scoringRecordPath(bundle: RunBundle, out: string): string {
-  return join(bundle.dir, "predict", `${basename(out).replace(/\.json$/i, "")}.scoring.json`);
+export function scoringRecordPath(bundleDir: string, out: string): string {
+  return join(bundleDir, "predict", `${basename(out).replace(/\.json$/i, "")}.scoring.json`);
 }
 
 export function faithfulArgv(a: FaithfulArgs): string[] {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defaultWorkspace, describeWorkspace, repoRoot } from "../../corpus/locate";
 import { MODES, isMode, type Mode } from "../../prompts";
-import { defaultRunsDir, ENGINES, readRunJson, selectRecipes, shown, type Engine, type RunJson } from "../../train/bundle";
+import { adapterDtypeRule, defaultRunsDir, ENGINES, readRunJson, selectRecipes, shown, type Engine, type RunJson } from "../../train/bundle";
 import { assumptions, planRow } from "../../train/compute";
 import { readCalibration, timeSummary } from "../../train/calibrate";
 import { registerCalibrate } from "./train-calibrate";
@@ -134,6 +134,7 @@ function registerPlan(train: Command): void {
       const engine = oneOf<Engine>("--engine", opts.engine, ENGINES);
       const target = oneOf<Target>("--target", opts.target, TARGETS);
       const adapterDtype = oneOf<AdapterDtype>("--adapter-dtype", opts.adapterDtype, ADAPTER_DTYPES);
+      adapterDtypeRule(engine, adapterDtype); // refused before any work: trl has TRL's own rule
       if (!isMode(opts.mode)) throw new UserError(`--mode: expected ${MODES.join(" or ")}, got "${opts.mode}"`);
       const mode: Mode = opts.mode;
       const runsDir = resolve(opts.out ?? defaultRunsDir());
