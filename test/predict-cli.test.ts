@@ -256,6 +256,15 @@ describe("cci predict", () => {
     expect(spawnSync("sh", ["-c", `${m.stdout.trim()} --check`], { encoding: "utf8", cwd: ROOT }).status).toBe(0);
   }, 60_000);
 
+  it("faithful --softmax float64 is passed to predict.py (bf16, the original's, is its default); a typo is one line", () => {
+    const f = cci("predict", "--recipe", RECIPE.name, "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run", "--softmax", "float64");
+    expect(f.stdout.trim()).toMatch(/ --softmax float64$/);
+    if (hasPython) expect(spawnSync("sh", ["-c", `${f.stdout.trim()} --check`], { encoding: "utf8", cwd: ROOT }).status).toBe(0);
+    const bad = cci("predict", "--recipe", RECIPE.name, "--runs", runs, "--split", "dev", "--data", SAMPLE, "--results", results, "--dry-run", "--softmax", "fp16");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split("\n").at(-1)).toBe('cci: --softmax: expected bf16 or float64, got "fp16"');
+  }, 60_000);
+
   it.runIf(hasPython && spawnSync("python3", ["-c", "import torch"]).status !== 0)("faithful without the pinned stack: says what to install, writes nothing", () => {
     const out = join(lm.root, "faithful.json");
     const r = cci("predict", "--recipe", RECIPE.name, "--runs", runs, "--split", "dev", "--data", SAMPLE, "--out", out);
@@ -346,7 +355,8 @@ describe("cci predict", () => {
       "logits = json.load(open(d + '/logits.json'))",
       "inputs = predict.read_inputs(d + '/inputs.jsonl')",
       `base = json.load(open(${JSON.stringify(join(SAMPLE, "dev.json"))}, encoding='utf-8'))`,
-      "probs, answers = predict.score_rows(lambda row: logits[row['id']], inputs)",
+      "# cci's own rule (lib/infer/rule.ts) decides in float64; predict.py's default is the original's bf16 (test/real-engines.test.ts)",
+      "probs, answers = predict.score_rows(lambda row: logits[row['id']], inputs, softmax='float64')",
       "predict.write_outputs(d + '/py.json', base, answers, probs)",
     ].join("\n");
     const r = spawnSync("python3", ["-c", script], { encoding: "utf8" });

@@ -3,7 +3,8 @@
  * Llama-3 tokenizer → `cci train plan --engine modern` → `cci train launch` (real optimizer
  * steps) → `cci train status` → `cci predict --backend faithful` → the probabilities against an
  * independent PEFT computation → `cci vote` over three members; the fast engine against modern
- * on the same recipe; `trl sft` on a trl bundle for 2 steps.
+ * on the same recipe; `trl sft` on a trl bundle, its optimizer steps against the plan's loop.
+ * Issue 28: the saved adapters' dtype (bf16 for a bf16 recipe) and the bf16 softmax's record.
  * Needs CCI_REAL_PYTHON (a Python with CPU torch, transformers, peft, trl, datasets; .ci/run
  * makes .venv-ci). Small on purpose: 8 train and 4 dev examples, 4 optimizer steps per run.
  */
@@ -12,6 +13,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECIPES } from "../lib/train/recipes";
+import { scoringRecordPath } from "../lib/infer/faithful";
+import { engineSchedule, modernTrainerSchedule, trainerSchedule } from "../lib/train/schedule";
 import { CCI, cleanTemp, LLAMA3, readJson, ROOT, SAMPLE, tempDir } from "./helpers/train";
 
 const PY = process.env.CCI_REAL_PYTHON;
@@ -33,6 +36,12 @@ const cci = (args: string[]) => run(process.execPath, [CCI, ...args]);
 const name = (i: number) => RECIPES[i - 1].name;
 const metrics = (bundle: string) => readFileSync(join(bundle, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
 const probsOf = (out: string): Record<string, number[]> => readJson(out.replace(/\.json$/, ".probs.json"));
+/** Tensor name → dtype from a safetensors file's header (8-byte little-endian length, then JSON). */
+function safetensorsDtypes(file: string): Map<string, string> {
+  const buf = readFileSync(file);
+  const header = JSON.parse(buf.subarray(8, 8 + Number(buf.readBigUInt64LE(0))).toString("utf8"));
+  return new Map(Object.entries(header).filter(([k]) => k !== "__metadata__").map(([k, v]) => [k, (v as { dtype: string }).dtype]));
+}
 
 describe.skipIf(!PY)("real libraries: plan → launch → status → predict → vote (tiny Llama, CPU)", () => {
   let work: string, base: string, data: string;
@@ -75,6 +84,13 @@ describe.skipIf(!PY)("real libraries: plan → launch → status → predict →
       expect(stack).toMatchObject({ engine: "modern", schedule: { realSteps: schedule.realSteps, stepsPerEpoch: schedule.stepsPerEpoch } });
       expect(stack.libraries.transformers).toMatch(/^\d/);
       expect(existsSync(join(dir, "adapter", "adapter_config.json"))).toBe(true);
+      // issue 28: a bf16 recipe trains bf16 adapters, as PEFT 0.11.1 made them (lm_head's too)
+      expect(stack.adapter_dtype).toBe("original");
+      expect(new Set(Object.values(stack.adapter_dtypes))).toEqual(new Set(["bfloat16"]));
+      const saved = safetensorsDtypes(join(dir, "adapter", "adapter_model.safetensors"));
+      expect(saved.size).toBeGreaterThan(0);
+      expect(new Set(saved.values())).toEqual(new Set(["BF16"]));
+      expect([...saved.keys()].some((k) => k.includes("lm_head.lora_A"))).toBe(true);
     }
     const status = cci(["train", "status", "--runs", runs("modern")]).stdout;
     for (const i of MEMBERS) expect(status).toMatch(new RegExp(`${name(i).slice(0, 30).replace(/[.]/g, "\\.")}.*done.*4/4`));
@@ -87,6 +103,16 @@ describe.skipIf(!PY)("real libraries: plan → launch → status → predict →
       expect(c.n).toBe(4);
       expect(c.max_abs_diff).toBeLessThan(1e-6);
       expect(c.argmax_agree).toBe(4);
+      // issue 28: the answers were decided by the original's bf16 softmax, and the record says so
+      const record = readJson(scoringRecordPath(join(runs("modern"), name(i)), out));
+      expect(record).toMatchObject({ decided_by: "bf16", original: true, examples: 4, sidecar: "float64 probabilities" });
+      const probs = probsOf(out);
+      const answers = readJson<{ id: string; output: string }[]>(out);
+      for (const d of record.disagreements) expect(answers.find((a) => a.id === d.id)!.output).toBe(d.bf16);
+      // elsewhere the float64 argmax (ties → A) is the answer
+      const argmax = (p: number[]) => p.indexOf(Math.max(...p));
+      const differ = new Set(record.disagreements.map((d: { id: string }) => d.id));
+      for (const a of answers) if (!differ.has(a.id)) expect(a.output).toBe(`inference_${argmax(probs[a.id]) + 1}`);
       return out;
     });
     const voted = join(work, "pred", "vote.json");
@@ -126,13 +152,25 @@ describe.skipIf(!PY)("real libraries: plan → launch → status → predict →
     expect(evals(mf)[3]).toBeLessThan(evals(mf)[0] - 0.1);
   }, LONG);
 
-  it("trl: `trl sft --config trl-sft.yaml` runs 2 steps and saves the adapter where run.json says", () => {
+  it("trl: `trl sft --config trl-sft.yaml` steps as the plan's transformers ≥ 4.46 loop says, and saves the adapter where run.json says", () => {
     plan("trl", [3]);
     const dir = join(runs("trl"), name(3));
+    const planned = readJson(join(dir, "compute.json")).schedule;
+    expect(planned).toEqual(engineSchedule("trl", 8, { epochs: 4, gradientAccumulationSteps: 64 }));
+    expect(planned.loop).toBe("transformers-4.46+");
     const trl = join(dirname(PY!), "trl");
-    const args = ["sft", "--config", "trl-sft.yaml", "--max_steps", "2", "--use_cpu", "true"];
-    if (existsSync(trl)) run(trl, args, dir);
-    else run(PY!, ["-m", "trl.cli", ...args], dir);
+    // Windows of 3 and 2 epochs (16 micro-steps, CI time): 8 examples make windows 3, 3, 2 per epoch
+    // in the ≥ 4.46 loop (6 updates), where transformers 4.41 would stop at max(8 // 3, 1) · 2 = 4.
+    const opts = { epochs: 2, gradientAccumulationSteps: 3 };
+    const args = ["sft", "--config", "trl-sft.yaml", "--gradient_accumulation_steps", "3", "--num_train_epochs", "2", "--use_cpu", "true"];
+    const r = existsSync(trl) ? run(trl, args, dir) : run(PY!, ["-m", "trl.cli", ...args], dir);
+    // transformers prints each log as a Python dict: one with 'loss' per optimizer step (logging_steps 1)
+    const epochs = `${r.stdout}\n${r.stderr}`.split("\n").filter((l) => /^\{'loss': /.test(l)).map((l) => Number(/'epoch': '([\d.]+)'/.exec(l)![1]));
+    const perEpoch = Array.from({ length: opts.epochs }, (_, e) => epochs.filter((x) => Math.ceil(x - 1e-9) - 1 === e).length);
+    const want = modernTrainerSchedule(8, opts);
+    expect(perEpoch).toEqual(want.stepsPerEpoch);
+    expect(epochs.length).toBe(want.realSteps);
+    expect(trainerSchedule(8, opts).realSteps).not.toBe(want.realSteps); // the two loops really differ here
     const saveDir = readJson(join(dir, "run.json")).save_dir;
     expect(existsSync(join(dir, saveDir, "adapter_config.json"))).toBe(true);
     expect(cci(["train", "status", "--runs", runs("trl")]).stdout).toMatch(/done/);

@@ -123,7 +123,8 @@ describe("cci train plan (sample corpus, no tokenizer)", () => {
     expect(readme).not.toMatch(/cci train launch --recipe|requirements\.txt --extra-index-url|train\.py --check/);
     expect(readme).toMatch(/Differences from the original/);
     expect(readme).toMatch(/eos token/);
-    expect(readme).toMatch(/casts the adapter weights to bf16/);
+    expect(readme).toMatch(/casts every adapter to bf16 on a 4-bit base/);
+    expect(readme).toMatch(/Adapter dtype \(run.json adapter_dtype "trl"\): lm_head LoRA bf16, the other LoRA weights bf16/);
     const row = JSON.parse(readFileSync(join(bundle(9), "data", "trl", "train.jsonl"), "utf8").split("\n")[0]);
     expect(row.prompt.map((m: { role: string }) => m.role)).toEqual(["system", "user"]);
     expect(row.completion[0].content.endsWith("</s>")).toBe(false);
@@ -131,7 +132,7 @@ describe("cci train plan (sample corpus, no tokenizer)", () => {
 
   it("prints the compute plan, says counts are estimates, and the SLURM submit command", () => {
     expect(r.stderr).toMatch(/no --tokenizer: token counts are estimates from characters/);
-    expect(r.stderr).toMatch(/assumptions:\n  - times measured on NVIDIA H200 .*lib\/train\/steptime-h200\.ts\n  - steps: transformers 4\.41/);
+    expect(r.stderr).toMatch(/assumptions:\n  - times measured on NVIDIA H200 .*lib\/train\/steptime-h200\.ts\n  - steps: the engine's Trainer loop replayed .*transformers 4\.41's for faithful, modern and fast/);
     expect(r.stdout).toMatch(/max_steps \(scheduler\)/);
     expect(r.stdout.trim().split("\n").pop()).toBe(`sbatch --export=ALL ${join(runs, "slurm", "train.sbatch")}`);
     const sbatch = readFileSync(join(runs, "slurm", "train.sbatch"), "utf8");

@@ -1,9 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { computePlan, explainSchedule, memoryEstimate } from "../lib/train/compute";
 import type { SplitData } from "../lib/train/data";
-import { MODEL_SHAPES, loraParameterCount, parameterCounts } from "../lib/train/models";
+import { MODEL_SHAPES, loraParameterCount, modelShape, parameterCounts } from "../lib/train/models";
 import { RECIPES } from "../lib/train/recipes";
-import { trainerSchedule } from "../lib/train/schedule";
+import { engineSchedule, modernTrainerSchedule, trainerSchedule } from "../lib/train/schedule";
+import { adapterDtypeTable } from "../lib/train/adapter-dtype";
+import { resolvedRecipe, selectRecipes } from "../lib/train/bundle";
+
+const TARGETS8 = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "lm_head"];
 
 const opts = { epochs: 4, gradientAccumulationSteps: 64 };
 
@@ -89,5 +93,66 @@ describe("report section", () => {
     expect(md.split("\n").filter((l) => l.startsWith("| ")).length).toBe(1 + 1 + 11);
     expect(md).toMatch(/Token counts here are estimates/);
     expect(md).toMatch(/training stops at update 4 in epoch 3 of 4; epoch 4 never runs/);
+  });
+});
+
+describe("the engine's own schedule and the adapter's dtype (issue 28)", () => {
+  const lengths = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `e${i}`, prompt: 495, total: 500, target: 5 }));
+  const split = (n: number): SplitData => ({ rows: Array(n), tokens: null, lengths: lengths(n), counted: "tokenizer", dropped: [], limit: 4096 });
+  const opts = { epochs: 4, gradientAccumulationSteps: 64 };
+
+  it("trl: transformers ≥ 4.46's loop — every epoch's last partial window updates (48 on the real split, not 44)", () => {
+    expect(modernTrainerSchedule(758, opts)).toMatchObject({ loop: "transformers-4.46+", maxSteps: 48, realSteps: 48, stepsPerEpoch: [12, 12, 12, 12], examplesPerEpoch: [758, 758, 758, 758], unseenInLastEpoch: 0 });
+    expect(trainerSchedule(758, opts)).toMatchObject({ loop: "transformers-4.41", maxSteps: 44, realSteps: 44, stepsPerEpoch: [11, 12, 12, 9] });
+    // the issue's bundle: 70 examples, trl makes 8 updates where modern makes 4
+    expect([engineSchedule("trl", 70, opts).realSteps, engineSchedule("modern", 70, opts).realSteps]).toEqual([8, 4]);
+    expect(modernTrainerSchedule(8, { epochs: 2, gradientAccumulationSteps: 3 }).stepsPerEpoch).toEqual([3, 3]);
+    expect(modernTrainerSchedule(128, opts).realSteps).toBe(8);
+    for (const e of ["faithful", "modern", "fast"] as const) expect(engineSchedule(e, 758, opts)).toEqual(trainerSchedule(758, opts));
+  });
+
+  it("computePlan counts the engine's steps; compute.json's explanation names the loop", () => {
+    const trl = computePlan(RECIPES[2], split(70), split(10), undefined, { engine: "trl" });
+    const modern = computePlan(RECIPES[2], split(70), split(10), undefined, { engine: "modern" });
+    expect([trl.schedule.realSteps, modern.schedule.realSteps]).toEqual([8, 4]);
+    expect(trl.engine).toBe("trl");
+    expect(trl.time.trainFixedS).toBeGreaterThan(modern.time.trainFixedS); // 280 micro-steps, not 4 · 64 = 256
+    expect(explainSchedule(trl.schedule)).toMatch(/transformers ≥ 4\.46 \(what trl sft runs.*ceil\(4 × ceil\(70 \/ 64\)\) = 8.*2, 2, 2, 2/);
+  });
+
+  it("memory follows the adapter's dtype: bf16 LoRA on a bf16 base, fp32 on 4-bit layers with a bf16 lm_head LoRA, fp32 when chosen", () => {
+    const m = modelShape(RECIPES[2].model_id);
+    const all = loraParameterCount(m, 16, TARGETS8);
+    const head = 16 * (m.hidden_size + m.vocab_size);
+    const gib = (bytes: number) => (bytes * 2) / 1024 ** 3; // weights + gradients
+    expect(memoryEstimate(RECIPES[2], 1000, "original").loraGiB).toBeCloseTo(gib(all * 2), 9);
+    expect(memoryEstimate(RECIPES[2], 1000, "fp32").loraGiB).toBeCloseTo(gib(all * 4), 9);
+    expect(memoryEstimate(RECIPES[8], 1000, "original").loraGiB).toBeCloseTo(gib((all - head) * 4 + head * 2), 9);
+    expect(memoryEstimate(RECIPES[8], 1000, "trl").loraGiB).toBeCloseTo(gib(all * 2), 9);
+    expect(memoryEstimate(RECIPES[2], 1000, "trl").optimizerGiB).toBeCloseTo(gib(all * 4), 9);
+    const p = computePlan(RECIPES[2], split(70), split(10), undefined, { adapterDtype: "fp32" });
+    expect(p.memory.totalGiB - computePlan(RECIPES[2], split(70), split(10)).memory.totalGiB).toBeCloseTo(gib(all * 2) * 2, 9);
+    expect(adapterDtypeTable(RECIPES[0], "original")).toEqual({ lm_head: "bf16", others: "fp32" });
+    expect(adapterDtypeTable(RECIPES[2], "original")).toEqual({ lm_head: "bf16", others: "bf16" });
+  });
+
+  it("run.json records the choice; fp32 adds --adapter_dtype fp32 to train.py's argv; trl refuses a choice", () => {
+    const [sel] = selectRecipes("3");
+    expect(resolvedRecipe(sel, "faithful", "modern").adapter_dtype).toBe("original");
+    const fp32 = resolvedRecipe(sel, "faithful", "modern", "fp32");
+    expect(fp32.adapter_dtype).toBe("fp32");
+    expect(fp32.argv.slice(-4)).toEqual(["--engine", "modern", "--adapter_dtype", "fp32"]);
+    expect(resolvedRecipe(sel, "faithful", "faithful").argv).not.toContain("--adapter_dtype");
+    expect(resolvedRecipe(sel, "faithful", "trl").adapter_dtype).toBe("trl");
+    expect(() => resolvedRecipe(sel, "faithful", "trl", "fp32")).toThrow(/the trl engine's adapter dtype is TRL's own/);
+  });
+});
+
+describe("lib/train/ENGINES.md", () => {
+  it("shows the adapter-dtype table the code applies", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { adapterDtypeMarkdown } = await import("../lib/train/adapter-dtype");
+    expect(readFileSync(join(__dirname, "..", "lib", "train", "ENGINES.md"), "utf8")).toContain(adapterDtypeMarkdown(RECIPES));
   });
 });

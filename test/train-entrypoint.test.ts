@@ -79,6 +79,7 @@ describe("train.py's training path (stand-in libraries)", () => {
       "AutoModelForCausalLM.from_pretrained",
       "LoraConfig",
       "get_peft_model",
+      "model.named_modules", // the adapter's dtypes set by PEFT 0.11.1's rule (train.py adapter_dtypes), before the trainer
       "SFTConfig",
       "SFTTrainer",
       "train",
@@ -178,6 +179,33 @@ describe("engines: faithful's stack, modern and fast bundles", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`--engine: '(fast|modern)', run\\.json says '${engine}'`));
   });
+});
+
+describe("--adapter-dtype fp32 (issue 28)", () => {
+  it("run.json records it, train.py's argv carries it, --check accepts it, memory doubles the LoRA's, and a launch without it is refused", () => {
+    const runs = join(tempDir(), "runs");
+    const p = cci(["train", "plan", "--recipe", "3", "--engine", "modern", "--adapter-dtype", "fp32", "--out", runs, "--data", SAMPLE]);
+    expect(p.status, p.stderr).toBe(0);
+    expect(p.stderr).toMatch(/transformers-4\.41 loop, 4 updates\), adapter fp32/);
+    const dir = join(runs, RECIPES[2].name);
+    const run = readJson(join(dir, "run.json"));
+    expect(run.adapter_dtype).toBe("fp32");
+    expect(run.argv.slice(-4)).toEqual(["--engine", "modern", "--adapter_dtype", "fp32"]);
+    expect(readFileSync(join(dir, "README.md"), "utf8")).toMatch(/adapter_dtype "fp32"\): lm_head LoRA fp32, the other LoRA weights fp32; NOT the original's/);
+    const c = spawnSync("python3", [join(dir, "train.py"), "--check"], { encoding: "utf8" });
+    expect(c.status, c.stderr).toBe(0);
+    const fp32 = readJson(join(dir, "compute.json")).memory;
+    const q = cci(["train", "plan", "--recipe", "3", "--engine", "modern", "--out", join(tempDir(), "runs"), "--data", SAMPLE]);
+    expect(q.status, q.stderr).toBe(0);
+    const original = readJson(join(q.stderr.match(/ (\S+CustomRefInstructionDataset-Solar-Ko-Recovery-11B-LoRA_1e-4) /)![1], "compute.json")).memory;
+    expect(fp32.loraGiB).toBeCloseTo(2 * original.loraGiB, 9);
+    expect(fp32.optimizerGiB).toBeCloseTo(2 * original.optimizerGiB, 9);
+    // the planned choice is part of the command line train.py accepts
+    const argv = run.argv.slice(2, -2);
+    const r = spawnSync("python3", [join(dir, "train.py"), ...argv], { encoding: "utf8", env: { ...process.env, PYTHONPATH: STUBS, STUB_CALLS: join(tempDir(), "c") } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--adapter_dtype: 'original', run\.json says 'fp32'/);
+  }, 120_000);
 });
 
 describe("train.py refuses ids that differ from the bundled ones", () => {

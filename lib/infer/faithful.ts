@@ -5,7 +5,7 @@
  * file and the sidecar itself.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { packageRoot } from "../util/package-root";
 import { toJsonl } from "../prompts/jsonl";
 import { writeFileAtomic } from "../util/atomic";
@@ -55,10 +55,33 @@ export interface FaithfulArgs {
   fresh?: boolean;
   /** Prompts per forward pass (predict.py --batch-size); 1, the original, is not passed. */
   batchSize?: number;
+  /** Which softmax decides (predict.py --softmax); bf16, the original's, is not passed. */
+  softmax?: Softmax;
+}
+
+/**
+ * The softmax that decides a faithful answer. bf16: the original's — run/test.py's
+ * torch.tensor([...]) of three bf16 logits stays bf16, so ties made by bf16 rounding of the
+ * probabilities go to A (SPEC §7). float64: the exact probabilities (a deviation). The sidecar
+ * holds the float64 probabilities either way; {bundle}/predict/{name}.scoring.json says which decided.
+ */
+export const SOFTMAXES = ["bf16", "float64"] as const;
+export type Softmax = (typeof SOFTMAXES)[number];
+
+/** `--softmax`: bf16 (default) or float64, else one line. */
+export function softmaxOpt(v: string | undefined): Softmax {
+  if (v === undefined) return "bf16";
+  if ((SOFTMAXES as readonly string[]).includes(v)) return v as Softmax;
+  throw new UserError(`--softmax: expected ${SOFTMAXES.join(" or ")}, got "${v}"`);
+}
+
+/** Where predict.py records which softmax decided: beside the bundle's inputs, not among the predictions. */
+export function scoringRecordPath(bundleDir: string, out: string): string {
+  return join(bundleDir, "predict", `${basename(out).replace(/\.json$/i, "")}.scoring.json`);
 }
 
 export function faithfulArgv(a: FaithfulArgs): string[] {
-  return [a.entry, "--bundle", a.bundle, "--inputs", a.inputs, "--base-file", a.baseFile, "--out", a.out, "--answer-ids", a.answerIds.join(","), ...(a.device ? ["--device", a.device] : []), ...(a.fresh ? ["--fresh"] : []), ...(a.batchSize && a.batchSize > 1 ? ["--batch-size", String(a.batchSize)] : [])];
+  return [a.entry, "--bundle", a.bundle, "--inputs", a.inputs, "--base-file", a.baseFile, "--out", a.out, "--answer-ids", a.answerIds.join(","), ...(a.device ? ["--device", a.device] : []), ...(a.fresh ? ["--fresh"] : []), ...(a.batchSize && a.batchSize > 1 ? ["--batch-size", String(a.batchSize)] : []), ...(a.softmax && a.softmax !== "bf16" ? ["--softmax", a.softmax] : [])];
 }
 
 /** Run the entrypoint with the given python; its progress goes straight to our stderr. */

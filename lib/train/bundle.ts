@@ -24,6 +24,7 @@ import type { SplitData } from "./data";
 import { COMMON_TRAINING, QLORA_QUANTIZATION, RECIPES, type Recipe } from "./recipes";
 import type { VariantRecord } from "../variant/variant";
 import type { CorpusRecord } from "../variant/manifest";
+import { DEFAULT_ADAPTER_DTYPE, type AdapterDtype, type AdapterDtypeRule } from "./adapter-dtype";
 
 /**
  * faithful: the pinned 2024 stack (TRL 0.9.4). modern: current transformers/PEFT without TRL, the
@@ -108,12 +109,21 @@ export function faithfulArgv(recipe: Recipe): string[] {
 }
 
 /** run.json's argv per engine: modern and fast are train.py with `--engine E` appended. */
-export function engineArgv(recipe: Recipe, engine: Engine): string[] {
+export function engineArgv(recipe: Recipe, engine: Engine, adapterDtype: AdapterDtype = DEFAULT_ADAPTER_DTYPE): string[] {
   if (engine === "trl") return trlArgv();
   const argv = faithfulArgv(recipe);
   if (engine === "modern") argv.push("--engine", "modern");
   if (engine === "fast") argv.push("--engine", "fast", "--micro_batch_size", String(FAST_MICRO_BATCH));
+  // Only the deviation is spelled out: the original's command line stays the original's.
+  if (adapterDtype !== DEFAULT_ADAPTER_DTYPE) argv.push("--adapter_dtype", adapterDtype);
   return argv;
+}
+
+/** run.json's adapter_dtype: the choice for train.py's engines; TRL's own rule for trl (it cannot be chosen there). */
+export function adapterDtypeRule(engine: Engine, adapterDtype: AdapterDtype = DEFAULT_ADAPTER_DTYPE): AdapterDtypeRule {
+  if (engine !== "trl") return adapterDtype;
+  if (adapterDtype !== DEFAULT_ADAPTER_DTYPE) throw new UserError(`--adapter-dtype ${adapterDtype}: the trl engine's adapter dtype is TRL's own (fp32 on a bf16 base, bf16 on a 4-bit one; lib/train/ENGINES.md); --adapter-dtype applies to the faithful, modern and fast engines`);
+  return "trl";
 }
 
 export const TRL_CONFIG = "trl-sft.yaml";
@@ -143,6 +153,8 @@ export interface RunJson {
   lora_dropout: number;
   lora_target_modules: string[];
   engine: Engine;
+  /** The LoRA weights' dtype (lib/train/adapter-dtype.ts): the original's rule, fp32, or TRL's own. */
+  adapter_dtype: AdapterDtypeRule;
   argv: string[];
   save_dir: string;
   /** The SFTConfig / model-loading values every recipe shares (SPEC §6, §6a). */
@@ -189,6 +201,8 @@ export interface BundleInput {
   selected: Selected;
   mode: Mode;
   engine: Engine;
+  /** `--adapter-dtype` (default the original's). */
+  adapterDtype?: AdapterDtype;
   eos: string;
   splits: Record<"train" | "dev", SplitData>;
   tokenizer: TokenizerInfo | null;
@@ -200,7 +214,7 @@ export interface BundleInput {
 }
 
 /** run.json's fields other than `files`, from the recipe alone (what the golden tests pin). */
-export function resolvedRecipe(sel: Selected, mode: Mode, engine: Engine): Omit<RunJson, "eos" | "splits" | "files" | "tokenizer"> {
+export function resolvedRecipe(sel: Selected, mode: Mode, engine: Engine, adapterDtype: AdapterDtype = DEFAULT_ADAPTER_DTYPE): Omit<RunJson, "eos" | "splits" | "files" | "tokenizer"> {
   const r = sel.recipe;
   const { lora_r, lora_alpha, lora_dropout, lora_target_modules, train_file: _t, valid_file: _v, ...training } = COMMON_TRAINING;
   return {
@@ -220,7 +234,8 @@ export function resolvedRecipe(sel: Selected, mode: Mode, engine: Engine): Omit<
     lora_dropout,
     lora_target_modules: [...lora_target_modules],
     engine,
-    argv: engineArgv(r, engine),
+    adapter_dtype: adapterDtypeRule(engine, adapterDtype),
+    argv: engineArgv(r, engine, adapterDtype),
     save_dir: SAVE_DIR,
     training: { ...training, max_seq_length: 1024, packing: true, logging_steps: 1, log_level: "info", bf16: true, learning_rate: r.learning_rate },
     quantization: r.load_in_4bit ? { ...QLORA_QUANTIZATION } : null,
@@ -256,7 +271,7 @@ export function buildRunJson(input: BundleInput, files: Map<string, string | Buf
     const s = input.splits[split];
     splits[split] = { rows: s.rows.length, kept: s.rows.length - s.dropped.length, dropped: s.dropped, limit: s.limit, tokens: s.counted };
   }
-  return { ...resolvedRecipe(input.selected, input.mode, input.engine), eos: input.eos, splits, files: hashes, tokenizer: input.tokenizer, ...(input.provenance ?? {}) };
+  return { ...resolvedRecipe(input.selected, input.mode, input.engine, input.adapterDtype), eos: input.eos, splits, files: hashes, tokenizer: input.tokenizer, ...(input.provenance ?? {}) };
 }
 
 /** A bundle written in full into a temp folder beside its place, not yet moved there. */

@@ -6,9 +6,10 @@
  * utilisation is kept only for comparison. Every assumption is named here and printed.
  */
 import type { ExampleLength, SplitData } from "./data";
-import { loraParameterCount, modelShape, parameterCounts, CHARS_PER_TOKEN_SOURCE } from "./models";
+import { linearShapes, loraParameterCount, modelShape, parameterCounts, CHARS_PER_TOKEN_SOURCE } from "./models";
 import { COMMON_TRAINING, type Recipe } from "./recipes";
-import { trainerSchedule, type Schedule } from "./schedule";
+import { engineSchedule, type Schedule } from "./schedule";
+import { adapterDtypeOf, BYTES, DEFAULT_ADAPTER_DTYPE, type AdapterDtype, type AdapterDtypeRule } from "./adapter-dtype";
 import { FIXED_ASSUMPTIONS, loadSeconds, parallelWall, type Schedule as GpuSchedule } from "./steptime-fixed";
 import { H200_MEASUREMENT } from "./steptime-h200";
 import { GPU_NAMES, GPU_TABLE, QLORA_SLOWDOWN, SCALING_ASSUMPTION, gpuOf, recipeTime, scaledSeconds, type Calibration, type GpuName, type RecipeTime, type Workload } from "./steptime";
@@ -27,7 +28,7 @@ export const NF4_BYTES = (4 + 0.127) / 8;
 export const OVERHEAD_GIB = 2;
 
 export const ASSUMPTIONS: readonly string[] = [
-  "steps: transformers 4.41 Trainer, batch 1, one process; max_steps = ceil(epochs · max(kept // 64, 1)); updates replayed from its loop (windows carry across epochs, training stops at max_steps)",
+  "steps: the engine's Trainer loop replayed (schedule.loop), batch 1, one process: transformers 4.41's for faithful, modern and fast (max_steps = ceil(epochs · max(kept // 64, 1)); windows carry across epochs, training stops at max_steps); transformers ≥ 4.46's for trl (max_steps = ceil(epochs · ceil(kept / 64)); every epoch's last partial window updates)",
   "time: measured seconds per batch-1 micro-step (forward+backward, LoRA, gradient checkpointing) fitted as fixed + per-token · L per base shape, summed over the examples forwarded; + AdamW per update; evaluation: each epoch's dev examples at the measured batch-1 prompt-forward time",
   `4-bit bases: no 4-bit measurement exists (no bitsandbytes on the H200), so the bf16 figure of the same shape × ${QLORA_SLOWDOWN} (assumed: NF4 dequantises every weight on every use)`,
   SCALING_ASSUMPTION,
@@ -35,7 +36,7 @@ export const ASSUMPTIONS: readonly string[] = [
   ...FIXED_ASSUMPTIONS,
   `for comparison only: 6 · N · T training FLOPs + 2 · N · T_dev per evaluation at ${UTILISATION} utilisation of the bf16 peak (what the plan used before; ${4}–${7}× optimistic on the H200)`,
   "weights: bf16 2 bytes/param; 4-bit: decoder linear layers NF4 + double quant (≈0.52 bytes/param), embeddings, lm_head and norms kept in bf16",
-  "LoRA weights, gradients and AdamW's two moments: fp32 (4 bytes each) on a 4-bit base, bf16 on a bf16 base (PEFT 0.11 casts adapters to a float base's dtype)",
+  "LoRA weights, gradients and AdamW's two moments in the adapter's dtype (adapterDtype; lib/train/adapter-dtype.ts): original = PEFT 0.11.1's rule, bf16 (2 bytes) on a bf16 layer and on every lm_head, fp32 (4 bytes) on a 4-bit layer; fp32 = 4 bytes throughout",
   "activations at the longest kept example L with gradient checkpointing: per layer the checkpointed hidden state (2·L·h bytes), one layer recomputed in full (L·h·34 + 5·heads·L² bytes), logits in fp32 (3 copies of L·vocab·4 bytes)",
   `overhead ${OVERHEAD_GIB} GiB (CUDA context, fragmentation)`,
 ];
@@ -70,6 +71,10 @@ export interface ComputePlan {
   model_id: string;
   load_in_4bit: boolean;
   counted: "tokenizer" | "estimate";
+  /** The engine whose optimizer steps `schedule` counts. */
+  engine: PlanEngine;
+  /** The adapter's dtype rule the memory estimate follows (run.json's adapter_dtype). */
+  adapterDtype: AdapterDtypeRule;
   trainExamples: number;
   kept: number;
   dropped: number;
@@ -105,12 +110,14 @@ const keptLengths = (s: SplitData): ExampleLength[] => {
   return s.lengths.filter((l) => !dropped.has(l.id));
 };
 
-export function memoryEstimate(recipe: Recipe, longest: number): MemoryEstimate {
+export function memoryEstimate(recipe: Recipe, longest: number, adapterDtype: AdapterDtypeRule = DEFAULT_ADAPTER_DTYPE): MemoryEstimate {
   const m = modelShape(recipe.model_id);
   const p = parameterCounts(m);
   const weights = recipe.load_in_4bit ? p.blockLinear * NF4_BYTES + p.unquantized * 2 : p.total * 2;
-  const lora = loraParameterCount(m, COMMON_TRAINING.lora_r, COMMON_TRAINING.lora_target_modules);
-  const loraBytes = recipe.load_in_4bit ? 4 : 2;
+  // Bytes of the LoRA weights, module by module, in the dtype the choice gives each.
+  const loraWeightBytes = linearShapes(m)
+    .filter((s) => (COMMON_TRAINING.lora_target_modules as readonly string[]).includes(s.name))
+    .reduce((a, s) => a + COMMON_TRAINING.lora_r * (s.in + s.out) * s.count * BYTES[adapterDtypeOf(adapterDtype, recipe.load_in_4bit, s.name)], 0);
   const L = longest;
   const h = m.hidden_size;
   const checkpoints = m.num_hidden_layers * 2 * L * h;
@@ -118,8 +125,8 @@ export function memoryEstimate(recipe: Recipe, longest: number): MemoryEstimate 
   const logits = 3 * L * m.vocab_size * 4;
   const mem = {
     weightsGiB: weights / GiB,
-    loraGiB: (lora * loraBytes * 2) / GiB, // weights + gradients
-    optimizerGiB: (lora * loraBytes * 2) / GiB, // exp_avg + exp_avg_sq
+    loraGiB: (loraWeightBytes * 2) / GiB, // weights + gradients (the weight's dtype)
+    optimizerGiB: (loraWeightBytes * 2) / GiB, // exp_avg + exp_avg_sq (torch's AdamW keeps the parameter's dtype)
     activationsGiB: (checkpoints + oneLayer + logits) / GiB,
     overheadGiB: OVERHEAD_GIB,
   };
@@ -136,11 +143,22 @@ function hoursPerGpu(w: Workload, modelId: string, cal: Calibration): Record<Gpu
   return Object.fromEntries(GPU_NAMES.map((g) => [g, scaledSeconds(t, from, g) / 3600])) as Record<GpuName, number>;
 }
 
-export function computePlan(recipe: Recipe, train: SplitData, dev: SplitData, cal: Calibration = H200_MEASUREMENT): ComputePlan {
+export type PlanEngine = "faithful" | "modern" | "fast" | "trl";
+
+/** What of a plan depends on how it is run: the engine (its optimizer steps) and the adapter's dtype (memory). */
+export interface PlanChoices {
+  engine?: PlanEngine;
+  adapterDtype?: AdapterDtype;
+}
+
+export function computePlan(recipe: Recipe, train: SplitData, dev: SplitData, cal: Calibration = H200_MEASUREMENT, choices: PlanChoices = {}): ComputePlan {
+  const engine = choices.engine ?? "faithful";
+  // trl: TRL's own rule, whatever was asked (bundle.ts refuses a choice there).
+  const adapterDtype: AdapterDtypeRule = engine === "trl" ? "trl" : choices.adapterDtype ?? DEFAULT_ADAPTER_DTYPE;
   const m = modelShape(recipe.model_id);
   const kept = keptLengths(train);
   const devKept = keptLengths(dev);
-  const schedule = trainerSchedule(kept.length, { epochs: COMMON_TRAINING.num_train_epochs, gradientAccumulationSteps: COMMON_TRAINING.gradient_accumulation_steps });
+  const schedule = engineSchedule(engine, kept.length, { epochs: COMMON_TRAINING.num_train_epochs, gradientAccumulationSteps: COMMON_TRAINING.gradient_accumulation_steps });
   const tokensPerEpoch = sum(kept.map((l) => l.total));
   const mean = kept.length ? tokensPerEpoch / kept.length : 0;
   const examplesForwarded = sum(schedule.examplesPerEpoch);
@@ -150,7 +168,7 @@ export function computePlan(recipe: Recipe, train: SplitData, dev: SplitData, ca
   const N = parameterCounts(m).total;
   const flops = 6 * N * trainingTokens + 2 * N * devTokensPerEpoch * evals;
   const longest = Math.max(0, ...kept.map((l) => l.total), ...devKept.map((l) => l.total));
-  const memory = memoryEstimate(recipe, longest);
+  const memory = memoryEstimate(recipe, longest, adapterDtype);
   const slow = recipe.load_in_4bit ? QLORA_SLOWDOWN : 1;
   const flopHours = Object.fromEntries(GPU_NAMES.map((g) => [g, ((flops / (GPUS[g].peakFlops * UTILISATION)) * slow) / 3600])) as Record<GpuName, number>;
   const workload: Workload = {
@@ -168,6 +186,8 @@ export function computePlan(recipe: Recipe, train: SplitData, dev: SplitData, ca
     model_id: recipe.model_id,
     load_in_4bit: recipe.load_in_4bit,
     counted: train.counted,
+    engine,
+    adapterDtype,
     trainExamples: train.rows.length,
     kept: kept.length,
     dropped: train.dropped.length,
@@ -229,6 +249,12 @@ export function wallTimes(plans: readonly ComputePlan[], gpu: GpuName = "H200", 
 
 /** How the two step counts relate, in words. */
 export function explainSchedule(s: Schedule, ga = COMMON_TRAINING.gradient_accumulation_steps, epochs = COMMON_TRAINING.num_train_epochs): string {
+  if (s.loop === "transformers-4.46+")
+    return (
+      `${s.examples} kept examples, the loop of transformers ≥ 4.46 (what trl sft runs; not the original's 4.41): max_steps = ceil(${epochs} × ceil(${s.examples} / ${ga})) = ${s.maxSteps}. ` +
+      `Each epoch is cut into windows of ${ga} with its last, partial window (${s.examples % ga || ga} examples) updating on its own; the counter restarts every epoch. ` +
+      `Updates per epoch ${s.stepsPerEpoch.join(", ")}: ${s.realSteps} in all, every example seen ${s.examplesPerEpoch.length} times${s.unseenInLastEpoch ? ` (${s.unseenInLastEpoch} unseen in the last epoch)` : ""}.`
+    );
   const ran = s.examplesPerEpoch.length;
   const why =
     s.examples <= ga

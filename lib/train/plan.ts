@@ -12,6 +12,7 @@ import { progress } from "../util/progress";
 import { checkReplaceable, commitBundles, discardBundles, lockRunsDir, stageBundle, tokenizerInfo, type Engine, type RunJson, type Selected, type StagedBundle, type TokenizerInfo, type BundleInput } from "./bundle";
 import { checkOutputFolder, makeDirs } from "../util/output-rule";
 import { assumptions, computePlan, explainSchedule, type ComputePlan } from "./compute";
+import type { AdapterDtype } from "./adapter-dtype";
 import type { Calibration } from "./steptime";
 import { corpusFor, countedSplit, estimatedSplit, tokenizedSplit, type Corpus, type SplitData } from "./data";
 import type { TokenCountCache } from "../tokenize/count-cache";
@@ -52,6 +53,8 @@ export interface PlanOptions {
   refined?: Corpus;
   /** Provenance recorded in every run.json: the variant and the corpus files each recipe read. */
   provenance?: { variant: VariantRecord; raw?: CorpusRecord; refined?: CorpusRecord };
+  /** `--adapter-dtype`: the LoRA weights' dtype (default the original's, lib/train/adapter-dtype.ts). */
+  adapterDtype?: AdapterDtype;
 }
 
 /**
@@ -110,14 +113,14 @@ export interface RecipeData {
 }
 
 /** One recipe's rows, tokens and compute plan, without writing anything. */
-export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration" | "rules" | "refined"> & CountOptions, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
+export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration" | "rules" | "refined"> & Partial<Pick<PlanOptions, "engine" | "adapterDtype">> & CountOptions, refinedCache: Map<string, Corpus> = new Map()): Promise<RecipeData> {
   const r = sel.recipe;
   const corpus = corpusFor(raw, r.data, refinedCache, opts.rules, opts.refined);
   // Counts only (charts): from the token-count cache, which loads the tokenizer only for what it lacks.
   const counts = opts.countsFor ? opts.countsFor(r.model_id) : null;
   if (counts) {
     const splits = { train: await countedSplit(counts, corpus.train, r.dataset, opts.mode), dev: await countedSplit(counts, corpus.dev, r.dataset, opts.mode) };
-    return { selected: sel, splits, eos: await counts.eosToken(), tokenizer: null, plan: computePlan(r, splits.train, splits.dev, opts.calibration), legacyTemplate: null };
+    return { selected: sel, splits, eos: await counts.eosToken(), tokenizer: null, plan: computePlan(r, splits.train, splits.dev, opts.calibration, { engine: opts.engine, adapterDtype: opts.adapterDtype }), legacyTemplate: null };
   }
   const loaded = opts.tokenizerFor ? await opts.tokenizerFor(r.model_id) : null;
   const bar = loaded ? progress(`tokenize ${sel.index}`, corpus.train.length + corpus.dev.length) : null;
@@ -126,7 +129,7 @@ export async function prepareRecipe(sel: Selected, raw: Corpus, opts: Pick<PlanO
   const splits = { train: split(corpus.train), dev: split(corpus.dev) };
   bar?.done();
   const legacyTemplate = loaded && loaded.tok.templateSource.startsWith("legacy") ? loaded.tok.chatTemplate : null;
-  return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev, opts.calibration), legacyTemplate };
+  return { selected: sel, splits, eos: loaded ? loaded.tok.eosToken : DEFAULT_EOS, tokenizer: loaded?.info ?? null, plan: computePlan(r, splits.train, splits.dev, opts.calibration, { engine: opts.engine, adapterDtype: opts.adapterDtype }), legacyTemplate };
 }
 
 /** Plans that are only charted: counts from a token-count cache per model id (no token ids kept, no tokenizer loaded when all are cached). */
@@ -137,7 +140,7 @@ export interface CountOptions {
 }
 
 /** Compute plans of several recipes (the notebook's table), nothing written. */
-export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration" | "rules" | "refined"> & CountOptions): Promise<{ index: number; plan: ComputePlan }[]> {
+export async function computePlans(selected: readonly Selected[], raw: Corpus, opts: Pick<PlanOptions, "mode" | "tokenizerFor" | "calibration" | "rules" | "refined"> & Partial<Pick<PlanOptions, "engine" | "adapterDtype">> & CountOptions): Promise<{ index: number; plan: ComputePlan }[]> {
   const cache = new Map<string, Corpus>();
   const out: { index: number; plan: ComputePlan }[] = [];
   for (const sel of selected) {
@@ -193,7 +196,7 @@ export async function planRecipes(selected: readonly Selected[], raw: Corpus, op
       const provenance: BundleInput["provenance"] = opts.provenance
         ? { variant: opts.provenance.variant, corpus: { data: r.data, refined_by: r.data === "raw" ? null : opts.refined ? "cci refine" : "train plan", files: r.data === "refined" && opts.provenance.refined ? opts.provenance.refined : opts.provenance.raw ?? null } }
         : undefined;
-      const s = stageBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, eos, splits, tokenizer, entrypoints: opts.entrypoints, extra, provenance }, opts.force);
+      const s = stageBundle(opts.runsDir, { selected: sel, mode: opts.mode, engine: opts.engine, adapterDtype: opts.adapterDtype, eos, splits, tokenizer, entrypoints: opts.entrypoints, extra, provenance }, opts.force);
       staged.push(s);
       out.push({ dir: s.dir, run: s.run, plan });
     }

@@ -4,18 +4,26 @@ import { engineArgv, REQUIREMENTS } from "./bundle";
 import type { ComputePlan } from "./compute";
 import { explainSchedule } from "./compute";
 import { trlDifferences } from "./trl";
+import { adapterDtypeTable, type AdapterDtypeRule } from "./adapter-dtype";
 
 /** How to install and run each engine's bundle: setup line, the command, where it comes from. */
 const STACK_NOTE: Record<Engine, string> = {
   faithful: "The pinned 2024 stack of the original (torch 2.3.1 cu121, transformers 4.41.1, TRL 0.9.4; requirements.txt). It does not install on GPUs newer than its CUDA 12.1 build supports (e.g. Blackwell): use the modern engine there.",
-  modern: "The current stack without TRL (requirements-modern.txt): transformers.Trainer's optimizer, scheduler and evaluation under a loop that replays transformers 4.41's update schedule on purpose (compute.json's steps), batch 1, the original collator (eos masked from attention), the adapter in fp32 as the original had it.",
+  modern: "The current stack without TRL (requirements-modern.txt): transformers.Trainer's optimizer, scheduler and evaluation under a loop that replays transformers 4.41's update schedule on purpose (compute.json's steps), batch 1, the original collator (eos masked from attention), the adapter in the original's dtypes (PEFT 0.11.1's rule, unless planned with --adapter-dtype fp32).",
   fast: `The current stack (requirements-modern.txt) with modern's windows, LoRA, learning rate and optimizer steps, but each window of 64 run as length-sorted micro-batches (--micro_batch_size in run.json's argv) with a padding-aware per-example loss: the original's objective, batched. An approximation: floating-point order, batched kernels and dropout draws differ.`,
   trl: "Current TRL's `trl sft` (requirements-trl.txt): the closest setting, not a reproduction (see below).",
 };
 
+const ADAPTER_NOTE: Record<AdapterDtypeRule, string> = {
+  original: "as the original trained them (PEFT 0.11.1 made each LoRA in its base layer's dtype)",
+  fp32: "NOT the original's: every adapter in fp32 (planned with --adapter-dtype fp32)",
+  trl: "TRL 1.x's own rule, not the original's",
+};
+
 export function bundleReadme(sel: Selected, engine: Engine, plan: ComputePlan, tokenized: boolean): string {
   const r = sel.recipe;
-  const cmd = engineArgv(r, engine).join(" ");
+  const cmd = engineArgv(r, engine, plan.adapterDtype === "fp32" ? "fp32" : undefined).join(" ");
+  const dtypes = adapterDtypeTable(r, plan.adapterDtype);
   const req = REQUIREMENTS[engine];
   const pip = engine === "faithful" ? `.venv/bin/pip install -r ${req} --extra-index-url https://download.pytorch.org/whl/cu121` : `.venv/bin/pip install -r ${req}`;
   const lines = [
@@ -24,6 +32,8 @@ export function bundleReadme(sel: Selected, engine: Engine, plan: ComputePlan, t
     `${r.model_id}, ${r.method}${r.load_in_4bit && r.method === "LoRA" ? " (launched with --load_in_4bit: the original's quirk)" : ""}, lr ${r.learning_rate}, prompt variant ${r.dataset}, ${r.data} data. Written by \`cci train plan\`; every file's sha256 is in run.json.`,
     "",
     `Engine: **${engine}**. ${STACK_NOTE[engine]}`,
+    "",
+    `Adapter dtype (run.json adapter_dtype "${plan.adapterDtype}"): lm_head LoRA ${dtypes.lm_head}, the other LoRA weights ${dtypes.others}; ${ADAPTER_NOTE[plan.adapterDtype]} (lib/train/ENGINES.md).`,
     "",
     "## Run it",
     "",

@@ -22,7 +22,17 @@ export interface ScheduleOptions {
   gradientAccumulationSteps: number;
 }
 
+/**
+ * Which Trainer loop steps the optimizer: transformers 4.41's (the original; train.py's faithful,
+ * modern and fast engines replay it) or transformers ≥ 4.46's (5.x's `_run_epoch`, what `trl sft`
+ * of TRL 1.x runs, as SFTTrainer keeps the Trainer's loop).
+ */
+export const LOOPS = ["transformers-4.41", "transformers-4.46+"] as const;
+export type Loop = (typeof LOOPS)[number];
+
 export interface Schedule {
+  /** The Trainer loop these steps are from. */
+  loop: Loop;
   examples: number;
   /** max(examples // accumulation, 1): what the scheduler assumes per epoch. */
   updateStepsPerEpoch: number;
@@ -74,6 +84,7 @@ export function trainerSchedule(examples: number, opts: ScheduleOptions): Schedu
   }
   const last = examplesPerEpoch.length ? examplesPerEpoch[examplesPerEpoch.length - 1] : 0;
   return {
+    loop: "transformers-4.41",
     examples,
     updateStepsPerEpoch,
     maxSteps,
@@ -83,4 +94,61 @@ export function trainerSchedule(examples: number, opts: ScheduleOptions): Schedu
     unseenInLastEpoch: examples - last,
     windowsAcrossEpochs,
   };
+}
+
+/**
+ * transformers ≥ 4.46's loop (5.18's `set_initial_training_values` and `_run_epoch`), batch 1:
+ *   num_update_steps_per_epoch = max(ceil(len_dataloader / gradient_accumulation_steps), 1)
+ *   max_steps = ceil(num_train_epochs * num_update_steps_per_epoch)
+ * each epoch is cut into windows of `gradient_accumulation_steps` batches, the last one holding
+ * the remainder, and the optimizer steps at the end of every window (`do_sync_step`: the step
+ * counter `(step + 1) % ga == 0` or the epoch's last batch; `step` restarts every epoch); the
+ * loop stops once global_step >= max_steps (DefaultFlowCallback). Replayed, not written down.
+ */
+export function modernTrainerSchedule(examples: number, opts: ScheduleOptions): Schedule {
+  const ga = opts.gradientAccumulationSteps;
+  const updateStepsPerEpoch = Math.max(Math.ceil(examples / ga), 1);
+  const maxSteps = Math.ceil(opts.epochs * updateStepsPerEpoch);
+  const stepsPerEpoch: number[] = [];
+  const examplesPerEpoch: number[] = [];
+  let globalStep = 0;
+  let stop = false;
+  for (let epoch = 0; epoch < Math.ceil(opts.epochs) && !stop; epoch++) {
+    let steps = 0;
+    let seen = 0;
+    const remainder = examples % ga || ga;
+    let step = -1;
+    for (let update = 0; update < updateStepsPerEpoch && !stop; update++) {
+      const batches = Math.min(update === updateStepsPerEpoch - 1 ? remainder : ga, examples - (step + 1));
+      for (let i = 0; i < batches; i++) {
+        step++;
+        seen++;
+        if ((step + 1) % ga === 0 || step + 1 === examples) {
+          globalStep++;
+          steps++;
+          if (globalStep >= maxSteps) {
+            stop = true;
+            break;
+          }
+        }
+      }
+    }
+    stepsPerEpoch.push(steps);
+    examplesPerEpoch.push(seen);
+  }
+  const last = examplesPerEpoch.length ? examplesPerEpoch[examplesPerEpoch.length - 1] : 0;
+  return { loop: "transformers-4.46+", examples, updateStepsPerEpoch, maxSteps, realSteps: globalStep, stepsPerEpoch, examplesPerEpoch, unseenInLastEpoch: examples - last, windowsAcrossEpochs: 0 };
+}
+
+/** The loop each engine runs: train.py's engines replay 4.41's on purpose; `trl sft` runs its transformers'. */
+export const ENGINE_LOOP: Record<"faithful" | "modern" | "fast" | "trl", Loop> = {
+  faithful: "transformers-4.41",
+  modern: "transformers-4.41",
+  fast: "transformers-4.41",
+  trl: "transformers-4.46+",
+};
+
+/** The optimizer steps an engine makes on `examples` kept train examples. */
+export function engineSchedule(engine: keyof typeof ENGINE_LOOP, examples: number, opts: ScheduleOptions): Schedule {
+  return ENGINE_LOOP[engine] === "transformers-4.41" ? trainerSchedule(examples, opts) : modernTrainerSchedule(examples, opts);
 }

@@ -79,7 +79,7 @@ export function trlRows(s: SplitData, eos: string): string {
 export function trlDifferences(tokenized: boolean): string[] {
   return [
     "Collator: TRL's collator builds attention_mask from padding only; the original masked every eos token out of attention (attention_mask = input_ids != pad_token_id, pad = eos), including the target's final eos.",
-    "Adapter dtype: with a 4-bit base TRL casts the adapter weights to bf16; the original (get_peft_model before TRL 0.9.4) trained them in fp32.",
+    "Adapter dtype: TRL 1.x keeps PEFT's fp32 upcast on a bf16 base and casts every adapter to bf16 on a 4-bit base; the original (PEFT 0.11.1, get_peft_model before TRL 0.9.4) trained bf16 adapters on a bf16 base, and on a 4-bit base fp32 adapters with a bf16 lm_head LoRA (lib/train/ENGINES.md).",
     "k-bit preparation: TRL 1.x prepares a quantized model for k-bit training (input grads, fp32 norms); the original's TRL 0.9.4 skipped it because the model was already a PeftModel.",
     tokenized
       ? "Length rule: the supplied ids are the original's (over-long prompts already skipped at planning); max_length null keeps TRL from truncating."
@@ -88,7 +88,7 @@ export function trlDifferences(tokenized: boolean): string[] {
       ? "Template: the ids were rendered at planning with the tokenizer given there; re-plan with the model's own tokenizer."
       : "Template and eos: TRL renders the model's chat template itself (no transformers 4.41 legacy fallback) and appends its own eos to the completion.",
     "Loss: loss_type nll over completion tokens only, as the original's -100 labels; TRL 1.x normalises the loss over the accumulated tokens of the window, transformers 4.41 averaged per micro-batch.",
-    "Steps: newer transformers step the optimizer on each epoch's last partial window; transformers 4.41 carried it into the next epoch and stopped at max_steps (see compute.json).",
+    "Steps: trl sft runs its transformers' loop (≥ 4.46), which steps the optimizer on each epoch's last partial window: ceil(epochs · ceil(kept / 64)) updates, every example seen each epoch; transformers 4.41 carried that window into the next epoch and stopped at ceil(epochs · max(kept // 64, 1)). compute.json's schedule is the trl run's own (loop transformers-4.46+).",
     "Stack: current torch / transformers / peft / bitsandbytes kernels differ numerically from the pinned 2024 stack (requirements.txt).",
   ];
 }

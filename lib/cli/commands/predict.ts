@@ -7,7 +7,7 @@ import { isMode, isVariantName, MODES, VARIANT_NAMES } from "../../prompts/varia
 import { BACKENDS, type BackendName, type Scorer } from "../../infer/backend";
 import { defaultRunsDir } from "../../infer/bundle";
 import { compareMembers } from "../../infer/compare";
-import { faithfulArgv, faithfulInputsPath, predictEntry, runFaithful, writeFaithfulInputs, writeFaithfulMessages } from "../../infer/faithful";
+import { faithfulArgv, faithfulInputsPath, predictEntry, runFaithful, SOFTMAXES, softmaxOpt, writeFaithfulInputs, writeFaithfulMessages } from "../../infer/faithful";
 import { PREDICT_SPLITS, prepareJob, type PredictJob, type PredictSplit } from "../../infer/job";
 import { DEFAULT_BATCH_SIZE } from "../../infer/onnx";
 import { DEFAULT_CONCURRENCY, LOGPROBS_VIA, type LogprobsVia } from "../../infer/openai";
@@ -57,6 +57,7 @@ interface PredictOpts extends VariantOptions {
   template?: string;
   dryRun?: boolean;
   tokenizeInPython?: boolean;
+  softmax?: string;
   fresh?: boolean;
   compare?: string[];
   gold?: string;
@@ -176,7 +177,7 @@ async function runFaithfulBackend(job: PredictJob, opts: PredictOpts): Promise<v
   if (opts.tokenizeInPython) writeFaithfulMessages(inputs, job.raw, job.spec);
   else writeFaithfulInputs(inputs, job.inputs);
   // Paths relative to the checkout, so the printed command also runs from the checkout on a GPU machine.
-  const argv = faithfulArgv({ entry: rel(predictEntry(job.bundle)), bundle: rel(job.bundle.dir), inputs: rel(inputs), baseFile: rel(job.baseFile), out: rel(job.out), answerIds: job.answerIds, device: opts.device, fresh: opts.fresh, batchSize: opts.batchSize === undefined ? 1 : positiveInt("--batch-size", opts.batchSize) });
+  const argv = faithfulArgv({ entry: rel(predictEntry(job.bundle)), bundle: rel(job.bundle.dir), inputs: rel(inputs), baseFile: rel(job.baseFile), out: rel(job.out), answerIds: job.answerIds, device: opts.device, fresh: opts.fresh, batchSize: opts.batchSize === undefined ? 1 : positiveInt("--batch-size", opts.batchSize), softmax: softmaxOpt(opts.softmax) });
   info(`predict: faithful: ${job.inputs.length} prompts${opts.tokenizeInPython ? " (chat messages, tokenized by predict.py)" : ""} → ${rel(inputs)}`);
   // The same interpreter rule as `cci train launch`: --python (relative to here), else the
   // bundle engine's environment (lib/env/engines.ts: fast runs in .venv-modern), else python3.
@@ -257,6 +258,7 @@ export function register(program: Command): void {
     .option("--template <which>", "legacy: a tokenizer folder without a chat template renders with transformers 4.41's class default, as the original did (without it such a folder is refused)")
     .option("--gpus <list>", "with several recipes/splits: one job per GPU at a time (CUDA_VISIBLE_DEVICES), e.g. 0,1,2,3")
     .option("--dry-run", "faithful: write the prompts and print the command instead of running it")
+    .option("--softmax <which>", `faithful: which softmax decides the answer: ${SOFTMAXES.join(" | ")} (default bf16, the original's: ties made by bf16 rounding go to A; the sidecar holds float64 either way)`)
     .option("--tokenize-in-python", "faithful: send chat messages; predict.py applies the chat template itself, as the original")
     .option("--fresh", "ignore (delete) the journal of an interrupted run instead of resuming it")
     .option("--compare <files...>", "compare two prediction files (agreement, largest probability differences)")

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defaultWorkspace, describeWorkspace, repoRoot } from "../../corpus/locate";
 import { MODES, isMode, type Mode } from "../../prompts";
-import { defaultRunsDir, ENGINES, readRunJson, selectRecipes, shown, type Engine, type RunJson } from "../../train/bundle";
+import { adapterDtypeRule, defaultRunsDir, ENGINES, readRunJson, selectRecipes, shown, type Engine, type RunJson } from "../../train/bundle";
 import { assumptions, planRow } from "../../train/compute";
 import { readCalibration, timeSummary } from "../../train/calibrate";
 import { registerCalibrate } from "./train-calibrate";
@@ -18,6 +18,7 @@ import { preflight } from "../../env/preflight";
 import { pythonLine, resolvePython } from "../../env/python";
 import { entrypointDirs, planRecipes, tokenizerLoader } from "../../train/plan";
 import { RECIPES } from "../../train/recipes";
+import { ADAPTER_DTYPES, DEFAULT_ADAPTER_DTYPE, type AdapterDtype } from "../../train/adapter-dtype";
 import { runFolders, runState, summarizeRun } from "../../train/status";
 import { TARGETS, skypilotTask, slurmJob, type ClusterOptions, type Target } from "../../train/targets";
 import { shellQuote } from "../../util/shell";
@@ -61,6 +62,7 @@ interface PlanOpts extends VariantOptions {
   lr?: string;
   calibration?: string;
   template?: string;
+  adapterDtype: string;
 }
 
 interface LaunchOpts {
@@ -108,6 +110,9 @@ function registerPlan(train: Command): void {
         "transformers/PEFT without TRL, 4.41's update schedule replayed), fast",
         "(modern, length-batched: same optimizer steps, an approximation), trl",
         "(trl-sft.yaml and data/trl/ for `trl sft`, an approximation).",
+        "--adapter-dtype: original (default: PEFT 0.11.1's rule, bf16 LoRA on bf16",
+        "layers and every lm_head, fp32 on 4-bit layers) or fp32 (every adapter fp32,",
+        "PEFT ≥ 0.12's default; a deviation). See lib/train/ENGINES.md.",
         "--base-model DIR loads the base from a local folder (run.json's model_id);",
         "--lr replaces the recipe's learning rate (both for experiments and tests).",
         "--target slurm|skypilot also writes the cluster job over the planned",
@@ -129,6 +134,7 @@ function registerPlan(train: Command): void {
     .option("--tokenizer <dir>", "tokenizer folder (or a folder of them by model id)")
     .option("--template <which>", "legacy: a tokenizer folder without a chat template renders with transformers 4.41's class default, as the original did, and the bundle carries it for train.py (without it such a folder is refused)")
     .option("--engine <engine>", ENGINES.join(", "), "faithful")
+    .option("--adapter-dtype <dtype>", `LoRA weights' dtype: ${ADAPTER_DTYPES.join(" or ")}`, DEFAULT_ADAPTER_DTYPE)
     .option("--base-model <dir>", "load the base model from this folder instead of the recipe's Hub id")
     .option("--lr <lr>", "learning rate instead of the recipe's")
     .option("--mode <mode>", `prompt mode: ${MODES.join(" or ")} (alias of --prompt-mode)`)
@@ -142,6 +148,8 @@ function registerPlan(train: Command): void {
       const engine = oneOf<Engine>("--engine", opts.engine, ENGINES);
       const target = oneOf<Target>("--target", opts.target, TARGETS);
       const asked = variantFromOptions(opts);
+      const adapterDtype = oneOf<AdapterDtype>("--adapter-dtype", opts.adapterDtype, ADAPTER_DTYPES);
+      adapterDtypeRule(engine, adapterDtype); // refused before any work: trl has TRL's own rule
       let dataDir = opts.data;
       if (!dataDir) {
         const ws = defaultWorkspace();
@@ -163,8 +171,8 @@ function registerPlan(train: Command): void {
       checkRunsFolderVariant(runsDir, variant, selected.map((s) => s.recipe.name), shown(isFaithful(variant) ? defaultRunsDir() : variantDir) === shown(runsDir) ? `${shown(runsDir)}-${variant.name}` : shown(isFaithful(variant) ? defaultRunsDir() : variantDir));
       if (!isFaithful(variant)) info(`train plan: variant ${describeVariant(variant)} → ${shown(runsDir)}`);
       const raw = corpus.raw;
-      const planned = await planRecipes(selected, raw, { rules: variant.rules, refined: corpus.refined, provenance: corpus.provenance, runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer, { template: templateOpt(opts.template) }) : undefined, baseModel, lr }, (p) =>
-        info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps`),
+      const planned = await planRecipes(selected, raw, { rules: variant.rules, refined: corpus.refined, provenance: corpus.provenance, runsDir, mode, engine, entrypoints: entrypoints(), force: opts.force, calibration, tokenizerFor: opts.tokenizer ? tokenizerLoader(opts.tokenizer, { template: templateOpt(opts.template) }) : undefined, baseModel, lr, adapterDtype }, (p) =>
+        info(`train plan: ${p.run.index.toString().padStart(2)} ${shown(p.dir)}  train ${p.plan.kept}/${p.plan.trainExamples}, dev ${p.plan.devKept}, ${p.plan.schedule.maxSteps} steps (${p.run.engine}: ${p.plan.schedule.loop} loop, ${p.plan.schedule.realSteps} updates), adapter ${p.run.adapter_dtype}`),
       );
       printTable(planned.map((p) => ({ ...planRow(p.plan), variant: variant.name })));
       info(`train plan: ${planned.length} bundle(s) of variant ${variant.name} in ${shown(runsDir)}`);

@@ -5,7 +5,12 @@ Loads the base model (4-bit NF4 with double quantisation and bf16 compute where 
 load_in_4bit, else bf16) plus the LoRA adapter from {bundle}/adapter, then scores one example
 at a time (batch 1, no padding): one forward pass over the prompt only, the logits of the
 tokens "A", "B", "C" at the last position, softmax over those three, argmax (exact ties -> A,
-as np.argmax). Writes
+as np.argmax). The answer is decided as the original decided it: run/test.py's
+torch.tensor([...]) of three bf16 scalars stays bf16, so its softmax ran in bf16 and ties made by
+bf16 rounding of the probabilities also went to A (--softmax bf16, the default); --softmax float64
+decides on the exact probabilities instead. The sidecar always holds the float64 probabilities,
+and {bundle}/predict/{name}.scoring.json records which softmax decided and every example where
+the two disagree. Writes
 
   OUT            the raw split file with each "output" filled, as Python
                  json.dump(ensure_ascii=False, indent=4) -- no trailing newline;
@@ -27,6 +32,7 @@ import argparse
 import json
 import math
 import os
+import struct
 import sys
 import tempfile
 
@@ -133,6 +139,49 @@ def softmax3(scores):
     e = [math.exp(s - m) for s in scores]
     z = sum(e)
     return [x / z for x in e]
+
+
+SOFTMAXES = ("bf16", "float64")
+
+
+def softmax3_bf16(scores):
+    """The original's softmax (SPEC §7): torch.softmax over a bf16 tensor of the three logits (on
+    the CPU, where torch.tensor puts it), then cast to float32 — torch itself where it is installed
+    (scoring always has it), else softmax3_bf16_stdlib (the standard-library checks and tests)."""
+    try:
+        import torch
+    except ImportError:
+        return softmax3_bf16_stdlib(scores)
+    return [float(x) for x in torch.softmax(torch.tensor(scores, dtype=torch.bfloat16), dim=0).to(torch.float32)]
+
+
+def _f32(x):
+    """x rounded to float32 (round to nearest even)."""
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def _bf16(x):
+    """A float32 value rounded to bfloat16 (round to nearest even), as torch's .to(torch.bfloat16)."""
+    bits = struct.unpack("<I", struct.pack("<f", x))[0]
+    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+    return struct.unpack("<f", struct.pack("<I", bits))[0]
+
+
+def softmax3_bf16_stdlib(scores):
+    """torch's CPU softmax of a bf16 tensor, restated: float32 max, exp(x - max) and sum, times
+    1/sum, each result rounded to bf16. test/real-engines.test.ts checks it equals torch's."""
+    xs = [_f32(s) for s in scores]
+    m = max(xs)
+    e = [_f32(math.exp(_f32(x - m))) for x in xs]
+    inv = _f32(1.0 / _f32(_f32(e[0] + e[1]) + e[2]))
+    return [_bf16(_f32(v * inv)) for v in e]
+
+
+def decide(scores, softmax="bf16"):
+    """The answer index: argmax (ties -> A) over the bf16 softmax (the original's) or the float64 one."""
+    if softmax not in SOFTMAXES:
+        raise InputError(f"--softmax {softmax}: expected {' or '.join(SOFTMAXES)}")
+    return argmax_first(softmax3_bf16(scores) if softmax == "bf16" else softmax3(scores))
 
 
 def argmax_first(values):
@@ -259,10 +308,13 @@ def batched_logits(forward, prompt_ids, inputs, batch_size, journal_done=lambda:
     return last_logits
 
 
-def score_rows(last_logits, inputs, on_progress=lambda n: None, journal=None):
+def score_rows(last_logits, inputs, on_progress=lambda n: None, journal=None, softmax="bf16", disagreements=None):
     """The rule (SPEC §7) over every prompt: last_logits(row) gives the A, B, C logits at the last
-    position. With a journal, examples it holds are not scored again and new ones are recorded."""
+    position; `softmax` decides (bf16: the original's), the float64 probabilities are returned.
+    Examples where the other softmax would answer differently are appended to `disagreements`.
+    With a journal, examples it holds are not scored again and new ones are recorded."""
     probs, answers = [], []
+    other = "float64" if softmax == "bf16" else "bf16"
     for n, row in enumerate(inputs, 1):
         scores = journal.done.get(row["id"]) if journal else None
         if scores is None:
@@ -271,9 +323,35 @@ def score_rows(last_logits, inputs, on_progress=lambda n: None, journal=None):
                 journal.record(row["id"], scores)
         p = softmax3(scores)
         probs.append(p)
-        answers.append(ANSWERS[argmax_first(p)])
+        k = decide(scores, softmax)
+        answers.append(ANSWERS[k])
+        if disagreements is not None:
+            j = decide(scores, other)
+            if j != k:
+                disagreements.append({"id": row["id"], "logits": scores, softmax: ANSWERS[k], other: ANSWERS[j]})
         on_progress(n)
     return probs, answers
+
+
+def scoring_record_path(bundle, out):
+    """{bundle}/predict/{name}.scoring.json: beside the bundle's inputs, not among the prediction
+    files (a folder of predictions is read as ensemble members)."""
+    name = os.path.basename(out)
+    name = name[:-5] if name.lower().endswith(".json") else name
+    return os.path.join(bundle, "predict", f"{name}.scoring.json")
+
+
+def scoring_record(softmax, n, disagreements):
+    """Which softmax decided the answers, and where the other one would have answered differently."""
+    return {
+        "decided_by": softmax,
+        "original": softmax == "bf16",
+        "rule": "argmax (ties -> inference_1) over softmax of the A, B, C logits computed in " + ("bf16, as run/test.py" if softmax == "bf16" else "float64 (not the original's bf16)"),
+        "sidecar": "float64 probabilities",
+        "examples": n,
+        "differ": len(disagreements),
+        "disagreements": disagreements,
+    }
 
 
 def write_outputs(out, base, answers, probs):
@@ -381,10 +459,15 @@ def score(args, run, inputs, base, answer_ids):
 
     if journal.done:
         print(f"predict.py: resuming: {len(journal.done)} examples already scored in {journal.path}", file=sys.stderr)
-    probs, answers = score_rows(last_logits, inputs, progress, journal)
+    disagreements = []
+    probs, answers = score_rows(last_logits, inputs, progress, journal, softmax=args.softmax, disagreements=disagreements)
     write_outputs(args.out, base, answers, probs)
+    record = scoring_record_path(args.bundle, args.out)
+    write_atomic(record, json.dumps(scoring_record(args.softmax, len(inputs), disagreements), indent=1) + "\n")
     journal.remove()
-    print(f"predict.py: wrote {args.out} and {probs_path(args.out)}", file=sys.stderr)
+    whose = "the original's" if args.softmax == "bf16" else "not the original's bf16"
+    print(f"predict.py: wrote {args.out} and {probs_path(args.out)}; answers decided by the {args.softmax} softmax ({whose}), "
+          f"{len(disagreements)} of {len(inputs)} would differ under the other ({record})", file=sys.stderr)
 
 
 def main(argv=None):
@@ -398,6 +481,7 @@ def main(argv=None):
     ap.add_argument("--device", default="cuda:0", help="device_map for the model (default cuda:0, as the original)")
     ap.add_argument("--fresh", action="store_true", help="ignore (delete) the journal of an interrupted run instead of resuming it")
     ap.add_argument("--batch-size", type=int, default=1, help="prompts per forward pass, left-padded (default 1, as the original)")
+    ap.add_argument("--softmax", choices=SOFTMAXES, default="bf16", help="which softmax decides the answer: bf16 (default, the original's, ties -> A) or float64")
     args = ap.parse_args(argv)
     try:
         run, inputs, base, answer_ids = validate(args)

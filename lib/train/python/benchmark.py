@@ -126,7 +126,13 @@ def main(argv: list[str]) -> int:
     n_params = sum(p.numel() for p in model.parameters())
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     lora = LoraConfig(task_type="CAUSAL_LM", r=run["lora_r"], lora_alpha=run["lora_alpha"], lora_dropout=run["lora_dropout"], target_modules=list(run["lora_target_modules"]))
-    model = get_peft_model(model, lora)
+    # The adapter's dtype as the bundle trains it (train.py adapter_dtypes; trl: PEFT's default upcast).
+    from train import adapter_dtypes, peft_dtype_kwargs
+
+    rule = run.get("adapter_dtype", "original")
+    model = get_peft_model(model, lora, **(peft_dtype_kwargs() if rule != "trl" else {}))
+    if rule != "trl":
+        adapter_dtypes(model, rule)
     trainable = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(trainable, lr=float(run.get("lr", 2e-4)), weight_decay=0.1)
     sync()

@@ -40,6 +40,14 @@ What the training path does, point for point (SPEC §5, §6a):
     when --load_in_4bit; pad_token = eos_token;
   * get_peft_model(LoraConfig(...)) before the trainer, so TRL 0.9.4 neither prepares the model
     for k-bit training nor casts the adapter;
+  * the adapter in the original's dtypes (--adapter_dtype original, the default): PEFT 0.11.1
+    made each LoRA A/B in the dtype of its base layer's weight when that is floating point, so a
+    bf16 recipe trains bf16 adapters (AdamW's states bf16 too), every lm_head LoRA is bf16, and a
+    4-bit recipe's other adapters stay fp32 (their base weight is packed uint8). PEFT >= 0.12
+    upcasts every adapter to fp32 unless told otherwise, and PEFT 0.21 casts a 4-bit layer's
+    adapter to its compute dtype, so the rule is applied here explicitly (adapter_dtypes).
+    --adapter_dtype fp32 (run.json "adapter_dtype") trains every adapter in fp32 instead — a
+    documented deviation (lib/train/ENGINES.md);
   * the original collator: pad input_ids with pad_token_id, labels with -100, and
     attention_mask = input_ids != pad_token_id (every eos is masked out of attention);
   * SFTConfig with the original's values; trainer.train(), save_model(), then the adapter and the
@@ -67,6 +75,7 @@ ENGINES = ("faithful", "modern", "fast", "trl")
 TRAIN_PY_ENGINES = ("faithful", "modern", "fast")
 STATUS = "status.json"
 LEGACY_TEMPLATE = "chat_template.legacy.jinja"  # lib/tokenize/legacy-templates.ts LEGACY_TEMPLATE_FILE
+ADAPTER_DTYPES = ("original", "fp32")
 
 # run.json keys this entrypoint relies on (notes/CONTRACT-runs.md), with their JSON types.
 RUN_KEYS = {
@@ -111,6 +120,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--engine", choices=TRAIN_PY_ENGINES, default="faithful", help="faithful (pinned stack, TRL 0.9.4), modern or fast (current stack, no TRL)")
     p.add_argument("--micro_batch_size", type=int, default=8, help="fast: sequences per micro-step (the window of 64 stays the same)")
     p.add_argument("--compile", action="store_true", help="fast: torch.compile the model (optional, experimental)")
+    p.add_argument("--adapter_dtype", choices=ADAPTER_DTYPES, default="original", help="original: each LoRA in its base layer's dtype, as PEFT 0.11.1 (bf16 on bf16 layers, fp32 on 4-bit ones); fp32: every adapter fp32")
     p.add_argument("--check", action="store_true", help="validate the bundle (standard library only) and exit")
     p.add_argument("--bundle", type=str, default=str(Path(__file__).resolve().parent), help="bundle folder (default: this file's)")
     return p.parse_args(argv)
@@ -301,6 +311,7 @@ def args_match_run(args: argparse.Namespace, run: dict) -> list[str]:
         "lora_dropout": float(run["lora_dropout"]),
         "lora_target_modules": run["lora_target_modules"],
         "engine": run["engine"],
+        "adapter_dtype": run.get("adapter_dtype", "original"),  # bundles planned before the switch: the original's
     }
     bad = [f"--{k}: {getattr(args, k)!r}, run.json says {v!r}" for k, v in want.items() if getattr(args, k) != v]
     if not bad and run["argv"][1:2] == ["train.py"]:
@@ -377,6 +388,47 @@ def write_stack(bundle: Path, engine: str, **extra: object) -> None:
     tmp = bundle / f".{STACK}.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(stack, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, bundle / STACK)
+
+
+# ---------------------------------------------------------------------------------------------
+# Adapter dtype (SPEC §6a).
+
+
+def peft_dtype_kwargs() -> dict:
+    """get_peft_model's autocast_adapter_dtype=False where PEFT has it (>= 0.12): no blanket fp32 upcast."""
+    import inspect
+
+    from peft import get_peft_model
+
+    return {"autocast_adapter_dtype": False} if "autocast_adapter_dtype" in inspect.signature(get_peft_model).parameters else {}
+
+
+def adapter_dtypes(model, choice: str) -> dict:
+    """Set every LoRA weight's dtype and return {module suffix: dtype name} (what stack.json records).
+
+    original: PEFT 0.11.1's rule (LoraLayer.update_layer: `self.to(weight.device, dtype=weight.dtype)`
+    when the base weight is floating point): a bf16 layer's LoRA is bf16, a 4-bit layer's (packed
+    uint8 weight) stays fp32 as created. Stated here rather than left to the installed PEFT: 0.12+
+    upcasts to fp32 by default and 0.21 casts a 4-bit layer's LoRA to its bf16 compute dtype.
+    fp32: every LoRA weight fp32 (PEFT >= 0.12's default; a deviation from the original)."""
+    import torch
+
+    if choice not in ADAPTER_DTYPES:
+        raise SystemExit(f"train: --adapter_dtype {choice!r}: expected {' or '.join(ADAPTER_DTYPES)}")
+    seen: dict[str, str] = {}
+    for name, module in model.named_modules():
+        if not (hasattr(module, "lora_A") and hasattr(module, "get_base_layer")):
+            continue
+        base = module.get_base_layer().weight
+        dtype = torch.float32 if choice == "fp32" or not base.dtype.is_floating_point else base.dtype
+        for part in ("lora_A", "lora_B"):
+            for p in getattr(module, part).parameters():
+                p.data = p.data.to(dtype)
+        short = name.rsplit(".", 1)[-1]
+        kind = str(dtype).replace("torch.", "")
+        if seen.setdefault(short, kind) != kind:
+            seen[short] = "mixed"
+    return dict(sorted(seen.items()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -538,6 +590,8 @@ def train(args: argparse.Namespace, bundle: Path, run: dict) -> None:
         target_modules=args.lora_target_modules,
     )
     model = get_peft_model(model, lora_config)
+    dtypes = adapter_dtypes(model, args.adapter_dtype)
+    write_stack(bundle, "faithful", adapter_dtype=args.adapter_dtype, adapter_dtypes=dtypes)
     model.print_trainable_parameters()
 
     training_args = SFTConfig(
@@ -704,11 +758,8 @@ def train_modern(args: argparse.Namespace, bundle: Path, run: dict) -> None:
         quantization_config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_use_double_quant=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
     model = AutoModelForCausalLM.from_pretrained(args.model_id, **dtype_kwargs(tv, torch.bfloat16), device_map="auto" if use_cuda else None, quantization_config=quantization_config)
     model.config.use_cache = False
-    model = get_peft_model(model, LoraConfig(task_type="CAUSAL_LM", r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout, target_modules=args.lora_target_modules))
-    # The original's adapter dtype: PEFT created fp32 LoRA weights and TRL 0.9.4 did not cast them.
-    for p in model.parameters():
-        if p.requires_grad:
-            p.data = p.data.float()
+    model = get_peft_model(model, LoraConfig(task_type="CAUSAL_LM", r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout, target_modules=args.lora_target_modules), **peft_dtype_kwargs())
+    dtypes = adapter_dtypes(model, args.adapter_dtype)
     model.print_trainable_parameters()
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     peft_model = model  # what is saved; `model` is what runs (compiled with --compile)
@@ -737,7 +788,8 @@ def train_modern(args: argparse.Namespace, bundle: Path, run: dict) -> None:
     device = next(p.device for p in peft_model.parameters())
     autocast = lambda: torch.autocast(device_type=device.type, dtype=torch.bfloat16)  # bf16=True: mixed precision as the Trainer ran it
     write_stack(bundle, args.engine, device=str(device), gpu=torch.cuda.get_device_name(0) if use_cuda else None, schedule=summary,
-                micro_batch_size=args.micro_batch_size if fast else 1, compile=bool(fast and args.compile), loss="per-example mean / gradient_accumulation_steps")
+                micro_batch_size=args.micro_batch_size if fast else 1, compile=bool(fast and args.compile), loss="per-example mean / gradient_accumulation_steps",
+                adapter_dtype=args.adapter_dtype, adapter_dtypes=dtypes)
 
     metrics = bundle / METRICS
     metrics.write_text("", encoding="utf-8")
@@ -828,7 +880,7 @@ def main(argv: list[str]) -> int:
     write_status(bundle, "running")
     try:
         if args.engine == "faithful":
-            write_stack(bundle, "faithful")
+            write_stack(bundle, "faithful")  # rewritten with the adapter's dtypes once the model is built
             train(args, bundle, run)
         else:
             train_modern(args, bundle, run)
