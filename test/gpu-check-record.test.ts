@@ -127,10 +127,10 @@ describe("cci train check-gpu around the script", () => {
     const dir = tempDir("cci-gpucheck-fake-");
     let r = spawnSync(process.execPath, [CCI, "train", "check-gpu", "--python", fakePython(dir, record({ pass: false }), 1), "--out", "r.json"], { encoding: "utf8", cwd: dir });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("train check-gpu: failed (exit 1)");
+    expect(r.stderr).toMatch(/train check-gpu: failed \(exit (code )?1\)/);
     r = spawnSync(process.execPath, [CCI, "train", "check-gpu", "--python", fakePython(dir, null, 1), "--out", "none.json"], { encoding: "utf8", cwd: dir });
     expect(r.status).toBe(1);
-    expect(r.stderr.split("\n").filter((l) => l.startsWith("cci:"))).toEqual(["cci: train check-gpu: gpu_check.py exited 1 without writing none.json"]);
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("cci:"))).toEqual(["cci: train check-gpu: gpu_check.py ended (exit code 1) without writing none.json"]);
     expect(existsSync(join(dir, "none.json"))).toBe(false);
     r = spawnSync(process.execPath, [CCI, "train", "check-gpu", "--python", fakePython(dir, { kind: "cci-gpu-check", checks: {}, timings: { fast_over_modern_train_speedup: 0.98 } }), "--out", "old.json"], { encoding: "utf8", cwd: dir });
     expect(r.status).toBe(1);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECIPES } from "../lib/train/recipes";
 import { redactText, secretValues } from "../lib/util/redact";
 import { tinyLm, type TinyLm } from "./fixtures/tiny-lm";
+import { fakeHubCache } from "./helpers/train";
 
 const ROOT = resolve(__dirname, "..");
 const CCI = join(ROOT, "lib", "cli", "cci.mjs");
@@ -241,12 +242,15 @@ describe("§3 one redactor: a planted secret never printed or written", () => {
       runs = join(root, "runs");
       python = join(root, "python");
       // Prints the endpoint and the token on both streams, then fails: train.log, the failure tail and calibrate's relay all see them.
-      writeFileSync(python, `#!/bin/sh\necho "stand-in: endpoint $HF_ENDPOINT token $HF_TOKEN"\necho "stand-in: HF_ENDPOINT=$HF_ENDPOINT" >&2\nexit 1\n`);
+      // train launch probes the environment first (lib/env/preflight.ts): the stand-in answers as a GPU machine would.
+      const probe = `case "$1" in *probe.py) echo '{"python": "3.12.0", "libs": {"torch": "2.11.0", "transformers": "5.17.0", "peft": "0.21.0", "trl": "0.9.4", "datasets": "2.19.0"}, "cuda": "12.4", "gpus": ["Stand-in GPU"]}'; exit 0;; esac\n`;
+      writeFileSync(python, `#!/bin/sh\n${probe}echo "stand-in: endpoint $HF_ENDPOINT token $HF_TOKEN"\necho "stand-in: HF_ENDPOINT=$HF_ENDPOINT" >&2\nexit 1\n`);
       chmodSync(python, 0o755);
       const p = cci(["train", "plan", "--recipe", "3", "--out", runs, "--data", SAMPLE], ROOT);
       expect(p.status, p.stderr).toBe(0);
     }, 120_000);
-    const env = () => ({ ...process.env, HF_ENDPOINT: ENDPOINT, HF_TOKEN: TOKEN });
+    // The base's weights "in the Hub cache": launch checks they are on this machine before it starts.
+    const env = () => ({ ...process.env, HF_ENDPOINT: ENDPOINT, HF_TOKEN: TOKEN, HF_HUB_CACHE: fakeHubCache(join(root, "hub"), RECIPES.map((r) => r.model_id)) });
 
     it("train launch: train.log, status.json and the printed failure tail hold no secret", () => {
       const r = cci(["train", "launch", "--recipe", "3", "--runs", runs, "--python", python], ROOT, env());

@@ -24,7 +24,7 @@ import { ALTERNATIVE_RULES } from "../lib/refine/rules";
 import { chooseEntry, type Calibration } from "../lib/train/steptime";
 import { H200_MEASUREMENT } from "../lib/train/steptime-h200";
 import { UserError } from "../lib/util/errors";
-import { CCI, cci, cleanTemp, readJson, ROOT, SAMPLE, tempDir } from "./helpers/train";
+import { CCI, cci, cleanTemp, fakeHubCache, readJson, ROOT, SAMPLE, tempDir } from "./helpers/train";
 
 afterAll(cleanTemp);
 
@@ -139,11 +139,15 @@ describe("children of cci commands stop with cci", () => {
     root = tempDir("cci-spawn-cmd-");
     runs = join(root, "runs");
     const p = cci(["train", "plan", "--recipe", "5", "--out", runs, "--data", SAMPLE]);
+    // launch checks the base's weights are on this machine: a stand-in Hub cache holds them.
+    process.env.HF_HUB_CACHE = fakeHubCache(join(root, "hub"), [RECIPES[4].model_id]);
     expect(p.status, p.stderr).toBe(0);
     // A stand-in interpreter: behaves as STANDIN_HOW says, records its pid and its grandchild's.
     standin = executable(
       join(root, "python"),
       `#!/bin/sh
+# train launch probes the environment first (lib/env/preflight.ts): answer as a GPU machine would.
+case "$1" in *probe.py) echo '{"python": "3.12.0", "libs": {"torch": "2.11.0", "transformers": "5.17.0", "peft": "0.21.0", "trl": "0.9.4", "datasets": "2.19.0"}, "cuda": "12.4", "gpus": ["Stand-in GPU"]}'; exit 0;; esac
 d="$STANDIN_DIR"
 echo $$ > "$d/py.pid"
 case "$STANDIN_HOW" in
@@ -193,7 +197,7 @@ exit 5
     expect(existsSync(join(bundle(), "merged"))).toBe(false);
   });
 
-  it("notebooks --check: SIGTERM stops nbconvert and its kernel and removes the cci-nb-* temp folder", async () => {
+  it("notebooks --check: SIGTERM stops nbconvert and its kernel and removes its scratch folder (.cci-PID-*, lib/util/outputs tempFolder)", async () => {
     const d = tempDir("cci-spawn-");
     const tmp = join(d, "tmp");
     mkdirSync(tmp);
@@ -202,12 +206,13 @@ exit 5
     executable(join(d, "bin", "jupyter"), `#!/bin/sh\n[ "$2" = --version ] && exit 0\necho $$ > "${d}/py.pid"\nsleep 30 & echo $! > "${d}/gc.pid"\nwait\n`);
     const p = started(["notebooks", "--check", join(ROOT, "notebooks", "01-eda.ipynb")], { env: { ...process.env, PATH: `${join(d, "bin")}:${process.env.PATH}`, TMPDIR: tmp } });
     await waitFile(join(d, "gc.pid"));
-    expect(readdirSync(tmp).filter((f) => f.startsWith("cci-nb-"))).toHaveLength(1);
+    const scratch = (f: string) => f.startsWith(".cci-") || f.startsWith("cci-nb-");
+    expect(readdirSync(tmp).filter(scratch)).toHaveLength(1);
     const [py, gc] = [pidIn(join(d, "py.pid")), pidIn(join(d, "gc.pid"))];
     p.child.kill("SIGTERM");
     expect(await p.done).toBe(143);
     expect(alive(py) || alive(gc)).toBe(false);
-    expect(readdirSync(tmp).filter((f) => f.startsWith("cci-nb-"))).toEqual([]); // before: left behind
+    expect(readdirSync(tmp).filter(scratch)).toEqual([]); // before: left behind
     expect(p.err().trim().split("\n").pop()).toMatch(/^cci: notebooks: 01-eda\.ipynb: interrupted by SIGTERM/);
   });
 
@@ -327,17 +332,19 @@ exit 5
 
   it("a venv without cci-env.json (half made) is not used by later commands", async () => {
     const { resolvePython } = await import("../lib/env/python");
-    mkdirSync(join(root, ".venv-fast", "bin"), { recursive: true });
-    writeFileSync(join(root, ".venv-fast", "bin", "python"), "");
-    expect(resolvePython(undefined, "fast", root).source).toBe("PATH");
+    // trl's own environment (.venv-trl; fast shares modern's, lib/env/engines.ts), half made.
+    mkdirSync(join(root, ".venv-trl", "bin"), { recursive: true });
+    writeFileSync(join(root, ".venv-trl", "bin", "python"), "");
+    expect(resolvePython(undefined, "trl", root).source).toBe("PATH");
     expect(resolvePython(undefined, "modern", root).source).toBe("env");
+    expect(resolvePython(undefined, "fast", root).source).toBe("env");
   });
 
   it("env show: a probe that hangs is stopped at its bound and named; the others are still shown", () => {
     const r = run(["env", "show"], { PROBE_HANG: "1", CCI_PROBE_TIMEOUT_S: "1" });
     expect(r.status, r.stderr).toBe(0); // before: waited for ever
-    expect(r.stderr).toMatch(/^env: modern: .*the environment probe timed out \(stopped after 1 s\)$/m);
-    expect(r.stderr).toMatch(/^env: trl: no \.venv-trl/m);
+    expect(r.stderr).toMatch(/^env: \.venv-modern \(modern, fast\): .*the environment probe timed out \(stopped after 1 s\)$/m);
+    expect(r.stderr).toMatch(/^env: \.venv-trl \(trl\): not made/m);
   });
 });
 
@@ -413,7 +420,8 @@ describe("the rest of §5: one line instead of a stack trace, caps and cosmetics
 
   it("refine --disable X --alt X names the conflict, not an unknown rule", () => {
     const [name] = Object.keys(ALTERNATIVE_RULES);
-    expect(() => rulesFromOptions([name], [name])).toThrow(`--disable and --alt both name ${name}: a rule is either switched off or swapped for its alternative`);
+    expect(() => rulesFromOptions([name], [name])).toThrow(`${name} is both disabled and swapped for its alternative; choose one (--disable ${name} or --alt ${name})`);
+    expect(() => rulesFromOptions([name], [name])).not.toThrow(/unknown rule/);
   });
 
   it("a --tiny calibration is not scaled to another base (like with unlike)", () => {

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..");
 // The CLI's entry (top-level await) and worker-thread entries are never imported by a notebook.
-const NOT_FOR_NOTEBOOKS = new Set(["lib/cli/main.ts", "lib/refine/worker.ts"]);
+const NOT_FOR_NOTEBOOKS = new Set(["lib/cli/main.ts", "lib/refine/worker.ts", "lib/ablate/worker.ts"]);
 
 function modules(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -25,18 +25,8 @@ export interface Workspace {
   results: string;
 }
 
-/** The repository root: the nearest folder above `from` whose package.json is ours. */
-export function repoRoot(from = process.cwd()): string {
-  for (let dir = resolve(from); ; dir = dirname(dir)) {
-    const pkg = join(dir, "package.json");
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, "utf8")).name === "cci-workbench") return dir;
-    if (dirname(dir) === dir) break;
-  }
-  // Run from elsewhere (e.g. `npx cci` in another folder): fall back to the script's checkout.
-  const script = process.argv[1] ? resolve(process.argv[1], "../../..") : "";
-  if (script && existsSync(join(script, "lib", "corpus"))) return script;
-  throw new UserError("cannot find the cci-workbench checkout; run from inside it");
-}
+import { repoRoot } from "../util/repo-root";
+export { repoRoot };
 
 /** A folder holds a corpus when it has the three competition splits. */
 export function holdsCorpus(dir: string): boolean {

@@ -10,7 +10,7 @@
 import { accessSync, constants, lstatSync, mkdirSync, realpathSync, statSync, statfsSync, type Stats } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UserError } from "./errors";
-import { repoRoot } from "../corpus/locate";
+import { repoRoot } from "./repo-root";
 
 /** One line for a failed file-system call on `path` (the user's spelling). */
 export function fsError(err: unknown, path: string, doing = "cannot write"): Error {
