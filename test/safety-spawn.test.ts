@@ -433,7 +433,8 @@ describe("the rest of §5: one line instead of a stack trace, caps and cosmetics
 
   it("chart: a size Plotly cannot lay out is one line, exit 2", () => {
     const d = tempDir("cci-spawn-");
-    const r = cci(["chart", "refine_steps", "--column", "single", "--font-pt", "20", "--out", join(d, "x.png")]);
+    // 36 pt in a 3.5-in column (20 pt fits since the print-size fixes made refine_steps taller).
+    const r = cci(["chart", "refine_steps", "--column", "single", "--font-pt", "36", "--out", join(d, "x.png")]);
     if (/Chromium/.test(r.stderr) && r.status !== 0 && !/Plotly/.test(r.stderr)) return; // no browser here: nothing to lay out
     expect(r.status).toBe(2); // before: page.evaluate's stack trace
     expect(r.stderr.trim().split("\n").pop()).toMatch(/^cci: chart: .*x\.png: Plotly cannot lay it out at this size \(Something went wrong with axis scaling\); lower --font-pt/);
