@@ -148,10 +148,10 @@ describe("03-prompt-variants", () => {
   const rows = tables(cs[i + 1])[0];
   const h = rows[0];
   const hits = (variant: string, cat: string) => num(rows.find((r) => r[0] === variant && r[1] === "josa-overwrite")?.[h.indexOf(cat)] ?? "0");
-  it("the 'two of the five types' claim holds only for CustomRefDataset and the Baseline, as the cell now says", () => {
+  it("the overwrite hits 전제 and 동기 in CustomRefDataset and the Baseline, only 동기 in Definition and Instruction, as the cell says", () => {
     for (const v of ["CustomRefDataset", "Baseline"]) expect([hits(v, "전제") > 0, hits(v, "동기") > 0]).toEqual([true, true]);
     for (const v of ["CustomRefDefinitionDataset", "CustomRefInstructionDataset"]) expect([hits(v, "전제"), hits(v, "동기") > 0]).toEqual([0, true]);
-    expect(md(cs[i])).toContain("trained on `CustomRefDataset` and the Baseline never saw their question for two of the five types (전제 and 동기), those trained on the Definition and Instruction variants for one (동기)");
+    expect(md(cs[i])).toContain("The josa overwrite hits every 전제 and 동기 example of `CustomRefDataset` and the Baseline, and every 동기 example of the Definition and Instruction variants.");
   });
   it("the closing cell's counts are the table's totals", () => {
     const end = md(cs[find(cs, "markdown", "## What this notebook showed")]);
