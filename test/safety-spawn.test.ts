@@ -431,6 +431,17 @@ describe("the rest of §5: one line instead of a stack trace, caps and cosmetics
     expect(chooseEntry(tiny, "beomi/Solar-Ko-Recovery-11B").scale).toBe(1); // its own base: as before (the plan says TINY)
   });
 
+  it("chart --all: a chart Plotly cannot lay out at that size is skipped and named; the others are still written", () => {
+    const d = tempDir("cci-spawn-");
+    const out = join(d, "charts");
+    const r = cci(["chart", "--all", "--column", "single", "--font-pt", "36", "--data", SAMPLE, "--out", out]);
+    if (/Chromium/.test(r.stderr) && r.status !== 0 && !/Plotly|could not be drawn/.test(r.stderr)) return; // no browser here
+    expect(r.status, r.stderr).toBe(0); // before: the first such chart aborted the whole export
+    expect(r.stderr.trim().split("\n").pop()).toMatch(/could not be drawn at this size: .*refine_steps/);
+    expect(existsSync(join(out, "refine_steps.png"))).toBe(false);
+    expect(readdirSync(out).filter((f) => f.endsWith(".png")).length).toBeGreaterThan(0);
+  });
+
   it("chart: a size Plotly cannot lay out is one line, exit 2", () => {
     const d = tempDir("cci-spawn-");
     // 36 pt in a 3.5-in column (20 pt fits since the print-size fixes made refine_steps taller).
