@@ -61,6 +61,11 @@ export function utteranceIds(u: Utterance): string[] {
   return Array.isArray(u.utterance_id) ? u.utterance_id : [u.utterance_id];
 }
 
+/** A conversation's identity: its utterance ids in order (several questions share one conversation). */
+export function conversationKey(example: Example): string {
+  return example.input.conversation.flatMap(utteranceIds).join("\u0000");
+}
+
 /** The corpus splits the original works with, in its order; `train+dev` is train followed by dev. */
 export const SPLITS = ["train", "dev", "train+dev", "test"] as const;
 export type Split = (typeof SPLITS)[number];

@@ -2,7 +2,7 @@
  * The original's EDA statistics (SPEC §3) as plain numbers: distributions, turns and characters
  * per conversation, and histogram bins. Pure functions; DataFrame views live in ./frames.
  */
-import { ANSWERS, utteranceIds, utteranceText, type Example } from "../corpus/schema";
+import { ANSWERS, conversationKey, utteranceText, type Example } from "../corpus/schema";
 import { pyLen } from "../refine/pyregex";
 
 /** One bar of a distribution: a value, how often it occurs, and its share in percent. */
@@ -116,10 +116,7 @@ export function topCount(bins: readonly Bin[], floor = 1): number {
   return bins.reduce((m, b) => (b.count > m ? b.count : m), floor);
 }
 
-/** A conversation's identity: its utterance ids in order (several questions share one conversation). */
-export function conversationKey(example: Example): string {
-  return example.input.conversation.flatMap(utteranceIds).join("\u0000");
-}
+export { conversationKey };
 
 /** How many questions each distinct conversation carries: rows `questions → conversations`. */
 export function questionsPerConversation(examples: readonly Example[]): { questions: number; conversations: number }[] {

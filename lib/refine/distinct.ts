@@ -6,12 +6,10 @@
  * merge-turns depend on the question's references, so their per-question counts are the ones
  * that describe what each training row saw.
  */
-import type { Example } from "../corpus/schema";
+import { conversationKey, type Example } from "../corpus/schema";
 import { refineCorpus, type RefineStats } from "./refine";
 import { FAITHFUL_RULES, type RefineRule } from "./rules";
 
-/** The conversation an example asks about, as the ids of its utterances in order. */
-const conversationKey = (ex: Example) => ex.input.conversation.map((u) => JSON.stringify(u.utterance_id)).join("\u0000");
 
 /** The first example of each distinct conversation, in corpus order. */
 export function onePerConversation(examples: readonly Example[]): Example[] {
