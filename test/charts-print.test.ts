@@ -20,7 +20,7 @@ import { refineCorpus } from "../lib/refine/refine";
 import { UserError } from "../lib/util/errors";
 import { systemToolsRequired } from "../lib/util/system";
 import { example } from "./helpers/corpus";
-import { chartWorkspace, ROOT } from "./helpers/chart-workspace";
+import { chartWorkspace, printLayout, PRINT_CASES, ROOT } from "./helpers/chart-workspace";
 
 const CCI = join(ROOT, "lib", "cli", "cci.mjs");
 const dirs: string[] = [];
@@ -232,15 +232,10 @@ describe.skipIf(!run)("every catalog chart at print size, drawn in Chromium", ()
     await renderer?.close();
   });
 
-  const cases = CHARTS.flatMap((c) => (["single", "double"] as const).map((column) => [c.name, column] as const));
-  it.each(cases)("%s at --column %s: every text inside the image, none overlapping, none under 8 pt", async (name, column) => {
-    const entry = CHARTS.find((c) => c.name === name)!;
-    const spec = resolvePrint({ column }, entry.printAspect)!;
-    const px = printPixels(spec);
-    const fig = printFigure(await entry.build({ ws: fixture.ws, split: "train+dev", runsDir: fixture.runsDir, print: px }), spec);
-    const drawn = await renderer!.textBoxes(fig);
-    expect(drawn.texts.length).toBeGreaterThan(3);
-    expect(layoutProblems(drawn, px.fontPx)).toEqual([]);
+  it.each(PRINT_CASES)("%s at --column %s: every text inside the image, none overlapping, none under 8 pt", async (name, column) => {
+    const drawn = await printLayout(renderer!, fixture, name, column);
+    expect(drawn.texts).toBeGreaterThan(3);
+    expect(drawn.problems).toEqual([]);
   }, 60_000);
 
   it("the screen layout printed a column wide fails the same check (why the presets exist)", async () => {

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alive } from "../lib/util/cleanup";
 import { RECIPES } from "../lib/train/recipes";
 import { CCI, cci, cleanTemp, readJson, ROOT, SAMPLE, tempDir, fakeHubCache, STANDIN_PROBE } from "./helpers/train";
 
@@ -38,14 +39,6 @@ os.makedirs("adapter", exist_ok=True)
 open("adapter/adapter_config.json", "w").write("{}")
 `;
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe("cci train launch: many GPUs, signals, locks, interpreters", () => {
   let root: string;

@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alive } from "../lib/util/cleanup";
 import { probe } from "../lib/env/create";
 import { runFaithful } from "../lib/infer/faithful";
 import { RECIPES } from "../lib/train/recipes";
@@ -28,14 +29,6 @@ import { CCI, cci, cleanTemp, fakeHubCache, readJson, ROOT, SAMPLE, tempDir } fr
 
 afterAll(cleanTemp);
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pidIn = (f: string) => Number(readFileSync(f, "utf8"));
 

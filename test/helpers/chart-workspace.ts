@@ -13,6 +13,9 @@ import { ANSWERS } from "../../lib/corpus/schema";
 import { predictionFile } from "../../lib/ensemble/paths";
 import { writePrediction } from "../../lib/ensemble/predictions";
 import { RECIPE_NAMES } from "../../lib/train/recipes";
+import type { ChartRenderer } from "../../lib/charts/browser";
+import { CHARTS } from "../../lib/charts/catalog";
+import { layoutProblems, printFigure, printPixels, resolvePrint } from "../../lib/charts/print";
 import { eachRuleVariants, PROXY_NOTE, VOTES, type AblationResult } from "../../lib/ablate/ablate";
 import { ABLATION_FILES, ablationJson } from "../../lib/ablate/files";
 import { pairedStats, verdict } from "../../lib/ablate/paired";
@@ -64,4 +67,21 @@ export function chartWorkspace(data = join(ROOT, "resource", "sample")): { root:
     writeFileSync(join(dir, "metrics.jsonl"), lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
   }
   return { root, ws, runsDir };
+}
+
+/** Every catalog chart at both column presets: the cases of the print-layout check. */
+export const PRINT_CASES = CHARTS.flatMap((c) => (["single", "double"] as const).map((column) => [c.name, column] as const));
+
+/**
+ * The print-layout check of one catalog chart (test/charts-print.test.ts on the sample, its
+ * reference twin on the real corpus): built at the printed size, drawn in Chromium, the texts
+ * it finds and the problems (cut, overlapping, under the point size) returned for the test to assert.
+ */
+export async function printLayout(renderer: ChartRenderer, fixture: { ws: Workspace; runsDir: string }, name: string, column: "single" | "double"): Promise<{ texts: number; problems: unknown[] }> {
+  const entry = CHARTS.find((c) => c.name === name)!;
+  const spec = resolvePrint({ column }, entry.printAspect)!;
+  const px = printPixels(spec);
+  const fig = printFigure(await entry.build({ ws: fixture.ws, split: "train+dev", runsDir: fixture.runsDir, print: px }), spec);
+  const drawn = await renderer.textBoxes(fig);
+  return { texts: drawn.texts.length, problems: layoutProblems(drawn, px.fontPx) };
 }

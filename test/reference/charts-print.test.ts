@@ -5,10 +5,8 @@
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChartRenderer, findChromium } from "../../lib/charts/browser";
-import { CHARTS } from "../../lib/charts/catalog";
-import { layoutProblems, printFigure, printPixels, resolvePrint } from "../../lib/charts/print";
 import { systemToolsRequired } from "../../lib/util/system";
-import { chartWorkspace } from "../helpers/chart-workspace";
+import { chartWorkspace, printLayout, PRINT_CASES } from "../helpers/chart-workspace";
 import { hasShared, importedCorpus } from "./shared";
 
 const run = hasShared && (findChromium() !== null || systemToolsRequired());
@@ -25,14 +23,9 @@ describe.skipIf(!run)("every catalog chart at print size on the real corpus", ()
     rmSync(fixture.root, { recursive: true, force: true });
   });
 
-  const cases = CHARTS.flatMap((c) => (["single", "double"] as const).map((column) => [c.name, column] as const));
-  it.each(cases)("%s at --column %s: every text inside the image, none overlapping, none under 8 pt", async (name, column) => {
-    const entry = CHARTS.find((c) => c.name === name)!;
-    const spec = resolvePrint({ column }, entry.printAspect)!;
-    const px = printPixels(spec);
-    const fig = printFigure(await entry.build({ ws: fixture.ws, split: "train+dev", runsDir: fixture.runsDir, print: px }), spec);
-    const drawn = await renderer!.textBoxes(fig);
-    expect(drawn.texts.length).toBeGreaterThan(3);
-    expect(layoutProblems(drawn, px.fontPx)).toEqual([]);
+  it.each(PRINT_CASES)("%s at --column %s: every text inside the image, none overlapping, none under 8 pt", async (name, column) => {
+    const drawn = await printLayout(renderer!, fixture, name, column);
+    expect(drawn.texts).toBeGreaterThan(3);
+    expect(drawn.problems).toEqual([]);
   });
 });
