@@ -190,3 +190,14 @@ describe("eda with a variant", () => {
   });
 });
 
+
+describe("provenance sidecars and streams", () => {
+  it("prompts: a file output gets its .provenance.json; a stream (/dev/null) is written alone, not refused", () => {
+    const d = tempDir("cci-variant-");
+    ok(cci(["prompts", "--variant", "CustomRefDataset", join(SAMPLE, "dev.json"), "--out", join(d, "p.jsonl")]));
+    expect(JSON.parse(readFileSync(join(d, "p.jsonl.provenance.json"), "utf8")).variant.name).toBe("faithful");
+    const r = ok(cci(["prompts", "--variant", "CustomRefDataset", join(SAMPLE, "dev.json"), "--out", "/dev/null"]));
+    expect(r.stderr).not.toMatch(/\/dev holds devices/); // before: the sidecar beside /dev/null refused the whole command
+    expect(existsSync("/dev/null.provenance.json")).toBe(false);
+  });
+});

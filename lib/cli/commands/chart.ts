@@ -6,7 +6,7 @@ import { ChartRenderer, HOW_TO_GET_CHROMIUM } from "../../charts/browser";
 import { CHARTS, chartEntry, isSplit, withoutTitle, type ChartContext, type ChartEntry } from "../../charts/catalog";
 import type { Figure } from "../../charts/figure";
 import { COLUMN_NAMES, printFigure, printPixels, resolvePrint, PRINT_FONT_PT, COLUMNS, type PrintOptions, type PrintSpec } from "../../charts/print";
-import { OutputSet } from "../../util/outputs";
+import { OutputSet, sidecar } from "../../util/outputs";
 import { canonical, isInside } from "../../util/output-rule";
 import { hangulFontPath } from "../../charts/svg";
 import { assertNotInput, writeFileAtomic } from "../../util/atomic";
@@ -292,7 +292,8 @@ export function register(program: Command): void {
         const { data, line } = await draw(renderer, fig, size, format, rel);
         writeFileAtomic(opts.out, data);
         // The figure's provenance beside it (the variant and the corpus it was drawn from).
-        writeFileAtomic(provenancePath(opts.out.replace(/\.(png|svg|pdf)$/i, ".json")), provenance);
+        const prov = sidecar(opts.out, provenancePath(opts.out.replace(/\.(png|svg|pdf)$/i, ".json"))); // none beside a stream
+        if (prov) writeFileAtomic(prov, provenance);
         info(line);
       } finally {
         await renderer.close();

@@ -5,6 +5,7 @@ import { DEFAULT_EOS, MODES, VARIANTS, VARIANT_NAMES, buildPrompts, danglingWarn
 import { IO, openOutputs } from "../io";
 import { UserError } from "../../util/errors";
 import { info } from "../../util/progress";
+import { sidecar } from "../../util/outputs";
 import { printTable } from "../../util/text-table";
 import { addVariantOptions, variantFromOptions, type Variant, type VariantOptions } from "../../variant/variant";
 import { promptExamples } from "../../variant/plan-corpus";
@@ -63,12 +64,14 @@ export function register(program: Command): void {
       if (!file) throw new UserError("prompts needs a corpus FILE");
       if (!opts.out) throw new UserError("prompts needs --out FILE.jsonl");
       const outputs = openOutputs(IO.prompts(file, opts.out));
-      outputs.declare(provenancePath(opts.out));
+      // A stream output (/dev/null, /dev/stdout) gets no sidecar (lib/util/outputs.ts sidecar).
+      const prov = sidecar(opts.out, provenancePath(opts.out));
+      if (prov) outputs.declare(prov);
       const src = promptExamples(file, refine, opts, loadCorpus);
       const examples = src.examples;
       const rows = buildPrompts(examples, variant, { mode, eos: opts.eos });
       outputs.write(opts.out, toJsonl(rows));
-      outputs.write(provenancePath(opts.out), provenanceText({ variant: src.recorded, corpus: src.corpus, refined_here: src.refinedHere, prompt_variant: variant }));
+      if (prov) outputs.write(prov, provenanceText({ variant: src.recorded, corpus: src.corpus, refined_here: src.refinedHere, prompt_variant: variant }));
       outputs.commit();
       info(`prompts: ${relative(process.cwd(), file)}${src.refinedHere ? ` (refined by ${refine.name})` : ""} → ${relative(process.cwd(), opts.out)}  ${rows.length} prompts (${variant}, ${mode})`);
       const dangling = danglingWarning(examples);
